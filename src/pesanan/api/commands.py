@@ -1,0 +1,98 @@
+"""Run one command: idempotency claim, one transaction, retry on a lost race, one response.
+
+Every POST goes through `run`, so every command behaves the same: the service function gets a
+connection inside a transaction and returns the resource; this commits it at the boundary,
+together with the idempotency record, or rolls everything back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from starlette.responses import Response
+
+from pesanan.api.errors import domain_problem, problem_response
+from pesanan.bootstrap import Container
+from pesanan.core.actor import Actor
+from pesanan.core.errors import Conflict, DomainError, FieldError, Retry, ValidationFailed
+from pesanan.idempotency import service as idem
+
+log = logging.getLogger("pesanan.commands")
+MAX_ATTEMPTS = 6
+# PostgreSQL: serialization failure, deadlock. Both mean "run it again", never "give up".
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def _check_key(key: str) -> None:
+    if not (1 <= len(key) <= 255) or not all(33 <= ord(c) <= 126 for c in key):
+        raise ValidationFailed("Idempotency-Key must be 1-255 visible characters",
+                               [FieldError("Idempotency-Key", "invalid", "1-255 visible chars")])
+
+
+def run(
+    request: Request,
+    actor: Actor,
+    fn: Callable[[Connection], dict[str, Any]],
+    *,
+    body: BaseModel | None = None,
+    status_code: int = 200,
+    location: Callable[[dict[str, Any]], str] | None = None,
+) -> Response:
+    container: Container = request.app.state.container
+    engine = container.engine
+    key = request.headers.get("idempotency-key")
+    path = request.url.path
+    if key is not None:
+        _check_key(key)
+        digest = idem.request_hash(request.method, path,
+                                   body.model_dump_json().encode() if body else b"")
+        with engine.begin() as conn:
+            stored = idem.claim(conn, actor.id, key, digest)
+        if stored is not None:
+            headers = {"Idempotency-Replayed": "true"}
+            if stored.location:
+                headers["Location"] = stored.location
+            media = "application/problem+json" if stored.status >= 400 else "application/json"
+            return Response(stored.body, status_code=stored.status, media_type=media,
+                            headers=headers)
+    try:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with engine.begin() as conn:
+                    result = fn(conn)
+                    payload = orjson.dumps(result)
+                    loc = location(result) if location else None
+                    if key is not None:
+                        idem.complete(conn, actor.id, key, status_code, payload, loc)
+                return Response(payload, status_code=status_code, media_type="application/json",
+                                headers={"Location": loc} if loc else None)
+            except Retry:
+                log.debug("retrying %s (attempt %d): lost a stock race", path, attempt + 1)
+            except DBAPIError as exc:
+                if not _retryable(exc):
+                    raise
+                log.info("retrying %s (attempt %d): %s", path, attempt + 1, exc.orig)
+        raise Conflict("the resource kept changing under this request; try again")
+    except DomainError as exc:
+        status, problem = domain_problem(exc, path)
+        if key is not None:
+            # The same bad request gets the same answer on retry, without running again.
+            with engine.begin() as conn:
+                idem.complete(conn, actor.id, key, status, problem, None)
+        return problem_response(status, problem)
+    except BaseException:
+        if key is not None:  # a 5xx is not stored: release the claim so a retry can succeed
+            with engine.begin() as conn:
+                idem.release(conn, actor.id, key)
+        raise

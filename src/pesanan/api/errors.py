@@ -1,0 +1,88 @@
+"""The one error table: domain error code -> HTTP status. RFC 9457 problem documents are built
+here; the CLI uses the same table for its messages and exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from pesanan.core.errors import DomainError
+
+STATUS: dict[str, int] = {
+    "validation-error": 422,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not-found": 404,
+    "insufficient-stock": 409,
+    "invalid-transition": 409,
+    "conflict": 409,
+    "idempotency-key-reused": 422,
+    "idempotency-in-flight": 409,
+    "precondition-failed": 412,
+    "rate-limited": 429,
+}
+PROBLEM = "application/problem+json"
+
+
+def problem_body(code: str, title: str, status: int, detail: str, instance: str,
+                 errors: list[dict[str, Any]] | None = None) -> bytes:
+    return orjson.dumps({"type": f"/problems/{code}", "title": title, "status": status,
+                         "detail": detail, "instance": instance, "errors": errors or []})
+
+
+def domain_problem(exc: DomainError, instance: str) -> tuple[int, bytes]:
+    status = STATUS.get(exc.code, 400)
+    errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors]
+    return status, problem_body(exc.code, exc.title, status, exc.detail, instance, errors)
+
+
+def problem_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
+    h = dict(headers or {})
+    if status == 401:
+        h["WWW-Authenticate"] = "Bearer"
+    return Response(body, status_code=status, media_type=PROBLEM, headers=h)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem_response(*domain_problem(exc, request.url.path))
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _loc(tuple(e.get("loc", ()))), "code": e.get("type", "invalid"),
+               "message": e.get("msg", "invalid")} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem_response(422, problem_body("validation-error", "Invalid request", 422,
+                                              detail, request.url.path, errors))
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
+        exc.status_code, "http-error")
+    return problem_response(exc.status_code, problem_body(
+        code, str(exc.detail), exc.status_code, str(exc.detail), request.url.path))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    request_id = getattr(request.state, "request_id", "-")
+    import logging
+
+    logging.getLogger("pesanan").exception("internal error (request %s)", request_id)
+    return problem_response(500, problem_body(
+        "internal-error", "Internal error", 500, f"request {request_id} failed; see the log",
+        request.url.path))

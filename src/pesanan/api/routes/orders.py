@@ -1,0 +1,53 @@
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from pesanan.api import commands
+from pesanan.api.deps import ReadConn, require
+from pesanan.core.actor import Actor
+from pesanan.orders import queries, service
+from pesanan.orders.schemas import CancelOrder, PlaceOrder
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+Reader = Annotated[Actor, Depends(require("orders:read"))]
+Writer = Annotated[Actor, Depends(require("orders:write"))]
+
+
+@router.post("", status_code=201)
+def place_order(body: PlaceOrder, request: Request, actor: Writer) -> Response:
+    return commands.run(request, actor, lambda c: service.place_order(c, body, actor), body=body,
+                        status_code=201, location=lambda r: f"/api/v1/orders/{r['id']}")
+
+
+@router.get("")
+def list_orders(
+    conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
+    status: Literal["open", "on_hold", "completed", "cancelled"] | None = None,
+    financial_status: str | None = None, fulfillment_status: str | None = None,
+    channel: Literal["web", "pos", "phone"] | None = None, customer_id: str | None = None,
+    created_at_min: datetime | None = None, created_at_max: datetime | None = None,
+) -> dict[str, Any]:
+    return queries.list_orders(
+        conn, limit=limit, cursor=cursor, status=status, financial_status=financial_status,
+        fulfillment_status=fulfillment_status, channel=channel, customer_id=customer_id,
+        created_at_min=created_at_min, created_at_max=created_at_max)
+
+
+@router.get("/{order_id}")
+def get_order(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
+    return queries.get_order(conn, order_id)
+
+
+@router.get("/{order_id}/timeline")
+def timeline(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
+    return queries.timeline(conn, order_id)
+
+
+@router.post("/{order_id}/cancel")
+def cancel_order(order_id: str, request: Request, actor: Writer,
+                 body: CancelOrder | None = None) -> Response:
+    cmd = body or CancelOrder()
+    return commands.run(request, actor, lambda c: service.cancel_order(c, order_id, cmd, actor),
+                        body=cmd)

@@ -1,0 +1,18 @@
+from sqlalchemy import Column, String, Table
+
+from pesanan.db.base import metadata
+from pesanan.db.types import UTCDateTime
+
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    # SHA-256 of the key: keys are 256-bit random tokens, so a fast hash is safe (no dictionary
+    # to attack) and keeps every request's lookup cheap.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -1,0 +1,39 @@
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+
+from pesanan.db.base import metadata
+from pesanan.db.types import Amount, UTCDateTime
+
+invoice = Table(
+    "invoice",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(24), nullable=False, unique=True),  # INV-2026-000001
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),  # gapless within the year
+    Column("order_id", String(36), ForeignKey("sales_order.id"), nullable=False, index=True),
+    Column("customer_id", String(36), ForeignKey("customer.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", Amount, nullable=False),
+    Column("tax_total", Amount, nullable=False),
+    Column("total", Amount, nullable=False),
+    Column("amount_paid", Amount, nullable=False, default=0),
+    Column("status", String(20), nullable=False),  # issued | partially_paid | paid
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    CheckConstraint("total = subtotal + tax_total", name="total_is_sum"),
+    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_within_total"),
+)
+
+payment = Table(
+    "payment",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("sales_order.id"), nullable=False, index=True),
+    Column("invoice_id", String(36), ForeignKey("invoice.id"), nullable=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("method", String(20), nullable=False),  # card|bank_transfer|cash|cod|other
+    Column("reference", String(100), nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pesanan.catalog.models import product
+from pesanan.core.clock import rfc3339
+from pesanan.core.errors import NotFound
+from pesanan.core.money import fmt
+from pesanan.db.paging import page
+
+
+def product_view(r: Mapping[str, Any]) -> dict[str, Any]:
+    cur = r["currency"]
+    return {
+        "id": r["id"], "sku": r["sku"], "name": r["name"], "price": fmt(r["price"], cur),
+        "currency": cur, "tax_rate": str(r["tax_rate"].normalize() + 0),
+        "standard_cost": fmt(r["standard_cost"], cur), "active": r["active"],
+        "version": r["version"], "created_at": rfc3339(r["created_at"]),
+        "updated_at": rfc3339(r["updated_at"]),
+    }
+
+
+def get_product(conn: Connection, product_id: str) -> dict[str, Any]:
+    r = conn.execute(select(product).where(product.c.id == product_id)).mappings().first()
+    if r is None:
+        raise NotFound(f"product {product_id} not found")
+    return product_view(r)
+
+
+def list_products(
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, sku: str | None = None,
+    active: bool | None = None, q: str | None = None,
+) -> dict[str, Any]:
+    stmt = select(product)
+    if sku:
+        stmt = stmt.where(product.c.sku == sku)
+    if active is not None:
+        stmt = stmt.where(product.c.active == active)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(product.c.sku.ilike(like) | product.c.name.ilike(like))
+    rows, nxt = page(conn, stmt, product.c.id, limit, cursor)
+    return {"items": [product_view(r) for r in rows], "next_cursor": nxt}
+
+
+def ids_by_sku(conn: Connection, skus: list[str]) -> dict[str, dict[str, Any]]:
+    rows = conn.execute(select(product).where(product.c.sku.in_(skus))).mappings()
+    return {r["sku"]: dict(r) for r in rows}

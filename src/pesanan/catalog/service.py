@@ -1,0 +1,92 @@
+"""Catalogue commands."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pesanan.catalog.models import product
+from pesanan.catalog.queries import product_view
+from pesanan.catalog.schemas import ProductCreate, ProductUpdate
+from pesanan.core.clock import now
+from pesanan.core.errors import Conflict, FieldError, Invalid, NotFound, PreconditionFailed
+from pesanan.core.ids import new_id
+from pesanan.core.money import Money, MoneyError, check_currency
+from pesanan.events.service import emit
+
+
+def _money(inv: Invalid, field: str, value: str, currency: str) -> Decimal:
+    try:
+        return Money.of(value, currency).amount
+    except MoneyError as e:
+        inv.add(field, "invalid_money", str(e))
+        return Decimal(0)
+
+
+def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
+    inv = Invalid()
+    try:
+        check_currency(cmd.currency)
+    except MoneyError as e:
+        inv.add("currency", "unknown_currency", str(e))
+        inv.raise_if_any()
+    price = _money(inv, "price", cmd.price, cmd.currency)
+    cost = _money(inv, "standard_cost", cmd.standard_cost, cmd.currency)
+    if price < 0:
+        inv.add("price", "negative", "price must not be negative")
+    if cost < 0:
+        inv.add("standard_cost", "negative", "standard cost must not be negative")
+    inv.raise_if_any()
+    ts = now()
+    row = {"id": new_id(), "sku": cmd.sku, "name": cmd.name, "price": price,
+           "currency": cmd.currency, "tax_rate": Decimal(cmd.tax_rate), "standard_cost": cost,
+           "active": cmd.active, "version": 1, "created_at": ts, "updated_at": ts}
+    if conn.execute(select(product.c.id).where(product.c.sku == cmd.sku)).first():
+        raise Conflict(f"SKU {cmd.sku} already exists",
+                       [FieldError("sku", "duplicate", "SKU must be unique")])
+    try:
+        with conn.begin_nested():
+            conn.execute(product.insert(), row)
+    except IntegrityError:  # a concurrent create of the same SKU won the unique index
+        raise Conflict(f"SKU {cmd.sku} already exists",
+                       [FieldError("sku", "duplicate", "SKU must be unique")]) from None
+    view = product_view(row)
+    emit(conn, "product.created", "product", row["id"], view)
+    return view
+
+
+def update_product(
+    conn: Connection, product_id: str, cmd: ProductUpdate, expected_version: int | None
+) -> dict[str, Any]:
+    current = conn.execute(select(product).where(product.c.id == product_id)).mappings().first()
+    if current is None:
+        raise NotFound(f"product {product_id} not found")
+    inv = Invalid()
+    values: dict[str, Any] = {}
+    if cmd.name is not None:
+        values["name"] = cmd.name
+    if cmd.price is not None:
+        values["price"] = _money(inv, "price", cmd.price, current["currency"])
+    if cmd.standard_cost is not None:
+        values["standard_cost"] = _money(inv, "standard_cost", cmd.standard_cost,
+                                         current["currency"])
+    if cmd.tax_rate is not None:
+        values["tax_rate"] = Decimal(cmd.tax_rate)
+    if cmd.active is not None:
+        values["active"] = cmd.active
+    inv.raise_if_any()
+    version = current["version"] if expected_version is None else expected_version
+    values.update(version=version + 1, updated_at=now())
+    done = conn.execute(
+        update(product)
+        .where(product.c.id == product_id, product.c.version == version)
+        .values(**values)
+    )
+    if done.rowcount != 1:
+        raise PreconditionFailed(f"product {product_id} changed since version {version}")
+    view = product_view({**dict(current), **values})
+    emit(conn, "product.updated", "product", product_id, view)
+    return view

@@ -1,0 +1,31 @@
+"""Settings from the environment (prefix PESANAN_). Read once, in the composition root."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE = f"sqlite:///{Path('var/pesanan.db').resolve()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PESANAN_", extra="ignore")
+
+    database_url: str = DEFAULT_SQLITE
+    # A few connections per core: more only adds lock contention and context switches.
+    pool_size: int = 4
+    pool_overflow: int = 2
+    # How long an API key lookup may be served from the per-process cache (seconds).
+    auth_cache_seconds: float = 30.0
+    log_level: str = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The pure core: values and rules that import neither FastAPI nor SQLAlchemy."""

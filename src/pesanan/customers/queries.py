@@ -1,0 +1,58 @@
+"""Customer reads, with history, volume and lifetime value derived from orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pesanan.core.clock import rfc3339
+from pesanan.core.errors import NotFound
+from pesanan.customers.models import address, customer
+from pesanan.db.paging import page
+from pesanan.orders import queries as orders
+
+
+def _base_view(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"], "name": r["name"], "email": r["email"], "phone": r["phone"],
+        "kind": r["kind"], "payment_preference": r["payment_preference"],
+        "credit_limit": None if r["credit_limit"] is None else str(r["credit_limit"].normalize()),
+        "created_at": rfc3339(r["created_at"]),
+    }
+
+
+def get_customer(conn: Connection, customer_id: str, history: int = 10) -> dict[str, Any]:
+    r = conn.execute(select(customer).where(customer.c.id == customer_id)).mappings().first()
+    if r is None:
+        raise NotFound(f"customer {customer_id} not found")
+    view = _base_view(r)
+    view.update(orders.customer_stats(conn, [customer_id])[customer_id])
+    view["addresses"] = [
+        {k: a[k] for k in ("id", "kind", "line1", "line2", "city", "region", "postal_code",
+                           "country", "is_default")}
+        for a in conn.execute(
+            select(address).where(address.c.customer_id == customer_id).order_by(address.c.id)
+        ).mappings()
+    ]
+    view["order_history"] = orders.recent_for_customer(conn, customer_id, history)
+    return view
+
+
+def list_customers(
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None
+) -> dict[str, Any]:
+    stmt = select(customer)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(customer.c.name.ilike(like) | customer.c.email.ilike(like)
+                          | customer.c.phone.ilike(like))
+    rows, nxt = page(conn, stmt, customer.c.id, limit, cursor)
+    stats = orders.customer_stats(conn, [r["id"] for r in rows])
+    return {"items": [{**_base_view(r), **stats[r["id"]]} for r in rows], "next_cursor": nxt}
+
+
+def exists(conn: Connection, customer_id: str) -> bool:
+    return conn.execute(select(customer.c.id).where(customer.c.id == customer_id)).first() \
+        is not None

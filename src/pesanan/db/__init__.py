@@ -1,0 +1,1 @@
+"""Database plumbing: metadata, column types, engines and sequences."""

@@ -1,0 +1,64 @@
+"""Engines. SQLite runs with one writer connection (concurrent BEGIN IMMEDIATE writers time out
+under load), WAL and foreign keys; PostgreSQL with a small pool (a few connections per core)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, event
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bool = False
+                ) -> Engine:
+    """`readonly` matters for SQLite only: readers get their own small pool and deferred
+    transactions (WAL lets them read while the one writer writes)."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, readonly)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=overflow,
+        pool_pre_ping=False,
+        pool_timeout=30,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+
+def _sqlite_engine(url: str, readonly: bool) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=4 if readonly else 1,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if readonly:
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Take the write lock up front: a deferred transaction that reads and then writes can
+        # fail with SQLITE_BUSY instead of waiting, when another process (worker) writes.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

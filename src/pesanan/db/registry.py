@@ -1,0 +1,17 @@
+"""Imports every domain's tables so `metadata` is complete (Alembic, tests, audit)."""
+
+from pesanan.auth import models as _auth  # noqa: F401
+from pesanan.billing import models as _billing  # noqa: F401
+from pesanan.catalog import models as _catalog  # noqa: F401
+from pesanan.customers import models as _customers  # noqa: F401
+from pesanan.db import sequences as _sequences  # noqa: F401
+from pesanan.db.base import metadata
+from pesanan.events import models as _events  # noqa: F401
+from pesanan.fulfillment import models as _fulfillment  # noqa: F401
+from pesanan.idempotency import models as _idempotency  # noqa: F401
+from pesanan.inventory import models as _inventory  # noqa: F401
+from pesanan.ledger import models as _ledger  # noqa: F401
+from pesanan.orders import models as _orders  # noqa: F401
+from pesanan.purchasing import models as _purchasing  # noqa: F401
+
+__all__ = ["metadata"]

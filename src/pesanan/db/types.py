@@ -1,0 +1,69 @@
+"""Column types that keep values exact on both SQLite and PostgreSQL.
+
+SQLite has no true decimal type (NUMERIC is stored as REAL), so money is stored as an integer
+scaled by 10^4: lossless on both databases, summable in SQL, and comparable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy.types import TypeDecorator
+
+from pesanan.core.money import STORAGE_SCALE
+
+_SCALE = 10**STORAGE_SCALE
+
+
+class Amount(TypeDecorator[Decimal]):
+    """A Decimal with at most 4 decimal places, stored as BIGINT(value * 10^4)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must not be a float")
+        d = Decimal(value)
+        scaled = d * _SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {STORAGE_SCALE} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-STORAGE_SCALE)
+
+
+class Ratio(Amount):
+    """A rate such as a tax rate (0.11), with up to 4 decimals, stored the same exact way."""
+
+    cache_ok = True
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out. SQLite keeps naive text, so we normalise on the way."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,0 +1,27 @@
+"""Append events to the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from pesanan.core.clock import now
+from pesanan.core.ids import new_id
+from pesanan.events.models import outbox
+
+
+def emit(
+    conn: Connection, type_: str, aggregate_type: str, aggregate_id: str, data: dict[str, Any]
+) -> None:
+    conn.execute(
+        outbox.insert(),
+        {
+            "id": new_id(),
+            "type": type_,
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+            "data": data,
+            "occurred_at": now(),
+        },
+    )

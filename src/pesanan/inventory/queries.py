@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+
+from pesanan.catalog.models import product
+from pesanan.core.clock import rfc3339
+from pesanan.core.errors import FieldError, NotFound, ValidationFailed
+from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
+from pesanan.inventory.models import location, stock_level, stock_movement
+
+
+def location_view(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "code": r["code"], "name": r["name"], "kind": r["kind"],
+            "created_at": rfc3339(r["created_at"])}
+
+
+def list_locations(conn: Connection, *, limit: int = 50, cursor: str | None = None
+                   ) -> dict[str, Any]:
+    rows, nxt = page(conn, select(location), location.c.id, limit, cursor)
+    return {"items": [location_view(r) for r in rows], "next_cursor": nxt}
+
+
+def get_location(conn: Connection, location_id: str) -> dict[str, Any]:
+    r = conn.execute(select(location).where(location.c.id == location_id)).mappings().first()
+    if r is None:
+        raise NotFound(f"location {location_id} not found")
+    return location_view(r)
+
+
+def stock_levels(
+    conn: Connection, *, sku: str | None = None, location_id: str | None = None,
+    limit: int = 250, cursor: str | None = None,
+) -> dict[str, Any]:
+    """Levels ordered by (product id, location id); the cursor is the last pair seen."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
+                               [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
+    stmt = (
+        select(product.c.sku, product.c.name, stock_level.c.product_id,
+               stock_level.c.location_id, location.c.code.label("location_code"),
+               stock_level.c.on_hand, stock_level.c.reserved)
+        .join(product, product.c.id == stock_level.c.product_id)
+        .join(location, location.c.id == stock_level.c.location_id)
+        .order_by(stock_level.c.product_id, stock_level.c.location_id)
+    )
+    if sku:
+        stmt = stmt.where(product.c.sku == sku)
+    if location_id:
+        stmt = stmt.where(stock_level.c.location_id == location_id)
+    if cursor:
+        first, _, second = cursor.partition(".")
+        after_product, after_location = decode_cursor(first), decode_cursor(second)
+        stmt = stmt.where(tuple_(stock_level.c.product_id, stock_level.c.location_id)
+                          > tuple_(after_product, after_location))
+    rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
+    items = [
+        {"sku": r["sku"], "name": r["name"], "product_id": r["product_id"],
+         "location_id": r["location_id"], "location_code": r["location_code"],
+         "on_hand": r["on_hand"], "reserved": r["reserved"],
+         "available": r["on_hand"] - r["reserved"]}
+        for r in rows[:limit]
+    ]
+    nxt = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        nxt = encode_cursor(last["product_id"]) + "." + encode_cursor(last["location_id"])
+    return {"items": items, "next_cursor": nxt}
+
+
+def movements(
+    conn: Connection, *, product_id: str | None = None, location_id: str | None = None,
+    limit: int = 50, cursor: str | None = None,
+) -> dict[str, Any]:
+    stmt = select(stock_movement)
+    if product_id:
+        stmt = stmt.where(stock_movement.c.product_id == product_id)
+    if location_id:
+        stmt = stmt.where(stock_movement.c.location_id == location_id)
+    rows, nxt = page(conn, stmt, stock_movement.c.id, limit, cursor)
+    return {"items": [
+        {"id": r["id"], "product_id": r["product_id"], "location_id": r["location_id"],
+         "quantity": r["quantity"], "kind": r["kind"], "reason": r["reason"],
+         "reference_type": r["reference_type"], "reference_id": r["reference_id"],
+         "created_at": rfc3339(r["created_at"])}
+        for r in rows
+    ], "next_cursor": nxt}

@@ -1,0 +1,266 @@
+"""Stock commands: adjust, reserve, release, ship out, receive in.
+
+All quantities change through guarded UPDATEs in lock order (see locks.py); every change of on
+hand appends a stock movement, so on_hand = SUM(movements) always (checked by `pesanan audit`).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, select, text, update
+
+from pesanan.catalog.models import product
+from pesanan.core.clock import now
+from pesanan.core.errors import (
+    Conflict,
+    FieldError,
+    InsufficientStock,
+    NotFound,
+    Retry,
+    ValidationFailed,
+)
+from pesanan.core.ids import new_id
+from pesanan.core.money import quantize_minor
+from pesanan.events.service import emit
+from pesanan.inventory.locks import in_lock_order
+from pesanan.inventory.models import item_cost, location, reservation, stock_level, stock_movement
+from pesanan.inventory.queries import location_view
+from pesanan.inventory.schemas import LocationCreate, StockAdjustment
+from pesanan.ledger import postings
+from pesanan.ledger import service as ledger
+
+
+def create_location(conn: Connection, cmd: LocationCreate) -> dict[str, Any]:
+    if conn.execute(select(location.c.id).where(location.c.code == cmd.code)).first():
+        raise Conflict(f"location {cmd.code} already exists",
+                       [FieldError("code", "duplicate", "location code must be unique")])
+    row = {"id": new_id(), "code": cmd.code, "name": cmd.name, "kind": cmd.kind,
+           "created_at": now()}
+    conn.execute(location.insert(), row)
+    emit(conn, "location.created", "location", row["id"], location_view(row))
+    return location_view(row)
+
+
+def location_exists(conn: Connection, location_id: str) -> bool:
+    return conn.execute(select(location.c.id).where(location.c.id == location_id)).first() \
+        is not None
+
+
+def unit_cost(conn: Connection, product_id: str) -> Decimal:
+    """Moving-average cost from receipts; the product's standard cost until the first receipt."""
+    avg = conn.execute(
+        select(item_cost.c.average_cost).where(item_cost.c.product_id == product_id)
+    ).scalar()
+    if avg is not None:
+        return Decimal(avg)
+    return Decimal(conn.execute(
+        select(product.c.standard_cost).where(product.c.id == product_id)
+    ).scalar_one())
+
+
+def _ensure_level(conn: Connection, product_id: str, location_id: str) -> None:
+    conn.execute(
+        text("INSERT INTO stock_level (product_id, location_id, on_hand, reserved, updated_at) "
+             "VALUES (:p, :l, 0, 0, :t) ON CONFLICT DO NOTHING"),
+        {"p": product_id, "l": location_id, "t": now()},
+    )
+
+
+def _movement(conn: Connection, product_id: str, location_id: str, qty: int, kind: str,
+              reason: str | None, ref_type: str | None, ref_id: str | None,
+              cost: Decimal | None) -> None:
+    conn.execute(stock_movement.insert(), {
+        "id": new_id(), "product_id": product_id, "location_id": location_id, "quantity": qty,
+        "kind": kind, "reason": reason, "reference_type": ref_type, "reference_id": ref_id,
+        "unit_cost": cost, "created_at": now(),
+    })
+
+
+def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
+    prod = conn.execute(
+        select(product.c.id, product.c.currency).where(product.c.sku == cmd.sku)
+    ).first()
+    errors = []
+    if prod is None:
+        errors.append(FieldError("sku", "unknown_sku", f"no product with SKU {cmd.sku}"))
+    if not location_exists(conn, cmd.location_id):
+        errors.append(FieldError("location_id", "unknown_location", "no such location"))
+    if cmd.quantity == 0:
+        errors.append(FieldError("quantity", "zero", "an adjustment must change the quantity"))
+    if errors:
+        raise ValidationFailed("The adjustment cannot be applied", errors)
+    assert prod is not None
+    product_id, currency = prod
+    _ensure_level(conn, product_id, cmd.location_id)
+    # Guard: removing stock may never take on hand below what is reserved (available >= 0).
+    done = conn.execute(
+        update(stock_level)
+        .where(stock_level.c.product_id == product_id,
+               stock_level.c.location_id == cmd.location_id,
+               stock_level.c.on_hand + cmd.quantity >= stock_level.c.reserved)
+        .values(on_hand=stock_level.c.on_hand + cmd.quantity, updated_at=now())
+        .returning(stock_level.c.on_hand, stock_level.c.reserved)
+    ).first()
+    if done is None:
+        raise InsufficientStock(
+            f"SKU {cmd.sku}: cannot remove {-cmd.quantity}, not that many unreserved units",
+            [FieldError("quantity", "insufficient_stock", "more than available")],
+        )
+    cost = unit_cost(conn, product_id)
+    _movement(conn, product_id, cmd.location_id, cmd.quantity, "adjustment", cmd.reason,
+              None, None, cost)
+    value = quantize_minor(cost * cmd.quantity, currency)
+    ledger.post(conn, currency=currency, memo=f"Stock adjustment {cmd.sku}: {cmd.reason}",
+                source_type="stock_adjustment", source_id=product_id,
+                lines=postings.stock_adjusted(value))
+    level = {"sku": cmd.sku, "product_id": product_id, "location_id": cmd.location_id,
+             "on_hand": done.on_hand, "reserved": done.reserved,
+             "available": done.on_hand - done.reserved}
+    emit(conn, "stock.adjusted", "product", product_id,
+         {**level, "quantity": cmd.quantity, "reason": cmd.reason})
+    return level
+
+
+# --- reservations (used by orders) ------------------------------------------------------------
+
+_reserve_stmt = (
+    update(stock_level)
+    .where(
+        stock_level.c.product_id == bindparam("p"),
+        stock_level.c.location_id == bindparam("l"),
+        stock_level.c.on_hand - stock_level.c.reserved >= bindparam("q"),
+    )
+    .values(reserved=stock_level.c.reserved + bindparam("q"))
+)
+
+
+def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, str]]) -> None:
+    """Reserve (product_id, location_id, quantity, order_line_id) picks, all or nothing.
+
+    The plan was made from a read that may be stale; if any guard fails, another order took the
+    stock first and the command is retried on fresh data (Retry)."""
+    merged: dict[tuple[str, str], int] = {}
+    for p, loc, q, _ in picks:
+        merged[(p, loc)] = merged.get((p, loc), 0) + q
+    ordered = in_lock_order((p, loc, q) for (p, loc), q in merged.items())
+    params = [{"p": p, "l": loc, "q": q} for p, loc, q in ordered]
+    result = conn.execute(_reserve_stmt, params)
+    if result.rowcount != len(params):
+        raise Retry("stock changed while reserving")
+    ts = now()
+    conn.execute(reservation.insert(), [
+        {"id": new_id(), "order_id": order_id, "order_line_id": line_id, "product_id": p,
+         "location_id": loc, "quantity": q, "status": "open", "created_at": ts}
+        for p, loc, q, line_id in picks
+    ])
+
+
+def release_for_order(conn: Connection, order_id: str) -> int:
+    """Give back every open reservation of an order (cancel). Returns units released."""
+    rows = conn.execute(
+        select(reservation.c.id, reservation.c.product_id, reservation.c.location_id,
+               reservation.c.quantity)
+        .where(reservation.c.order_id == order_id, reservation.c.status == "open")
+    ).all()
+    total = 0
+    for r in sorted(rows, key=lambda r: (r.product_id, r.location_id)):
+        conn.execute(
+            update(stock_level)
+            .where(stock_level.c.product_id == r.product_id,
+                   stock_level.c.location_id == r.location_id,
+                   stock_level.c.reserved >= r.quantity)
+            .values(reserved=stock_level.c.reserved - r.quantity, updated_at=now())
+        )
+        total += r.quantity
+    if rows:
+        conn.execute(
+            update(reservation)
+            .where(reservation.c.id.in_([r.id for r in rows]))
+            .values(status="released", quantity=0)
+        )
+    return total
+
+
+def open_reservations(conn: Connection, order_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        select(reservation).where(reservation.c.order_id == order_id,
+                                  reservation.c.status == "open").order_by(reservation.c.id)
+    ).mappings()]
+
+
+def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id: str,
+             quantity: int, shipment_id: str) -> Decimal:
+    """Stock leaves: on hand and reserved both drop by `quantity` at `location_id`, consuming the
+    line's open reservation there. Returns the unit cost (moving average) used for COGS."""
+    res = conn.execute(
+        select(reservation.c.id, reservation.c.product_id, reservation.c.quantity)
+        .where(reservation.c.order_line_id == order_line_id,
+               reservation.c.location_id == location_id, reservation.c.status == "open")
+    ).first()
+    if res is None or res.quantity < quantity:
+        held = 0 if res is None else res.quantity
+        raise Conflict(
+            f"only {held} unit(s) of this line are reserved at that location",
+            [FieldError("quantity", "exceeds_reserved", "more than reserved at the location")],
+        )
+    done = conn.execute(
+        update(stock_level)
+        .where(and_(stock_level.c.product_id == res.product_id,
+                    stock_level.c.location_id == location_id,
+                    stock_level.c.reserved >= quantity, stock_level.c.on_hand >= quantity))
+        .values(on_hand=stock_level.c.on_hand - quantity,
+                reserved=stock_level.c.reserved - quantity, updated_at=now())
+    )
+    if done.rowcount != 1:
+        raise Conflict("stock level does not hold the reservation (run pesanan audit)")
+    left = res.quantity - quantity
+    conn.execute(update(reservation).where(reservation.c.id == res.id).values(
+        quantity=left, status="open" if left else "consumed"))
+    cost = unit_cost(conn, res.product_id)
+    _movement(conn, res.product_id, location_id, -quantity, "shipment", None, "shipment",
+              shipment_id, cost)
+    return cost
+
+
+def receive(conn: Connection, *, product_id: str, location_id: str, quantity: int,
+            unit_cost_: Decimal, currency: str, ref_type: str, ref_id: str) -> None:
+    """Stock arrives (a PO receipt): on hand rises and the moving-average cost is re-weighted
+    over all locations' on hand before the receipt."""
+    if quantity <= 0:
+        raise ValueError("receive a positive quantity")
+    # Lock the product's cost row first so concurrent receipts re-weight one after the other.
+    conn.execute(
+        text("INSERT INTO item_cost (product_id, average_cost, currency, updated_at) "
+             "SELECT id, standard_cost, currency, :t FROM product WHERE id = :p "
+             "ON CONFLICT DO NOTHING"),
+        {"p": product_id, "t": now()},
+    )
+    old = Decimal(conn.execute(
+        select(item_cost.c.average_cost).where(item_cost.c.product_id == product_id)
+        .with_for_update()
+    ).scalar_one())
+    total_before = conn.execute(
+        text("SELECT COALESCE(SUM(on_hand), 0) FROM stock_level WHERE product_id = :p"),
+        {"p": product_id},
+    ).scalar_one()
+    base = max(int(total_before), 0)
+    new_avg = ((old * base + unit_cost_ * quantity) / (base + quantity)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    _ensure_level(conn, product_id, location_id)
+    conn.execute(
+        update(stock_level)
+        .where(stock_level.c.product_id == product_id, stock_level.c.location_id == location_id)
+        .values(on_hand=stock_level.c.on_hand + quantity, updated_at=now())
+    )
+    _movement(conn, product_id, location_id, quantity, "receipt", None, ref_type, ref_id,
+              unit_cost_)
+    conn.execute(update(item_cost).where(item_cost.c.product_id == product_id)
+                 .values(average_cost=new_avg, updated_at=now()))
+
+
+def require_location(conn: Connection, location_id: str, field: str = "location_id") -> None:
+    if not location_exists(conn, location_id):
+        raise NotFound(f"location {location_id} not found",
+                       [FieldError(field, "unknown_location", "no such location")])

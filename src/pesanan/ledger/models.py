@@ -1,0 +1,39 @@
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+
+from pesanan.db.base import metadata
+from pesanan.db.types import Amount, UTCDateTime
+
+account = Table(
+    "account",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("type", String(10), nullable=False),  # asset | liability | equity | revenue | expense
+)
+
+journal_entry = Table(
+    "journal_entry",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("memo", String(200), nullable=False),
+    Column("source_type", String(32), nullable=False),
+    Column("source_id", String(36), nullable=False),
+    Column("order_id", String(36), nullable=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Index("ix_journal_entry_source", "source_type", "source_id"),
+)
+
+journal_line = Table(
+    "journal_line",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entry_id", String(36), ForeignKey("journal_entry.id"), nullable=False, index=True),
+    Column("account_code", String(10), ForeignKey("account.code"), nullable=False),
+    Column("debit", Amount, nullable=False),
+    Column("credit", Amount, nullable=False),
+    CheckConstraint(
+        "debit >= 0 AND credit >= 0 AND (debit = 0 OR credit = 0) AND debit + credit > 0",
+        name="one_sided_positive",
+    ),
+)

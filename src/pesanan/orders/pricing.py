@@ -1,0 +1,42 @@
+"""Pricing (pure): line amounts, tax and totals.
+
+Rounding policy: a line's subtotal is exact (unit price x quantity); its tax is rounded half-up
+to the currency's minor unit once, per line; order totals are plain sums of the rounded lines,
+so the order always equals the sum of its lines and an invoice can be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pesanan.core.money import quantize_minor
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+def price_line(unit_price: Decimal, quantity: int, tax_rate: Decimal, currency: str) -> PricedLine:
+    subtotal = quantize_minor(unit_price * quantity, currency)
+    tax = quantize_minor(subtotal * tax_rate, currency)
+    return PricedLine(quantity, unit_price, tax_rate, subtotal, tax, subtotal + tax)
+
+
+def totals(lines: list[PricedLine]) -> Totals:
+    subtotal = sum((line.subtotal for line in lines), Decimal(0))
+    tax = sum((line.tax for line in lines), Decimal(0))
+    return Totals(subtotal, tax, subtotal + tax)

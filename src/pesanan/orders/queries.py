@@ -1,0 +1,138 @@
+"""Order reads: one order with its lines, lists with filters, the timeline, customer stats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from pesanan.core.clock import rfc3339
+from pesanan.core.errors import NotFound
+from pesanan.core.money import fmt
+from pesanan.db.paging import page
+from pesanan.orders.models import order_event, order_line, sales_order
+
+
+def order_number(n: int) -> str:
+    return f"SO-{n:06d}"
+
+
+def line_view(r: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    return {
+        "id": r["id"], "line_no": r["line_no"], "product_id": r["product_id"], "sku": r["sku"],
+        "name": r["name"], "quantity": r["quantity"],
+        "quantity_shipped": r["quantity_shipped"],
+        "unit_price": fmt(r["unit_price"], currency),
+        "tax_rate": str(r["tax_rate"].normalize() + 0),
+        "subtotal": fmt(r["subtotal"], currency), "tax": fmt(r["tax"], currency),
+        "total": fmt(r["total"], currency),
+    }
+
+
+def order_view(o: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] | None) -> dict[str, Any]:
+    cur = o["currency"]
+    view = {
+        "id": o["id"], "number": order_number(o["number"]), "channel": o["channel"],
+        "customer_id": o["customer_id"], "currency": cur, "status": str(o["status"]),
+        "financial_status": str(o["financial_status"]),
+        "fulfillment_status": str(o["fulfillment_status"]),
+        "subtotal": fmt(o["subtotal"], cur), "tax_total": fmt(o["tax_total"], cur),
+        "total": fmt(o["total"], cur), "amount_invoiced": fmt(o["amount_invoiced"], cur),
+        "amount_paid": fmt(o["amount_paid"], cur),
+        "balance_due": fmt(o["total"] - o["amount_paid"], cur),
+        "keyed_by": o["keyed_by"], "keyed_at_location_id": o["keyed_at_location_id"],
+        "shipping_address": o["shipping_address"], "note": o["note"], "version": o["version"],
+        "placed_at": rfc3339(o["placed_at"]), "updated_at": rfc3339(o["updated_at"]),
+    }
+    if lines is not None:
+        view["lines"] = [line_view(x, cur) for x in lines]
+    return view
+
+
+def get_order(conn: Connection, order_id: str) -> dict[str, Any]:
+    o = conn.execute(select(sales_order).where(sales_order.c.id == order_id)).mappings().first()
+    if o is None:
+        raise NotFound(f"order {order_id} not found")
+    lines = conn.execute(
+        select(order_line).where(order_line.c.order_id == order_id).order_by(order_line.c.line_no)
+    ).mappings().all()
+    return order_view(o, lines)
+
+
+def order_lines(conn: Connection, order_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        select(order_line).where(order_line.c.order_id == order_id).order_by(order_line.c.line_no)
+    ).mappings()]
+
+
+def list_orders(
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, status: str | None = None,
+    financial_status: str | None = None, fulfillment_status: str | None = None,
+    channel: str | None = None, customer_id: str | None = None,
+    created_at_min: datetime | None = None, created_at_max: datetime | None = None,
+) -> dict[str, Any]:
+    stmt = select(sales_order)
+    for col, value in ((sales_order.c.status, status),
+                       (sales_order.c.financial_status, financial_status),
+                       (sales_order.c.fulfillment_status, fulfillment_status),
+                       (sales_order.c.channel, channel),
+                       (sales_order.c.customer_id, customer_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if created_at_min is not None:
+        stmt = stmt.where(sales_order.c.placed_at >= created_at_min)
+    if created_at_max is not None:
+        stmt = stmt.where(sales_order.c.placed_at < created_at_max)
+    rows, nxt = page(conn, stmt, sales_order.c.id, limit, cursor)
+    return {"items": [order_view(r, None) for r in rows], "next_cursor": nxt}
+
+
+def timeline(conn: Connection, order_id: str) -> dict[str, Any]:
+    if conn.execute(select(sales_order.c.id).where(sales_order.c.id == order_id)).first() is None:
+        raise NotFound(f"order {order_id} not found")
+    rows = conn.execute(
+        select(order_event).where(order_event.c.order_id == order_id).order_by(order_event.c.id)
+    ).mappings()
+    return {"items": [
+        {"id": r["id"], "kind": r["kind"], "field": r["field"], "from_status": r["from_status"],
+         "to_status": r["to_status"], "message": r["message"], "actor": r["actor"],
+         "occurred_at": rfc3339(r["occurred_at"])}
+        for r in rows
+    ], "next_cursor": None}
+
+
+def customer_stats(conn: Connection, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Order count, lifetime value per currency (cancelled orders excluded), last order."""
+    out: dict[str, dict[str, Any]] = {
+        cid: {"order_count": 0, "lifetime_value": {}, "last_order_at": None}
+        for cid in customer_ids
+    }
+    if not customer_ids:
+        return out
+    rows = conn.execute(
+        select(sales_order.c.customer_id, sales_order.c.currency, func.count().label("n"),
+               func.sum(sales_order.c.total).label("value"),
+               func.max(sales_order.c.placed_at).label("last"))
+        .where(sales_order.c.customer_id.in_(customer_ids), sales_order.c.status != "cancelled")
+        .group_by(sales_order.c.customer_id, sales_order.c.currency)
+    ).mappings()
+    for r in rows:
+        s = out[r["customer_id"]]
+        s["order_count"] += r["n"]
+        s["lifetime_value"][r["currency"]] = fmt(r["value"], r["currency"])
+        last = rfc3339(r["last"]) if r["last"] is not None else None
+        if last and (s["last_order_at"] is None or last > s["last_order_at"]):
+            s["last_order_at"] = last
+    return out
+
+
+def recent_for_customer(conn: Connection, customer_id: str, n: int = 10) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(sales_order).where(sales_order.c.customer_id == customer_id)
+        .order_by(sales_order.c.id.desc()).limit(n)
+    ).mappings()
+    return [{k: v for k, v in order_view(r, None).items()
+             if k in ("id", "number", "channel", "status", "financial_status",
+                      "fulfillment_status", "total", "currency", "placed_at")} for r in rows]

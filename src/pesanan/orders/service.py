@@ -1,0 +1,182 @@
+"""Order commands: place and cancel, plus the status changes other domains ask for.
+
+`place_order` is the hot path: a fixed, small number of statements per order (one read of
+products with their stock, one of the customer, a number, the guarded reservations, and one
+multi-row insert per table) — see bench/place_orders.py for the figures.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from pesanan.core.actor import Actor
+from pesanan.core.clock import now
+from pesanan.core.errors import FieldError, Invalid, InvalidTransition, NotFound, ValidationFailed
+from pesanan.core.ids import new_id
+from pesanan.customers import queries as customers
+from pesanan.db.sequences import next_number
+from pesanan.events.service import emit
+from pesanan.inventory import service as inventory
+from pesanan.orders import status as st
+from pesanan.orders.availability import plan_reservations, read_catalog_and_stock
+from pesanan.orders.models import order_event, order_line, sales_order
+from pesanan.orders.pricing import price_line, totals
+from pesanan.orders.queries import get_order, order_view
+from pesanan.orders.schemas import CancelOrder, PlaceOrder
+
+
+def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, Any]:
+    skus = sorted({line.sku for line in cmd.lines})
+    catalog = read_catalog_and_stock(conn, skus)
+    inv = Invalid()
+    if not customers.exists(conn, cmd.customer_id):
+        inv.add("customer_id", "unknown_customer", f"no customer {cmd.customer_id}")
+    if cmd.keyed_at_location_id and not inventory.location_exists(conn, cmd.keyed_at_location_id):
+        inv.add("keyed_at_location_id", "unknown_location", "no such location")
+    currency = cmd.currency
+    for i, line in enumerate(cmd.lines):
+        item = catalog.get(line.sku)
+        if item is None:
+            inv.add(f"lines[{i}].sku", "unknown_sku", f"no product with SKU {line.sku}")
+        elif not item.active:
+            inv.add(f"lines[{i}].sku", "inactive", f"SKU {line.sku} is not for sale")
+        else:
+            currency = currency or item.currency
+            if item.currency != currency:
+                inv.add(f"lines[{i}].sku", "wrong_currency",
+                        f"SKU {line.sku} is priced in {item.currency}, the order in {currency}")
+    inv.raise_if_any("The order has invalid lines")
+    assert currency is not None
+
+    order_id = new_id()
+    ts = now()
+    lines = []
+    for i, line in enumerate(cmd.lines):
+        item = catalog[line.sku]
+        priced = price_line(item.price, line.quantity, item.tax_rate, currency)
+        lines.append({
+            "id": new_id(), "order_id": order_id, "line_no": i + 1, "product_id": item.id,
+            "sku": item.sku, "name": item.name, "quantity": line.quantity, "quantity_shipped": 0,
+            "unit_price": item.price, "tax_rate": item.tax_rate, "subtotal": priced.subtotal,
+            "tax": priced.tax, "total": priced.total, "_priced": priced,
+        })
+    # A POS sale takes goods from the store it is rung up in when that store has them.
+    preferred = cmd.keyed_at_location_id if cmd.channel == "pos" else None
+    picks = plan_reservations(catalog, lines, preferred)
+    sums = totals([line.pop("_priced") for line in lines])
+    number = next_number(conn, "order_number")
+    order = {
+        "id": order_id, "number": number, "channel": cmd.channel, "customer_id": cmd.customer_id,
+        "currency": currency, "status": st.OrderStatus.OPEN,
+        "financial_status": st.FinancialStatus.PENDING,
+        "fulfillment_status": st.FulfillmentStatus.UNFULFILLED,
+        "subtotal": sums.subtotal, "tax_total": sums.tax_total, "total": sums.total,
+        "amount_invoiced": Decimal(0), "amount_paid": Decimal(0), "keyed_by": cmd.keyed_by,
+        "keyed_at_location_id": cmd.keyed_at_location_id,
+        "shipping_address": cmd.shipping_address.model_dump() if cmd.shipping_address else None,
+        "note": cmd.note, "version": 1, "placed_at": ts, "updated_at": ts,
+    }
+    # The order and its lines go in first because reservations reference them; the stock rows
+    # are the contended ones, so locking them last holds those locks for the shortest time.
+    conn.execute(sales_order.insert(), order)
+    conn.execute(order_line.insert(), lines)
+    inventory.reserve(conn, order_id, picks)
+    view = order_view(order, lines)
+    note_event(conn, order_id, "order.placed",
+               f"Order placed via {cmd.channel} ({len(lines)} lines, {view['total']} {currency})",
+               actor, to_status=st.OrderStatus.OPEN, field="status")
+    emit(conn, "order.placed", "order", order_id, view)
+    return view
+
+
+def note_event(conn: Connection, order_id: str, kind: str, message: str, actor: Actor | None,
+               *, field: str | None = None, from_status: str | None = None,
+               to_status: str | None = None) -> None:
+    """Append to the order's timeline."""
+    conn.execute(order_event.insert(), {
+        "id": new_id(), "order_id": order_id, "kind": kind, "field": field,
+        "from_status": from_status, "to_status": to_status, "message": message[:500],
+        "actor": actor.name if actor else None, "occurred_at": now(),
+    })
+
+
+def lock_order(conn: Connection, order_id: str) -> dict[str, Any]:
+    """Read an order and hold its row lock to the end of the transaction: commands on one order
+    (ship, invoice, pay, cancel) then run one after the other."""
+    row = conn.execute(
+        select(sales_order).where(sales_order.c.id == order_id).with_for_update()
+    ).mappings().first()
+    if row is None:
+        raise NotFound(f"order {order_id} not found")
+    return dict(row)
+
+
+def set_status(conn: Connection, order: dict[str, Any], field: str, target: str,
+               actor: Actor | None, message: str | None = None, **values: Any) -> None:
+    """Move one status by its table, as a compare-and-set, and write the timeline."""
+    current = order[field]
+    if current == target and not values:
+        return
+    if current != target:
+        st.check(field, current, target)
+    done = conn.execute(
+        update(sales_order)
+        .where(sales_order.c.id == order["id"], sales_order.c[field] == current)
+        .values({field: target, "version": sales_order.c.version + 1, "updated_at": now(),
+                 **values})
+    )
+    if done.rowcount != 1:
+        raise InvalidTransition(f"order {order['id']} {field} changed concurrently")
+    order.update({field: target, **values})
+    order["version"] += 1
+    if current != target:
+        note_event(conn, order["id"], f"{field}.changed",
+                   message or f"{field.replace('_', ' ')}: {current} -> {target}", actor,
+                   field=field, from_status=current, to_status=target)
+
+
+def cancel_order(conn: Connection, order_id: str, cmd: CancelOrder, actor: Actor
+                 ) -> dict[str, Any]:
+    order = lock_order(conn, order_id)
+    if order["fulfillment_status"] != st.FulfillmentStatus.UNFULFILLED:
+        raise InvalidTransition("a shipped order cannot be cancelled; return it instead")
+    if order["amount_invoiced"] > 0:
+        raise InvalidTransition("an invoiced order cannot be cancelled until it is credited")
+    st.check("status", order["status"], st.OrderStatus.CANCELLED)
+    released = inventory.release_for_order(conn, order_id)
+    set_status(conn, order, "status", st.OrderStatus.CANCELLED, actor,
+               f"Order cancelled: {cmd.reason} ({released} reserved units released)")
+    view = get_order(conn, order_id)
+    emit(conn, "order.cancelled", "order", order_id,
+         {"id": order_id, "reason": cmd.reason, "released_units": released})
+    return view
+
+
+def try_complete(conn: Connection, order: dict[str, Any], all_delivered: bool,
+                 actor: Actor | None) -> bool:
+    """Complete an open order once it is fulfilled, delivered and paid. Called by fulfillment
+    (after delivery) and billing (after payment), whichever comes last."""
+    if not st.is_complete(order["status"], order["financial_status"],
+                          order["fulfillment_status"], all_delivered):
+        return False
+    set_status(conn, order, "status", st.OrderStatus.COMPLETED, actor,
+               "Order completed: delivered and paid")
+    emit(conn, "order.completed", "order", order["id"], {"id": order["id"]})
+    return True
+
+
+def shipped_totals(conn: Connection, order_id: str) -> tuple[int, int]:
+    """(units shipped, units ordered) for an order."""
+    row = conn.execute(
+        select(func.coalesce(func.sum(order_line.c.quantity_shipped), 0),
+               func.coalesce(func.sum(order_line.c.quantity), 0))
+        .where(order_line.c.order_id == order_id)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def validation(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, [FieldError(field, code, message)])

@@ -22,7 +22,7 @@ def _worker() -> str:
 @pytest.fixture(scope="session")
 def database_urls() -> Iterator[dict[str, str]]:
     urls: dict[str, str] = {}
-    pg_name = f"pesanan_test_{_worker()}"
+    pg_name = f"pesanan_test_{os.getpid()}"
     for backend in dbs.backends():
         if backend == "postgresql":
             urls[backend] = dbs.create_postgres(pg_name)

@@ -12,7 +12,7 @@ from pesanan.core.money import fmt
 from pesanan.db.paging import page
 
 
-def product_view(r: Mapping[str, Any]) -> dict[str, Any]:
+def product_view(r: Mapping[Any, Any]) -> dict[str, Any]:
     cur = r["currency"]
     return {
         "id": r["id"], "sku": r["sku"], "name": r["name"], "price": fmt(r["price"], cur),

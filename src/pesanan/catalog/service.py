@@ -54,7 +54,7 @@ def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
         raise Conflict(f"SKU {cmd.sku} already exists",
                        [FieldError("sku", "duplicate", "SKU must be unique")]) from None
     view = product_view(row)
-    emit(conn, "product.created", "product", row["id"], view)
+    emit(conn, "product.created", "product", str(row["id"]), view)
     return view
 
 

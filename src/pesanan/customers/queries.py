@@ -14,7 +14,7 @@ from pesanan.db.paging import page
 from pesanan.orders import queries as orders
 
 
-def _base_view(r: Mapping[str, Any]) -> dict[str, Any]:
+def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": r["id"], "name": r["name"], "email": r["email"], "phone": r["phone"],
         "kind": r["kind"], "payment_preference": r["payment_preference"],

@@ -12,7 +12,7 @@ from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
 from pesanan.inventory.models import location, stock_level, stock_movement
 
 
-def location_view(r: Mapping[str, Any]) -> dict[str, Any]:
+def location_view(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {"id": r["id"], "code": r["code"], "name": r["name"], "kind": r["kind"],
             "created_at": rfc3339(r["created_at"])}
 

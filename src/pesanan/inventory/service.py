@@ -39,7 +39,7 @@ def create_location(conn: Connection, cmd: LocationCreate) -> dict[str, Any]:
     row = {"id": new_id(), "code": cmd.code, "name": cmd.name, "kind": cmd.kind,
            "created_at": now()}
     conn.execute(location.insert(), row)
-    emit(conn, "location.created", "location", row["id"], location_view(row))
+    emit(conn, "location.created", "location", str(row["id"]), location_view(row))
     return location_view(row)
 
 

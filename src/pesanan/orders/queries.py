@@ -19,7 +19,7 @@ def order_number(n: int) -> str:
     return f"SO-{n:06d}"
 
 
-def line_view(r: Mapping[str, Any], currency: str) -> dict[str, Any]:
+def line_view(r: Mapping[Any, Any], currency: str) -> dict[str, Any]:
     return {
         "id": r["id"], "line_no": r["line_no"], "product_id": r["product_id"], "sku": r["sku"],
         "name": r["name"], "quantity": r["quantity"],
@@ -31,7 +31,7 @@ def line_view(r: Mapping[str, Any], currency: str) -> dict[str, Any]:
     }
 
 
-def order_view(o: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] | None) -> dict[str, Any]:
+def order_view(o: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]] | None) -> dict[str, Any]:
     cur = o["currency"]
     view = {
         "id": o["id"], "number": order_number(o["number"]), "channel": o["channel"],

@@ -53,20 +53,22 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
 
     order_id = new_id()
     ts = now()
-    lines = []
+    lines: list[dict[str, Any]] = []
+    priced_lines = []
     for i, line in enumerate(cmd.lines):
         item = catalog[line.sku]
         priced = price_line(item.price, line.quantity, item.tax_rate, currency)
+        priced_lines.append(priced)
         lines.append({
             "id": new_id(), "order_id": order_id, "line_no": i + 1, "product_id": item.id,
             "sku": item.sku, "name": item.name, "quantity": line.quantity, "quantity_shipped": 0,
             "unit_price": item.price, "tax_rate": item.tax_rate, "subtotal": priced.subtotal,
-            "tax": priced.tax, "total": priced.total, "_priced": priced,
+            "tax": priced.tax, "total": priced.total,
         })
     # A POS sale takes goods from the store it is rung up in when that store has them.
     preferred = cmd.keyed_at_location_id if cmd.channel == "pos" else None
     picks = plan_reservations(catalog, lines, preferred)
-    sums = totals([line.pop("_priced") for line in lines])
+    sums = totals(priced_lines)
     number = next_number(conn, "order_number")
     order = {
         "id": order_id, "number": number, "channel": cmd.channel, "customer_id": cmd.customer_id,

@@ -6,6 +6,7 @@ Each table maps a status to the statuses it may move to. Services change a statu
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from pesanan.core.errors import InvalidTransition
@@ -63,11 +64,11 @@ def check(field: str, current: str, target: str) -> None:
         raise InvalidTransition(f"order {label} cannot change from {current} to {target}")
 
 
-def financial_for(paid_amount: object, total: object) -> str:
-    """The financial status that a paid amount implies (amounts are Decimals)."""
-    if paid_amount == 0:  # type: ignore[comparison-overlap]
+def financial_for(paid_amount: Decimal, total: Decimal) -> str:
+    """The financial status that a paid amount implies."""
+    if paid_amount == 0:
         return FinancialStatus.PENDING
-    if paid_amount >= total:  # type: ignore[operator]
+    if paid_amount >= total:
         return FinancialStatus.PAID
     return FinancialStatus.PARTIALLY_PAID
 

@@ -80,3 +80,17 @@ def test_a_clerk_cannot_adjust_stock(api: Api) -> None:
     resp = api.post("/inventory/adjustments", {"sku": "MUG", "location_id": wh["id"],
                                                "quantity": 5, "reason": "count"}, role="clerk")
     assert resp.status_code == 403
+
+
+def test_every_command_appends_an_ordered_event(api: Api) -> None:
+    _, _, cust = _shop(api)
+    order = api.order(cust["id"], [("TEE-BLK-M", 1)])
+    api.ok(api.post(f"/orders/{order['id']}/cancel", {"reason": "test"}))
+    events = api.ok(api.get("/events"))["items"]
+    assert [e["type"] for e in events] == [
+        "product.created", "location.created", "stock.adjusted", "customer.created",
+        "order.placed", "order.cancelled"]
+    sequences = [e["sequence"] for e in events]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    assert events[4]["data"]["id"] == order["id"]
+    assert events[4]["data"]["total"] == order["total"]

@@ -17,6 +17,7 @@ from pesanan.api.routes import (
     billing,
     catalog,
     customers,
+    events,
     fulfillment,
     inventory,
     ledger,
@@ -38,7 +39,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = container or build()
     api = APIRouter(prefix="/api/v1")
     for module in (catalog, customers, inventory, orders, purchasing, billing, ledger,
-                   fulfillment):
+                   fulfillment, events):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -22,7 +22,7 @@ venv install: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/pesanan db upgrade
-	$(BIN)/pesanan demo --days 14 --once
+	$(BIN)/pesanan demo --days 14 --once --url http://$(HOST):$(PORT)
 	$(BIN)/pesanan serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,7 +14,11 @@ from sqlalchemy import Connection
 
 from pesanan.api.errors import STATUS
 from pesanan.bootstrap import Container, build
+from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
+
+if TYPE_CHECKING:  # imported lazily at run time: most commands never need them
+    from pesanan.demo import Simulation, Tally
 
 app = typer.Typer(help="Pesanan order management", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -24,6 +29,8 @@ app.add_typer(apikey_app, name="apikey")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
+# Who the timeline and events name for commands run from this command line.
+CLI = Actor(id="cli", name="cli", role="admin")
 
 
 @contextmanager
@@ -84,7 +91,166 @@ def apikey_create(
 
     info, secret = run_command(lambda conn: auth.create_api_key(conn, name, role))
     console.print(f"created {info['role']} key {info['prefix']}… ({info['id']})")
-    print(secret)
+    typer.echo(secret)  # plain, unwrapped: scripts take the last line
+
+
+@app.command()
+def audit(
+    show: Annotated[int, typer.Option(help="breaches to show per check")] = 3,
+) -> None:
+    """Check every invariant; exit 1 on any breach."""
+    from rich.table import Table
+
+    from pesanan.audit import checks
+
+    with container() as c, checks.snapshot(c.read_engine) as conn:
+        results = checks.run_all(conn)
+    table = Table(title="pesanan audit")
+    for col in ("check", "invariant", "result", "breaches"):
+        table.add_column(col, justify="right" if col == "breaches" else "left")
+    for r in results:
+        table.add_row(r.check.name, r.check.description,
+                      "[green]ok[/]" if r.ok else "[bold red]BREACH[/]", str(len(r.breaches)))
+    console.print(table)
+    # Breaches one per line, unwrapped, so they can be read (and grepped) whole.
+    for r in results:
+        for b in r.breaches[:show]:
+            console.print(f"{r.check.name}: {b.subject}: {b.detail}", soft_wrap=True,
+                          markup=False, highlight=False)
+        if len(r.breaches) > show:
+            console.print(f"{r.check.name}: … and {len(r.breaches) - show} more")
+    failed = [r.check.name for r in results if not r.ok]
+    if failed:
+        err.print(f"[bold red]audit failed[/]: {', '.join(failed)}")
+        raise typer.Exit(1)
+    console.print("[green]audit clean[/]: every invariant holds")
+
+
+@app.command()
+def replenish() -> None:
+    """Draft purchase orders for every SKU below its reorder point and show them."""
+    from rich.table import Table
+
+    from pesanan.inventory import queries as inventory
+    from pesanan.purchasing import service as purchasing
+
+    def command(conn: Connection) -> tuple[dict[str, Any], dict[str, str]]:
+        codes = {x["id"]: x["code"] for x in inventory.list_locations(conn, limit=250)["items"]}
+        return purchasing.replenish(conn, CLI), codes
+
+    result, codes = run_command(command)
+    drafted = result["items"]
+    table = Table(title=f"{len(drafted)} purchase order(s) drafted")
+    for col in ("number", "supplier", "location", "lines", "total", "expected"):
+        table.add_column(col, justify="right" if col == "total" else "left")
+    for po in drafted:
+        lines = "\n".join(f"{x['sku']} x {x['quantity']}" for x in po["lines"])
+        table.add_row(po["number"], po["supplier_name"], codes.get(po["location_id"], "?"), lines,
+                      f"{Decimal(po['total']):,} {po['currency']}",
+                      (po["expected_at"] or "")[:10])
+    console.print(table if drafted else "nothing is below its reorder point")
+    for x in result["unsourced"]:
+        err.print(f"[yellow]no supplier offers {x['sku']}[/] (available {x['available']}, "
+                  f"reorder point {x['reorder_point']} at {codes.get(x['location_id'], '?')})")
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=0, max=3650, help="days of trade to simulate")] = 14,
+    once: Annotated[bool, typer.Option(
+        help="if the shop already exists, simulate nothing: print the summary and a fresh "
+             "admin key (make run uses this)")] = False,
+    seed: Annotated[int, typer.Option(help="seed of the random choices")] = 42,
+    orders_per_day: Annotated[int, typer.Option(min=1, max=10_000)] = 15,
+    products: Annotated[int, typer.Option(min=1, max=30, help="products in a new shop")] = 30,
+    url: Annotated[str, typer.Option(help="where the server will listen")] =
+        "http://127.0.0.1:8000",
+) -> None:
+    """Create a demo shop when the database has none, then simulate DAYS of orders across web,
+    POS and phone: captures, purchases, invoices, payments, shipments, deliveries.
+
+    API keys are stored hashed and cannot be shown twice, so a new shop gets a fresh admin and
+    clerk key, and `--once` on an existing shop prints a fresh admin key each time."""
+    import random
+
+    from pesanan import demo as shop_demo
+    from pesanan.analytics import summary as report
+
+    rng = random.Random(seed)
+    with container() as c:
+        created = shop_demo.ensure_shop(c.engine, rng, products)
+        tally = None
+        if created or not once:
+            tally = _simulate(shop_demo.Simulation(
+                c.engine, shop_demo.load(c.read_engine), rng, orders_per_day), days)
+        with c.read_engine.connect() as conn:
+            summary = report.summary(conn)
+    console.print("[green]demo shop created[/]" if created else
+                  "demo data already there: nothing simulated" if tally is None else
+                  "simulated on the existing shop")
+    _print_summary(summary, tally)
+    if created:
+        _print_key("clerk", "demo clerk", url)
+    if created or once:
+        _print_key("admin", "demo admin", url)
+
+
+def _simulate(sim: Simulation, days: int) -> Tally:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console) as progress:
+        bar = progress.add_task("simulating", total=days)
+        for _ in range(days):
+            sim.run_day()
+            progress.update(bar, advance=1, description=(
+                f"day {sim.day}: {sim.tally.orders.total()} orders, "
+                f"{sim.tally.lost_sales} lost sales"))
+    return sim.tally
+
+
+def _money(sums: dict[str, Decimal]) -> str:
+    from pesanan.core.money import quantize_minor
+
+    return ", ".join(f"{quantize_minor(amount, cur):,} {cur}"
+                     for cur, amount in sorted(sums.items())) or "0"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return f"{sum(counts.values())} (" + ", ".join(
+        f"{k} {n}" for k, n in sorted(counts.items())) + ")"
+
+
+def _print_summary(s: dict[str, Any], tally: Tally | None) -> None:
+    from rich.table import Table
+
+    table = Table(title="the shop now", show_header=False)
+    table.add_row("orders by channel", _counts(s["orders_by_channel"]))
+    table.add_row("orders by status", _counts(s["orders_by_status"]))
+    table.add_row("sales (before tax)", _money(s["sales"]))
+    table.add_row("invoiced", f"{s['invoices']} invoices, {_money(s['invoiced'])}")
+    table.add_row("paid", _money(s["paid"]))
+    table.add_row("shipments", _counts(s["shipments_by_status"]))
+    table.add_row("purchase orders", _counts(s["purchase_orders_by_status"]))
+    if tally is not None:
+        table.add_row("this run", f"{tally.orders.total()} orders, {tally.lost_sales} lost "
+                      f"sales (out of stock), {tally.cancelled} cancelled, {tally.shipments} "
+                      f"shipments, {tally.purchase_orders} purchase orders, {tally.receipts} "
+                      "receipts")
+    console.print(table)
+
+
+def _print_key(role: str, name: str, url: str) -> None:
+    from pesanan.auth import service as auth
+
+    _, secret = run_command(lambda conn: auth.create_api_key(conn, name, role))
+    if role != "admin":
+        console.print(f"{role} key: {secret}", soft_wrap=True)
+        return
+    console.print(f"Pesanan: {url}  (API docs: {url}/docs)\n"
+                  f"try: curl -H 'Authorization: Bearer <key>' {url}/api/v1/orders\n"
+                  "admin API key (stored hashed: shown once; `--once` makes a new one):")
+    typer.echo(secret)
 
 
 def main() -> None:  # pragma: no cover

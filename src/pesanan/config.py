@@ -20,6 +20,24 @@ class Settings(BaseSettings):
     # How long an API key lookup may be served from the per-process cache (seconds).
     auth_cache_seconds: float = 30.0
     log_level: str = "info"
+    # Signs console session cookies. Empty: a random key is made once and kept in
+    # ./var/secret.key, so every worker process and restart shares it.
+    secret_key: str = ""
+    secret_file: str = "var/secret.key"
+    # Set true behind HTTPS so session cookies are never sent in clear.
+    secure_cookies: bool = False
+
+    def session_secret(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = Path(self.secret_file)
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     @property
     def is_sqlite(self) -> bool:

@@ -26,6 +26,7 @@ from pesanan.api.routes import (
 )
 from pesanan.bootstrap import Container, build
 from pesanan.core.errors import DomainError
+from pesanan.web import app as web
 
 _request_ids = itertools.count(1)
 
@@ -53,6 +54,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         request.state.request_id = f"{os.getpid()}-{next(_request_ids)}"
         return await call_next(request)
 
+    web.install(app, app.state.container)
     app.add_exception_handler(DomainError, errors.on_domain_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)

@@ -7,7 +7,6 @@ together with the idempotency record, or rolls everything back.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,23 +14,14 @@ import orjson
 from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 from starlette.responses import Response
 
 from pesanan.api.errors import domain_problem, problem_response
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
-from pesanan.core.errors import Conflict, DomainError, FieldError, Retry, ValidationFailed
+from pesanan.core.errors import DomainError, FieldError, ValidationFailed
+from pesanan.db.tx import transact
 from pesanan.idempotency import service as idem
-
-log = logging.getLogger("pesanan.commands")
-MAX_ATTEMPTS = 6
-# PostgreSQL: serialization failure, deadlock. Both mean "run it again", never "give up".
-RETRYABLE_SQLSTATES = {"40001", "40P01"}
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def _check_key(key: str) -> None:
@@ -66,24 +56,18 @@ def run(
             media = "application/problem+json" if stored.status >= 400 else "application/json"
             return Response(stored.body, status_code=stored.status, media_type=media,
                             headers=headers)
+    def command(conn: Connection) -> tuple[bytes, str | None]:
+        result = fn(conn)
+        payload = orjson.dumps(result)
+        loc = location(result) if location else None
+        if key is not None:
+            idem.complete(conn, actor.id, key, status_code, payload, loc)
+        return payload, loc
+
     try:
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                with engine.begin() as conn:
-                    result = fn(conn)
-                    payload = orjson.dumps(result)
-                    loc = location(result) if location else None
-                    if key is not None:
-                        idem.complete(conn, actor.id, key, status_code, payload, loc)
-                return Response(payload, status_code=status_code, media_type="application/json",
-                                headers={"Location": loc} if loc else None)
-            except Retry:
-                log.debug("retrying %s (attempt %d): lost a stock race", path, attempt + 1)
-            except DBAPIError as exc:
-                if not _retryable(exc):
-                    raise
-                log.info("retrying %s (attempt %d): %s", path, attempt + 1, exc.orig)
-        raise Conflict("the resource kept changing under this request; try again")
+        payload, loc = transact(engine, command)
+        return Response(payload, status_code=status_code, media_type="application/json",
+                        headers={"Location": loc} if loc else None)
     except DomainError as exc:
         status, problem = domain_problem(exc, path)
         if key is not None:

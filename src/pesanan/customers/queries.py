@@ -56,3 +56,30 @@ def list_customers(
 def exists(conn: Connection, customer_id: str) -> bool:
     return conn.execute(select(customer.c.id).where(customer.c.id == customer_id)).first() \
         is not None
+
+
+def kind_of(conn: Connection, customer_id: str) -> str:
+    """`b2b` or `b2c` (billing sets payment terms by it)."""
+    kind = conn.execute(select(customer.c.kind).where(customer.c.id == customer_id)).scalar()
+    if kind is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return str(kind)
+
+
+def ids_matching(conn: Connection, q: str, limit: int = 500) -> list[str]:
+    """Ids of customers whose name, email or phone contains `q` (search boxes)."""
+    like = f"%{q.strip().lower()}%"
+    rows = conn.execute(
+        select(customer.c.id)
+        .where(customer.c.name.ilike(like) | customer.c.email.ilike(like)
+               | customer.c.phone.ilike(like))
+        .limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+def names(conn: Connection, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(customer.c.id, customer.c.name).where(customer.c.id.in_(set(ids))))
+    return {r.id: r.name for r in rows}

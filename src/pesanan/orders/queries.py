@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, false, func, or_, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
@@ -72,8 +72,19 @@ def list_orders(
     financial_status: str | None = None, fulfillment_status: str | None = None,
     channel: str | None = None, customer_id: str | None = None,
     created_at_min: datetime | None = None, created_at_max: datetime | None = None,
+    search: str | None = None, customer_ids: list[str] | None = None,
 ) -> dict[str, Any]:
+    """`search` matches an order number (SO-000123 or 123) or, through `customer_ids` the
+    caller resolved from the same text, the customer."""
     stmt = select(sales_order)
+    if search:
+        digits = search.strip().upper().removeprefix("SO-").lstrip("0")
+        matches = []
+        if digits.isdigit():
+            matches.append(sales_order.c.number == int(digits))
+        if customer_ids:
+            matches.append(sales_order.c.customer_id.in_(customer_ids))
+        stmt = stmt.where(or_(*matches) if matches else false())
     for col, value in ((sales_order.c.status, status),
                        (sales_order.c.financial_status, financial_status),
                        (sales_order.c.fulfillment_status, fulfillment_status),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
@@ -168,6 +168,27 @@ def try_complete(conn: Connection, order: dict[str, Any], all_delivered: bool,
                "Order completed: delivered and paid")
     emit(conn, "order.completed", "order", order["id"], {"id": order["id"]})
     return True
+
+
+def record_shipped(conn: Connection, order: dict[str, Any], units: dict[str, int],
+                   actor: Actor | None) -> None:
+    """Add shipped units to the order's lines (called by fulfillment with the order locked) and
+    move the fulfillment status to what the totals imply. The guard keeps shipped <= ordered
+    even if a caller's plan was wrong."""
+    params = [{"line_id_": line_id, "units_": n} for line_id, n in units.items()]
+    done = conn.execute(
+        update(order_line)
+        .where(order_line.c.id == bindparam("line_id_"), order_line.c.order_id == order["id"],
+               order_line.c.quantity_shipped + bindparam("units_") <= order_line.c.quantity)
+        .values(quantity_shipped=order_line.c.quantity_shipped + bindparam("units_")),
+        params,
+    )
+    if done.rowcount != len(params):
+        raise InvalidTransition(f"order {order['id']}: cannot ship more than was ordered")
+    shipped, ordered = shipped_totals(conn, order["id"])
+    # updated_at also bumps the version when the status stays partially_fulfilled: lines changed.
+    set_status(conn, order, "fulfillment_status", st.fulfillment_for(shipped, ordered), actor,
+               updated_at=now())
 
 
 def shipped_totals(conn: Connection, order_id: str) -> tuple[int, int]:

@@ -1,3 +1,49 @@
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from pesanan.api import commands
+from pesanan.api.deps import ReadConn, require
+from pesanan.billing import queries, service
+from pesanan.billing.schemas import IssueInvoice, RecordPayment
+from pesanan.core.actor import Actor
 
 router = APIRouter(tags=["billing"])
+Reader = Annotated[Actor, Depends(require("billing:read"))]
+Writer = Annotated[Actor, Depends(require("billing:write"))]
+
+
+@router.post("/orders/{order_id}/invoices", status_code=201)
+def issue_invoice(order_id: str, request: Request, actor: Writer,
+                  body: IssueInvoice | None = None) -> Response:
+    """Invoice everything on the order not yet invoiced, under the next gapless number."""
+    cmd = body or IssueInvoice()
+    return commands.run(request, actor, lambda c: service.issue_invoice(c, order_id, cmd, actor),
+                        body=cmd, status_code=201,
+                        location=lambda r: f"/api/v1/invoices/{r['id']}")
+
+
+@router.post("/orders/{order_id}/payments", status_code=201)
+def record_payment(order_id: str, body: RecordPayment, request: Request, actor: Writer
+                   ) -> Response:
+    """Record a payment against the order's open invoices; answers with the payment and the
+    order's new financial status."""
+    return commands.run(request, actor,
+                        lambda c: service.record_payment(c, order_id, body, actor), body=body,
+                        status_code=201)
+
+
+@router.get("/invoices")
+def list_invoices(
+    conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
+    status: Literal["issued", "partially_paid", "paid"] | None = None,
+    customer_id: str | None = None, order_id: str | None = None,
+) -> dict[str, Any]:
+    return queries.list_invoices(conn, limit=limit, cursor=cursor, status=status,
+                                 customer_id=customer_id, order_id=order_id)
+
+
+@router.get("/invoices/{invoice_id}")
+def get_invoice(invoice_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
+    return queries.get_invoice(conn, invoice_id)

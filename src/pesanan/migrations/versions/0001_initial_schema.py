@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:12:40.680219
+Create Date: 2026-11-25 16:38:45.229325
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,18 @@ def upgrade() -> None:
         sa.Column("revoked_at", pesanan.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_key")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_key_key_hash")),
+    )
+    op.create_table(
+        "app_user",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("created_at", pesanan.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", pesanan.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
+        sa.UniqueConstraint("email", name=op.f("uq_app_user_email")),
     )
     op.create_table(
         "counter",
@@ -657,6 +669,7 @@ def downgrade() -> None:
     op.drop_table("idempotency_key")
     op.drop_table("customer")
     op.drop_table("counter")
+    op.drop_table("app_user")
     op.drop_table("api_key")
     op.drop_table("account")
     # ### end Alembic commands ###

@@ -1,0 +1,288 @@
+"""Place-order benchmark over HTTP against a running Pesanan server.
+
+Sets up a shop through the API (products with ample stock in two locations, a few customers),
+then runs C concurrent clients for D seconds, each placing 3-line orders back to back (random
+SKUs, or with --mode hot the same 3 SKUs for every order), and prints orders/s, p50/p99
+latency and errors by status (5xx and timeouts counted apart).
+
+--count-sql also places orders in-process (FastAPI TestClient over the same database, URL from
+PESANAN_DATABASE_URL) with a SQLAlchemy `before_cursor_execute` listener and prints the SQL
+statements per order (an executemany counts once per parameter set) and what they are.
+
+    .venv/bin/python bench/place_orders.py --url http://127.0.0.1:8000 --key psn_… \\
+        --clients 8,32,64 --duration 15 --mode random,hot --count-sql
+
+See bench/README.md; bench/run.sh starts a server on a fresh database and runs all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+STOCK_PER_LOCATION = 1_000_000
+LINES_PER_ORDER = 3
+
+
+@dataclass
+class Shop:
+    skus: list[str]
+    customers: list[str]
+
+
+@dataclass
+class Run:
+    clients: int
+    mode: str
+    duration: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # seconds, successful orders
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def orders(self) -> int:
+        return self.statuses["201"]
+
+
+# --- setup --------------------------------------------------------------------------------
+
+def admin_key(args: argparse.Namespace) -> str:
+    """--key, or a fresh admin key made with the CLI against PESANAN_DATABASE_URL (the key is
+    the last line the command prints)."""
+    if args.key:
+        return str(args.key)
+    if "PESANAN_DATABASE_URL" not in os.environ:
+        sys.exit("give --key, or set PESANAN_DATABASE_URL so a key can be created")
+    cli = os.path.join(os.path.dirname(sys.executable), "pesanan")
+    out = subprocess.run([cli, "apikey", "create", "--role", "admin", "--name", "bench"],
+                         check=True, capture_output=True, text=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+def http_poster(client: httpx.AsyncClient) -> Post:
+    async def post(path: str, body: dict[str, Any]) -> Any:
+        return await client.post(path, json=body)
+
+    return post
+
+
+async def create_shop(post: Post, products: int, customers: int) -> Shop:
+    """A fresh shop under a run tag, so the benchmark can run again on the same database."""
+    tag = uuid.uuid4().hex[:6].upper()
+    gate = asyncio.Semaphore(8)
+
+    async def made(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with gate:
+            resp = await post(f"/api/v1{path}", body)
+        if resp.status_code != 201:
+            sys.exit(f"setup failed: POST {path} -> {resp.status_code} {resp.text[:300]}")
+        data: dict[str, Any] = resp.json()
+        return data
+
+    locs = await asyncio.gather(*(
+        made("/locations", {"code": f"B{tag}{n}", "name": f"Bench {n}", "kind": "warehouse"})
+        for n in (1, 2)))
+    skus = [f"B{tag}-{i:04d}" for i in range(products)]
+    await asyncio.gather(*(made("/products", {
+        "sku": sku, "name": f"Bench item {sku}", "price": f"{random.randint(100, 9999) / 100:.2f}",
+        "currency": "USD", "tax_rate": "0.11", "standard_cost": "1.00"}) for sku in skus))
+    await asyncio.gather(*(made("/inventory/adjustments", {
+        "sku": sku, "location_id": loc["id"], "quantity": STOCK_PER_LOCATION,
+        "reason": "bench opening stock"}) for sku in skus for loc in locs))
+    custs = await asyncio.gather(*(made("/customers", {
+        "name": f"Bench buyer {n}", "email": f"bench-{tag.lower()}-{n}@example.com"})
+        for n in range(customers)))
+    return Shop(skus, [c["id"] for c in custs])
+
+
+def order_body(shop: Shop, mode: str, rng: random.Random) -> dict[str, Any]:
+    skus = shop.skus[:LINES_PER_ORDER] if mode == "hot" else rng.sample(shop.skus,
+                                                                        LINES_PER_ORDER)
+    return {"channel": "web", "customer_id": rng.choice(shop.customers),
+            "lines": [{"sku": s, "quantity": rng.randint(1, 3)} for s in skus]}
+
+
+# --- the load -----------------------------------------------------------------------------
+
+async def client_loop(client: httpx.AsyncClient, shop: Shop, run: Run, until: float,
+                      seed: int, idem: bool) -> None:
+    rng = random.Random(seed)
+    while time.perf_counter() < until:
+        body = order_body(shop, run.mode, rng)
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if idem else {}
+        t0 = time.perf_counter()
+        try:
+            resp = await client.post("/api/v1/orders", json=body, headers=headers)
+        except httpx.TimeoutException:
+            run.statuses["timeout"] += 1
+            continue
+        except httpx.TransportError as exc:
+            run.statuses[f"transport:{type(exc).__name__}"] += 1
+            continue
+        if resp.status_code == 201:
+            run.latencies.append(time.perf_counter() - t0)
+        run.statuses[str(resp.status_code)] += 1
+
+
+async def one_run(args: argparse.Namespace, key: str, shop: Shop, clients: int, mode: str
+                  ) -> Run:
+    run = Run(clients, mode)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=args.timeout,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        # Warm up: every client's connection, the server's key cache and its pools.
+        warm = Run(clients, mode)
+        end = time.perf_counter() + args.warmup
+        await asyncio.gather(*(client_loop(client, shop, warm, end, -n, args.idem)
+                               for n in range(clients)))
+        start = time.perf_counter()
+        await asyncio.gather(*(client_loop(client, shop, run, start + args.duration, n,
+                                           args.idem) for n in range(clients)))
+        run.duration = time.perf_counter() - start
+    return run
+
+
+def pct(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def report(run: Run) -> str:
+    lat = sorted(run.latencies)
+    errors = {k: v for k, v in sorted(run.statuses.items()) if k != "201"}
+    five = sum(v for k, v in errors.items() if k.startswith("5"))
+    other = ", ".join(f"{k}: {v}" for k, v in errors.items()) or "none"
+    return (f"{run.mode:6s} clients={run.clients:3d}  {run.duration:5.1f}s  "
+            f"orders={run.orders:6d}  {run.orders / run.duration:7.1f} orders/s  "
+            f"p50={pct(lat, 50) * 1000:6.1f} ms  p99={pct(lat, 99) * 1000:6.1f} ms  "
+            f"max={(lat[-1] if lat else float('nan')) * 1000:6.1f} ms  "
+            f"5xx={five}  timeouts={run.statuses['timeout']}  non-201: {other}")
+
+
+async def http_bench(args: argparse.Namespace) -> None:
+    key = admin_key(args)
+    async with httpx.AsyncClient(base_url=args.url, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        t0 = time.perf_counter()
+        shop = await create_shop(http_poster(client), args.products, args.customers)
+    print(f"shop: {len(shop.skus)} products x 2 locations, {len(shop.customers)} customers "
+          f"({time.perf_counter() - t0:.1f}s); {LINES_PER_ORDER}-line orders, 1-3 units a line, "
+          f"Idempotency-Key {'on' if args.idem else 'off'}; warm-up {args.warmup}s per run")
+    for mode in args.mode:
+        for clients in args.clients:
+            run = await one_run(args, key, shop, clients, mode)
+            print(report(run), flush=True)
+
+
+# --- SQL statements per order (in process) --------------------------------------------------
+
+def count_sql(args: argparse.Namespace) -> None:
+    """Place orders in-process and count the SQL each one sends, by statement kind."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from pesanan.api.app import create_app
+    from pesanan.auth import service as auth
+    from pesanan.bootstrap import build
+
+    container = build()
+    with container.engine.begin() as conn:
+        _, key = auth.create_api_key(conn, "bench-count-sql", "admin")
+    seen: Counter[str] = Counter()
+    trips = [0]
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                   executemany: bool) -> None:
+        trips[0] += 1
+        seen[" ".join(statement.split()[:4])[:60]] += len(parameters) if executemany else 1
+
+    with TestClient(create_app(container)) as tc:
+        tc.headers["Authorization"] = f"Bearer {key}"
+        shop = asyncio.run(create_shop(_sync_poster(tc), min(args.products, 20), 2))
+        rng = random.Random(7)
+        for _ in range(5):  # warm the key cache and the compiled-statement cache
+            _place(tc, order_body(shop, "random", rng), args.idem)
+        event.listen(container.engine, "before_cursor_execute", on_execute)
+        n = args.count_orders
+        for _ in range(n):
+            _place(tc, order_body(shop, "random", rng), args.idem)
+        event.remove(container.engine, "before_cursor_execute", on_execute)
+    container.close()
+    total = sum(seen.values())
+    print(f"SQL per order ({container.engine.dialect.name}, in-process, {n} random 3-line "
+          f"orders, Idempotency-Key {'on' if args.idem else 'off'}): {total / n:.1f} statements "
+          f"(executemany = one per parameter set), {trips[0] / n:.1f} round trips")
+    for stmt, c in seen.most_common():
+        print(f"  {c / n:5.2f}  {stmt}")
+
+
+def _sync_poster(tc: Any) -> Post:
+    async def post(path: str, body: dict[str, Any]) -> Any:
+        return tc.post(path, json=body)
+
+    return post
+
+
+def _place(tc: Any, body: dict[str, Any], idem: bool) -> None:
+    headers = {"Idempotency-Key": uuid.uuid4().hex} if idem else {}
+    resp = tc.post("/api/v1/orders", json=body, headers=headers)
+    if resp.status_code != 201:
+        sys.exit(f"count-sql: order failed: {resp.status_code} {resp.text[:300]}")
+
+
+# --- entry ----------------------------------------------------------------------------------
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--key", help="admin API key (default: create one with the pesanan CLI)")
+    p.add_argument("--clients", default="8", type=lambda s: [int(x) for x in s.split(",")],
+                   help="concurrent clients; a comma list runs each in turn (8,32,64)")
+    p.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
+    p.add_argument("--mode", default="random", type=lambda s: s.split(","),
+                   help="random (3 random SKUs an order), hot (the same 3 SKUs), or both")
+    p.add_argument("--hot", action="store_true", help="same as --mode hot")
+    p.add_argument("--products", type=int, default=200)
+    p.add_argument("--customers", type=int, default=5)
+    p.add_argument("--timeout", type=float, default=10.0, help="per request, seconds")
+    p.add_argument("--no-idem", dest="idem", action="store_false",
+                   help="send no Idempotency-Key (default: a fresh key per order)")
+    p.add_argument("--count-sql", action="store_true",
+                   help="also count SQL statements per order in-process")
+    p.add_argument("--count-orders", type=int, default=100)
+    p.add_argument("--skip-http", action="store_true", help="only --count-sql")
+    args = p.parse_args(argv)
+    if args.hot:
+        args.mode = ["hot"]
+    if any(m not in ("random", "hot") for m in args.mode):
+        p.error("--mode is random, hot or random,hot")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    if not args.skip_http:
+        asyncio.run(http_bench(args))
+    if args.count_sql:
+        count_sql(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Run the place-order benchmark end to end: a fresh bench database, migrated; a server started
+# here with N workers; 8, 32 and 64 clients, random then hot SKUs; SQL statements per order; the
+# server stopped again.
+#
+#   bench/run.sh postgresql [workers=2]     # database pesanan_bench on 127.0.0.1:5432
+#   bench/run.sh sqlite [workers=1]         # var/bench/bench.db
+#
+# Env: DURATION (15), CLIENTS (8,32,64), MODES (random,hot), PORT (8765),
+#      PESANAN_BENCH_PG (admin URL, postgresql://postgres@127.0.0.1:5432/postgres),
+#      EXTRA (more place_orders.py arguments).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB=${1:-postgresql}
+BIN=.venv/bin
+PORT=${PORT:-8765}
+DURATION=${DURATION:-15}
+CLIENTS=${CLIENTS:-8,32,64}
+MODES=${MODES:-random,hot}
+PG_ADMIN=${PESANAN_BENCH_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
+
+case "$DB" in
+  postgresql)
+    WORKERS=${2:-2}
+    "$BIN/python" - "$PG_ADMIN" <<'PY'
+import sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as c:
+    c.execute('DROP DATABASE IF EXISTS pesanan_bench WITH (FORCE)')
+    c.execute('CREATE DATABASE pesanan_bench')
+PY
+    base=${PG_ADMIN%/*}
+    export PESANAN_DATABASE_URL="${base/postgresql:\/\//postgresql+psycopg://}/pesanan_bench"
+    ;;
+  sqlite)
+    WORKERS=${2:-1}
+    mkdir -p var/bench
+    rm -f var/bench/bench.db var/bench/bench.db-wal var/bench/bench.db-shm
+    export PESANAN_DATABASE_URL="sqlite:///$PWD/var/bench/bench.db"
+    ;;
+  *) echo "usage: bench/run.sh postgresql|sqlite [workers]" >&2; exit 2 ;;
+esac
+
+"$BIN/pesanan" db upgrade >/dev/null
+KEY=$("$BIN/pesanan" apikey create --role admin --name bench | tail -n 1)
+
+"$BIN/pesanan" serve --port "$PORT" --workers "$WORKERS" >/dev/null &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null
+
+echo "== $DB, $WORKERS worker(s), $(nproc) CPU(s), ${DURATION}s per run, $(date -u +%FT%TZ)"
+"$BIN/python" bench/place_orders.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
+  --clients "$CLIENTS" --duration "$DURATION" --mode "$MODES" --count-sql ${EXTRA:-}

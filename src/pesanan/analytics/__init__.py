@@ -1,0 +1,1 @@
+"""Read-side queries across domains: the dashboard and reports."""

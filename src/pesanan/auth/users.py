@@ -1,0 +1,71 @@
+"""Console users: argon2id password hashes (argon2-cffi, the reference implementation's
+bindings), verified in constant time; unknown emails cost the same as wrong passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, select, update
+
+from pesanan.auth.models import app_user
+from pesanan.auth.roles import ROLES
+from pesanan.core.actor import Actor
+from pesanan.core.clock import now
+from pesanan.core.errors import Conflict, FieldError, Invalid
+from pesanan.core.ids import new_id
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD = 10
+
+
+def create_user(conn: Connection, email: str, name: str, role: str, password: str
+                ) -> dict[str, Any]:
+    inv = Invalid()
+    email = email.strip().lower()
+    if "@" not in email:
+        inv.add("email", "invalid", "enter an email address")
+    if role not in ROLES:
+        inv.add("role", "unknown_role", f"one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        inv.add("password", "too_short", f"at least {MIN_PASSWORD} characters")
+    inv.raise_if_any("The user cannot be created")
+    if conn.execute(select(app_user.c.id).where(app_user.c.email == email)).first():
+        raise Conflict(f"a user with email {email} exists",
+                       [FieldError("email", "duplicate", "email is taken")])
+    row = {"id": new_id(), "email": email, "name": name.strip() or email, "role": role,
+           "password_hash": _hasher.hash(password), "created_at": now(), "disabled_at": None}
+    conn.execute(app_user.insert(), row)
+    return {"id": row["id"], "email": email, "name": row["name"], "role": role}
+
+
+def verify_login(conn: Connection, email: str, password: str) -> Actor | None:
+    row = conn.execute(
+        select(app_user).where(app_user.c.email == email.strip().lower(),
+                               app_user.c.disabled_at.is_(None))
+    ).mappings().first()
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        conn.execute(update(app_user).where(app_user.c.id == row["id"])
+                     .values(password_hash=_hasher.hash(password)))
+    return Actor(id=row["id"], name=row["name"], role=row["role"])
+
+
+def get_user(conn: Connection, user_id: str) -> Actor | None:
+    row = conn.execute(
+        select(app_user.c.id, app_user.c.name, app_user.c.role)
+        .where(app_user.c.id == user_id, app_user.c.disabled_at.is_(None))
+    ).first()
+    return Actor(id=row.id, name=row.name, role=row.role) if row else None
+
+
+def any_user(conn: Connection) -> bool:
+    return conn.execute(select(app_user.c.id).limit(1)).first() is not None

@@ -1,0 +1,24 @@
+"""Billing request bodies. Money comes in as a decimal string; the service checks it against
+the order's currency (minor units) because only the order knows which currency applies."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from pesanan.core.schema import Currency, Input, MoneyStr
+
+PaymentMethod = Literal["card", "bank_transfer", "cash", "cod", "other"]
+
+
+class IssueInvoice(Input):
+    note: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class RecordPayment(Input):
+    amount: MoneyStr
+    method: PaymentMethod
+    # Optional: when given it must be the order's currency (payments are never converted).
+    currency: Currency | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=100)

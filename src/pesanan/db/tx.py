@@ -1,0 +1,38 @@
+"""One transaction per command, committed at the boundary, re-run when it lost a race.
+
+Used by every entrypoint (API, console, CLI, demo) so they all retry the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from pesanan.core.errors import Conflict, Retry
+
+log = logging.getLogger("pesanan.tx")
+T = TypeVar("T")
+MAX_ATTEMPTS = 6
+# PostgreSQL: serialization failure, deadlock. Both mean "run it again", never "give up".
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def transact(engine: Engine, fn: Callable[[Connection], T], attempts: int = MAX_ATTEMPTS) -> T:
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                return fn(conn)
+        except Retry:
+            log.debug("lost a stock race; attempt %d", attempt + 1)
+        except DBAPIError as exc:
+            if not retryable(exc):
+                raise
+            log.info("retrying after %s; attempt %d", exc.orig, attempt + 1)
+    raise Conflict("the resource kept changing under this request; try again")

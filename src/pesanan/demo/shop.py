@@ -1,0 +1,131 @@
+"""Create the demo shop through the same service functions the API calls, and read a shop back
+(any shop, not only the demo's) so the simulation can run on it."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from pesanan.catalog import queries as catalog_q
+from pesanan.catalog import service as catalog
+from pesanan.catalog.schemas import ProductCreate
+from pesanan.customers import queries as customers_q
+from pesanan.customers import service as customers
+from pesanan.customers.schemas import AddressIn, CustomerCreate
+from pesanan.demo import data
+from pesanan.inventory import queries as inventory_q
+from pesanan.inventory import service as inventory
+from pesanan.inventory.schemas import LocationCreate, StockAdjustment
+from pesanan.purchasing import service as purchasing
+from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
+
+# Reorder rules per location kind: (reorder point, reorder quantity). The warehouse buys by the
+# carton (meets the makers' MOQ); the store buys a few at a time (the wholesaler wins there).
+RULES = {"warehouse": (20, 40), "store": (6, 12), "3pl": (10, 24)}
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    kind: str  # b2c | b2b
+    payment_preference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    currency: str
+    locations: dict[str, str]  # kind -> the first location of that kind
+    skus: list[str]
+    customers: list[Customer]
+
+    def location(self, kind: str) -> str:
+        """A location of `kind`, else any: a shop of one warehouse still takes POS orders."""
+        return self.locations.get(kind) or next(iter(self.locations.values()))
+
+
+def has_shop(conn: Connection) -> bool:
+    return bool(catalog_q.list_products(conn, limit=1)["items"])
+
+
+def load_shop(conn: Connection) -> Shop:
+    """The shop as it is in the database (first 250 of each; plenty for a simulation)."""
+    products = catalog_q.list_products(conn, limit=250, active=True)["items"]
+    locations: dict[str, str] = {}
+    for loc in inventory_q.list_locations(conn, limit=250)["items"]:
+        locations.setdefault(loc["kind"], loc["id"])
+    people = customers_q.list_customers(conn, limit=250)["items"]
+    if not (products and locations and people):
+        raise RuntimeError("the shop needs products, locations and customers to simulate")
+    currencies = {p["currency"] for p in products}
+    currency = data.CURRENCY if data.CURRENCY in currencies else sorted(currencies)[0]
+    return Shop(currency, locations,
+                [p["sku"] for p in products if p["currency"] == currency],
+                [Customer(c["id"], c["name"], c["kind"], c["payment_preference"])
+                 for c in people])
+
+
+def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
+    """Locations, products, suppliers with offers, reorder rules, opening stock, customers."""
+    items = data.PRODUCTS[:max(1, n_products)]
+    locations = {p.kind: inventory.create_location(
+        conn, LocationCreate(code=p.code, name=p.name, kind=p.kind))["id"]
+        for p in data.LOCATIONS}
+    for item in items:
+        catalog.create_product(conn, ProductCreate(
+            sku=item.sku, name=item.name, price=str(item.price), currency=data.CURRENCY,
+            tax_rate=item.tax_rate, standard_cost=str(item.cost)))
+    _suppliers(conn, items)
+    for i, item in enumerate(items):
+        # The 3PL holds every other SKU: some orders ship from it, some split across places.
+        kinds = ("warehouse", "store", "3pl") if i % 2 == 0 else ("warehouse", "store")
+        for kind in kinds:
+            point, qty = RULES[kind]
+            purchasing.set_reorder_rule(conn, ReorderRuleSet(
+                sku=item.sku, location_id=locations[kind], reorder_point=point, reorder_qty=qty))
+            # Some SKUs open near their reorder point, so purchasing starts on day one.
+            opening = rng.randint(point, point + qty)
+            inventory.adjust_stock(conn, StockAdjustment(
+                sku=item.sku, location_id=locations[kind], quantity=opening,
+                reason="opening count"))
+    _customers(conn, rng)
+
+
+def _suppliers(conn: Connection, items: tuple[data.Item, ...]) -> None:
+    for vendor in data.SUPPLIERS:
+        sup = purchasing.create_supplier(conn, SupplierCreate(
+            name=vendor.name, email=vendor.email, currency=data.CURRENCY))
+        for item in items:
+            if vendor.category not in ("all", item.category):
+                continue
+            price = (Decimal(item.cost) * Decimal(vendor.markup)).quantize(Decimal(100))
+            purchasing.create_offer(conn, SupplierOfferCreate(
+                supplier_id=sup["id"], sku=item.sku, price=str(price), currency=data.CURRENCY,
+                lead_time_days=vendor.lead_time_days, min_order_qty=vendor.min_order_qty))
+
+
+def _customers(conn: Connection, rng: random.Random) -> None:
+    def address(city: str) -> AddressIn:
+        return AddressIn(line1=f"Jl. Merdeka No. {rng.randint(1, 200)}", city=city, country="ID")
+
+    def phone() -> str:
+        return f"+62812{rng.randrange(10**7):07d}"
+
+    for name, preference in data.B2C_CUSTOMERS:
+        _customer(conn, {"name": name, "kind": "b2c", "payment_preference": preference,
+                         "phone": phone(), "addresses": [address(rng.choice(data.CITIES))]})
+    for name, city in data.B2B_CUSTOMERS:
+        _customer(conn, {"name": name, "kind": "b2b", "payment_preference": "invoice",
+                         "phone": phone(), "addresses": [address(city)],
+                         "credit_limit": "50000000", "credit_currency": data.CURRENCY})
+
+
+def _customer(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+    email = "".join(c for c in fields["name"].lower().replace(" ", ".")
+                    if c.isalnum() or c == ".") + "@example.com"
+    return customers.create_customer(conn, CustomerCreate.model_validate(
+        {**fields, "email": email}))

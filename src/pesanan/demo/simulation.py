@@ -1,0 +1,296 @@
+"""A seeded simulation of trading days, driving the same service functions the API calls.
+
+Every command runs in its own transaction, as it would over HTTP. Nothing is backdated: every
+simulated day happens "now", so the days exist only in the agenda below, which says what each
+order needs next and on which simulated day (ship tomorrow, deliver in two days, a bank
+transfer arriving in five). Whatever is still on the agenda after the last day stays in flight,
+as in a live shop: some orders unshipped, some invoices unpaid, some purchase orders on their way.
+
+How customers pay (by their payment preference): card at checkout; bank transfer the day after
+the invoice; cash/COD on delivery; b2b on invoice, a few days after shipping, sometimes in two
+halves. A POS sale is paid and handed over at the counter when the store holds the goods.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from functools import partial
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine
+
+from pesanan.billing import service as billing
+from pesanan.billing.schemas import IssueInvoice, PaymentMethod, RecordPayment
+from pesanan.core.actor import Actor
+from pesanan.core.errors import InsufficientStock
+from pesanan.core.money import MINOR_UNITS
+from pesanan.demo import data
+from pesanan.demo.shop import Customer, Shop
+from pesanan.fulfillment import service as fulfillment
+from pesanan.fulfillment.schemas import CreateShipment
+from pesanan.inventory import service as inventory
+from pesanan.orders import service as orders
+from pesanan.orders.schemas import CancelOrder, OrderLineIn, PlaceOrder, ShippingAddress
+from pesanan.purchasing import service as purchasing
+from pesanan.purchasing.schemas import ReceiptLineIn, ReceivePurchaseOrder
+
+DEMO = Actor(id="demo", name="demo", role="admin")
+CHANNELS = ("web", "pos", "phone")
+# Phases of a day, in the order they run: goods arrive, parcels arrive, money arrives, goods
+# leave. New orders come after them, replenish closes the day.
+RECEIVE, DELIVER, PAY, SHIP = range(4)
+Task = Callable[[Connection], None]
+Service = Literal["parcel", "LTL", "3PL"]
+
+
+@dataclass
+class Tally:
+    """What this run did (the database holds the totals across runs)."""
+
+    orders: Counter[str] = field(default_factory=Counter)  # by channel
+    lost_sales: int = 0  # orders refused for insufficient stock
+    cancelled: int = 0
+    invoices: int = 0
+    payments: int = 0
+    shipments: int = 0
+    deliveries: int = 0
+    purchase_orders: int = 0
+    receipts: int = 0
+
+
+class Simulation:
+    def __init__(self, engine: Engine, shop: Shop, rng: random.Random, orders_per_day: int
+                 ) -> None:
+        self.engine = engine
+        self.shop = shop
+        self.rng = rng
+        self.orders_per_day = orders_per_day
+        self.day = 0
+        self.tally = Tally()
+        self._agenda: dict[int, list[tuple[int, int, Task]]] = defaultdict(list)
+        self._planned = itertools.count()  # keeps one phase's tasks in the order planned
+        self._then: deque[Task] = deque()
+        self._owed: dict[str, str] = {}  # order id -> amount the courier collects on delivery
+
+    def run_day(self) -> None:
+        self.day += 1
+        for _, _, task in sorted(self._agenda.pop(self.day, []), key=lambda t: t[:2]):
+            self._run(task)
+        for i in range(self._orders_today()):
+            self._capture(i)
+        self._run(self._replenish)
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _run(self, task: Task) -> None:
+        """One command, one transaction; then the follow-ups it asked for, each in its own."""
+        self._then.append(task)
+        while self._then:
+            with self.engine.begin() as conn:
+                self._then.popleft()(conn)
+
+    def _later(self, days: int, phase: int, task: Task) -> None:
+        self._agenda[self.day + days].append((phase, next(self._planned), task))
+
+    def _orders_today(self) -> int:
+        n = round(self.rng.gauss(self.orders_per_day, self.orders_per_day / 4))
+        # At least one order per channel (when asked for that many), so every day shows all.
+        return max(min(len(CHANNELS), self.orders_per_day), n)
+
+    # --- capture -------------------------------------------------------------------------
+
+    def _capture(self, i: int) -> None:
+        # The day opens with one order per channel; after that web sells most.
+        channel = CHANNELS[i] if i < len(CHANNELS) else self.rng.choices(CHANNELS, (5, 3, 2))[0]
+        cust = self._customer(channel)
+        cmd = self._order(channel, cust)
+        try:
+            with self.engine.begin() as conn:
+                order = orders.place_order(conn, cmd, DEMO)
+        except InsufficientStock:
+            self.tally.lost_sales += 1  # normal trade: the customer goes elsewhere
+            return
+        self.tally.orders[channel] += 1
+        self._follow_up(order["id"], channel, cust)
+
+    def _customer(self, channel: str) -> Customer:
+        b2b = [c for c in self.shop.customers if c.kind == "b2b"]
+        b2c = [c for c in self.shop.customers if c.kind != "b2b"] or b2b
+        business_share = {"web": 0.15, "pos": 0.0, "phone": 0.4}[channel]
+        return self.rng.choice(b2b if b2b and self.rng.random() < business_share else b2c)
+
+    def _order(self, channel: str, cust: Customer) -> PlaceOrder:
+        skus = self.rng.sample(self.shop.skus, min(len(self.shop.skus),
+                                                   self.rng.choice((1, 1, 2, 2, 3))))
+        lines = [OrderLineIn(sku=s, quantity=self._quantity(cust)) for s in skus]
+        fields: dict[str, Any] = {}
+        if channel in ("pos", "phone"):
+            where = "store" if channel == "pos" else "warehouse"
+            fields = {"keyed_by": self.rng.choice(data.STAFF[channel]),
+                      "keyed_at_location_id": self.shop.location(where)}
+        if channel != "pos":
+            fields["shipping_address"] = ShippingAddress(
+                name=cust.name, line1=f"Jl. Diponegoro No. {self.rng.randint(1, 300)}",
+                city=self.rng.choice(data.CITIES), country="ID")
+        return PlaceOrder(channel=channel, customer_id=cust.id, lines=lines, **fields)
+
+    def _quantity(self, cust: Customer) -> int:
+        if cust.kind == "b2b":
+            # Now and then a very large order: more than the shop holds is a lost sale.
+            return self.rng.randint(30, 80) if self.rng.random() < 0.1 else self.rng.randint(4, 12)
+        return self.rng.choices((1, 2, 3), (6, 3, 1))[0]
+
+    def _follow_up(self, order_id: str, channel: str, cust: Customer) -> None:
+        if channel == "pos":
+            method: PaymentMethod = "cash" if cust.payment_preference == "cash" else "card"
+            self._run(lambda c: self._invoice(c, order_id, self._pay_now(order_id, method)))
+            self._run(lambda c: self._ship(c, order_id, cust, "counter"))
+            return
+        mode = {"bank_transfer": "transfer", "cod": "cod", "cash": "cod",
+                "invoice": "terms"}.get(cust.payment_preference, "card")
+        if mode == "card":
+            self._run(lambda c: self._invoice(c, order_id, self._pay_now(order_id, "card")))
+        elif mode == "transfer":
+            self._run(lambda c: self._invoice(c, order_id, self._pay_later(order_id, 1)))
+        elif self.rng.random() < 0.05:
+            # Nothing invoiced or paid yet: now and then the customer calls it off.
+            self._run(lambda c: self._cancel(c, order_id))
+            return
+        self._later(1, SHIP, lambda c: self._ship(c, order_id, cust, mode))
+
+    def _cancel(self, conn: Connection, order_id: str) -> None:
+        orders.cancel_order(conn, order_id, CancelOrder(reason="customer called it off"), DEMO)
+        self.tally.cancelled += 1
+
+    # --- billing -------------------------------------------------------------------------
+
+    def _invoice(self, conn: Connection, order_id: str, then: Callable[[str], None]) -> None:
+        """Invoice everything on the order; `then` plans the payment of its total."""
+        total = billing.issue_invoice(conn, order_id, IssueInvoice(), DEMO)["total"]
+        self.tally.invoices += 1
+        then(total)
+
+    def _pay(self, conn: Connection, order_id: str, amount: str, method: PaymentMethod
+             ) -> None:
+        billing.record_payment(conn, order_id, RecordPayment(
+            amount=amount, method=method,
+            reference=f"DEMO-{self.rng.randrange(10**8):08d}"), DEMO)
+        self.tally.payments += 1
+
+    def _pay_now(self, order_id: str, method: PaymentMethod) -> Callable[[str], None]:
+        return lambda amount: self._then.append(lambda c: self._pay(c, order_id, amount, method))
+
+    def _pay_later(self, order_id: str, days: int) -> Callable[[str], None]:
+        return lambda amount: self._later(
+            days, PAY, lambda c: self._pay(c, order_id, amount, "bank_transfer"))
+
+    def _pay_on_terms(self, order_id: str) -> Callable[[str], None]:
+        """A business pays by transfer a few days on, now and then in two halves."""
+        def plan(amount: str) -> None:
+            days = self.rng.randint(3, 6)
+            if self.rng.random() < 0.3:
+                first = _half(amount, self.shop.currency)
+                rest = str(Decimal(amount) - Decimal(first))
+                self._pay_later(order_id, days)(first)
+                self._pay_later(order_id, days + 3)(rest)
+            else:
+                self._pay_later(order_id, days)(amount)
+        return plan
+
+    def _collect_on_delivery(self, order_id: str) -> Callable[[str], None]:
+        def owe(amount: str) -> None:
+            self._owed[order_id] = amount
+        return owe
+
+    # --- fulfilment ----------------------------------------------------------------------
+
+    def _ship(self, conn: Connection, order_id: str, cust: Customer, mode: str) -> None:
+        held = {r["location_id"] for r in inventory.open_reservations(conn, order_id)}
+        if mode == "counter" and held != {self.shop.locations.get("store")}:
+            # The store could not fill it: it goes out as a parcel tomorrow (already paid).
+            self._later(1, SHIP, lambda c: self._ship(c, order_id, cust, "prepaid"))
+            return
+        service, days = self._carrier_service(mode, cust, held)
+        carrier = "Ambil di toko" if mode == "counter" else self.rng.choice(data.CARRIERS[service])
+        shipped = fulfillment.ship_order(conn, order_id, CreateShipment(
+            carrier=carrier, service=service,
+            tracking_number=f"{carrier[:3].upper()}{self.rng.randrange(10**10):010d}"),
+            DEMO)["items"]
+        self.tally.shipments += len(shipped)
+        for k, shipment in enumerate(shipped):
+            collect = mode == "cod" and k == 0
+            task = self._deliver_task(shipment["id"], order_id, collect)
+            if days == 0:
+                self._then.append(task)
+            else:
+                self._later(days, DELIVER, task)
+        if mode == "cod":
+            self._then.append(lambda c: self._invoice(c, order_id,
+                                                      self._collect_on_delivery(order_id)))
+        elif mode == "terms":
+            self._then.append(lambda c: self._invoice(c, order_id, self._pay_on_terms(order_id)))
+
+    def _carrier_service(self, mode: str, cust: Customer, held: set[str]
+                         ) -> tuple[Service, int]:
+        """(service, days in transit): handed over at the counter, a truck for a business, the
+        3PL's own service when it holds everything, else a parcel."""
+        if mode == "counter":
+            return "parcel", 0
+        if cust.kind == "b2b":
+            return "LTL", 2
+        if held == {self.shop.locations.get("3pl")}:
+            return "3PL", self.rng.randint(1, 3)
+        return "parcel", self.rng.randint(1, 2)
+
+    def _deliver_task(self, shipment_id: str, order_id: str, collect: bool) -> Task:
+        def deliver(conn: Connection) -> None:
+            fulfillment.deliver_shipment(conn, shipment_id, DEMO)
+            self.tally.deliveries += 1
+            if collect:  # the courier collects the cash and pays it in
+                amount = self._owed.pop(order_id)
+                self._then.append(lambda c: self._pay(c, order_id, amount, "cod"))
+        return deliver
+
+    # --- purchasing ----------------------------------------------------------------------
+
+    def _replenish(self, conn: Connection) -> None:
+        for po in purchasing.replenish(conn, DEMO)["items"]:
+            self.tally.purchase_orders += 1
+            self._then.append(partial(self._send_to_supplier, po=po))
+
+    def _send_to_supplier(self, conn: Connection, po: dict[str, Any]) -> None:
+        purchasing.submit_purchase_order(conn, po["id"], DEMO)
+        lead = _days_between(po["created_at"], po["expected_at"] or po["created_at"])
+        lines = po["lines"]
+        if len(lines) > 1 and self.rng.random() < 0.2:
+            # A short delivery: the first line arrives on time, the rest a day late.
+            first = ReceiptLineIn(purchase_order_line_id=lines[0]["id"],
+                                  quantity=lines[0]["quantity"])
+            self._later(lead, RECEIVE, self._receive_task(po["id"], [first]))
+            self._later(lead + 1, RECEIVE, self._receive_task(po["id"], []))
+        else:
+            self._later(lead, RECEIVE, self._receive_task(po["id"], []))
+
+    def _receive_task(self, po_id: str, lines: list[ReceiptLineIn]) -> Task:
+        def receive(conn: Connection) -> None:
+            purchasing.receive_purchase_order(conn, po_id, ReceivePurchaseOrder(lines=lines),
+                                              DEMO)
+            self.tally.receipts += 1
+        return receive
+
+
+def _half(amount: str, currency: str) -> str:
+    step = Decimal(1).scaleb(-MINOR_UNITS[currency])
+    return str((Decimal(amount) / 2).quantize(step, rounding=ROUND_DOWN))
+
+
+def _days_between(start: str, end: str) -> int:
+    """Whole days (at least one) from one RFC 3339 time to another."""
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return max(1, round(seconds / 86_400))

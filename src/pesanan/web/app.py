@@ -1,0 +1,45 @@
+"""Mount the console on the FastAPI app: sessions, static files, pages, error pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import RedirectResponse, Response
+
+from pesanan.bootstrap import Container
+from pesanan.web.deps import HERE, CsrfFailed, LoginRequired, PageForbidden, render
+from pesanan.web.views import auth, dashboard, orders
+
+SESSION_HOURS = 12
+
+
+def install(app: FastAPI, container: Container) -> None:
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=container.settings.session_secret(),
+        session_cookie="pesanan_session",
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=container.settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (auth, dashboard, orders):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: Exception) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: Exception) -> Response:
+        return render(request, "error.html", 403, title="Not allowed",
+                      message="Your role does not give access to this page.")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: Exception) -> Response:
+        return render(request, "error.html", 403, title="Form expired",
+                      message="This form was not sent from the console (or the page is stale)."
+                              " Reload the page and try again.")

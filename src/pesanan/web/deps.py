@@ -1,0 +1,120 @@
+"""Console plumbing: templates, the logged-in user, CSRF, running a command from a form."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from pesanan.auth import users
+from pesanan.auth.roles import allows
+from pesanan.bootstrap import Container
+from pesanan.core.actor import Actor
+from pesanan.db.tx import transact
+
+T = TypeVar("T")
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to /login."""
+
+
+class PageForbidden(Exception):
+    def __init__(self, permission: str) -> None:
+        super().__init__(permission)
+        self.permission = permission
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def container_of(request: Request) -> Container:
+    c: Container = request.app.state.container
+    return c
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing console request must echo the session's token, as a form field or
+    (for HTMX) the X-CSRF-Token header: a cross-site form cannot read it, so cannot forge it."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not secrets.compare_digest(str(expected), sent):
+        raise CsrfFailed()
+
+
+def current_user(request: Request) -> Actor:
+    uid = request.session.get("uid")
+    if not uid:
+        raise LoginRequired()
+    with container_of(request).read_engine.connect() as conn:
+        actor = users.get_user(conn, uid)
+    if actor is None:
+        request.session.clear()
+        raise LoginRequired()
+    request.state.user = actor
+    return actor
+
+
+def page(permission: str) -> Callable[[Request], Actor]:
+    def dependency(request: Request) -> Actor:
+        actor = current_user(request)
+        if not allows(actor.role, permission):
+            raise PageForbidden(permission)
+        return actor
+
+    return dependency
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    user = getattr(request.state, "user", None)
+    context.update(
+        request=request, user=user, csrf=csrf_token(request),
+        can=(lambda perm: user is not None and allows(user.role, perm)),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def execute(request: Request, fn: Callable[[Connection], T]) -> T:
+    """Run one command in one transaction (retrying lost races); domain errors propagate so
+    the view can show them beside the fields."""
+    return transact(container_of(request).engine, fn)
+
+
+def read(request: Request, fn: Callable[[Connection], T]) -> T:
+    with container_of(request).read_engine.connect() as conn:
+        return fn(conn)
+
+
+def money(value: Any) -> str:
+    """Thousands separators for display; amounts arrive as exact decimal strings."""
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    exponent = d.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 2
+    return f"{d:,.{max(places, 0)}f}"
+
+
+templates.env.filters["money"] = money

@@ -1,0 +1,140 @@
+"""Orders: list with filters and search, detail with the actions its state allows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from pesanan.billing import queries as billing_q
+from pesanan.billing import service as billing
+from pesanan.billing.schemas import IssueInvoice, RecordPayment
+from pesanan.core.actor import Actor
+from pesanan.core.errors import DomainError
+from pesanan.customers import queries as customers
+from pesanan.fulfillment import queries as fulfillment_q
+from pesanan.fulfillment import service as fulfillment
+from pesanan.fulfillment.schemas import CreateShipment
+from pesanan.orders import actions, queries, service
+from pesanan.orders.schemas import CancelOrder
+from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.forms import clean, domain_errors, parse
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(page("orders:read"))]
+FILTERS = ("status", "channel", "customer_id", "date_from", "date_to", "q")
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return datetime.combine(d, time.max if end else time.min, tzinfo=UTC)
+
+
+@router.get("/orders")
+def order_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = {k: request.query_params.get(k) or None for k in FILTERS}
+    errors: dict[str, str] = {}
+
+    def load(conn: Connection) -> dict[str, Any]:
+        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        return queries.list_orders(
+            conn, limit=50, cursor=cursor, status=f["status"], channel=f["channel"],
+            customer_id=f["customer_id"], created_at_min=_day(f["date_from"]),
+            created_at_max=_day(f["date_to"], end=True), search=f["q"], customer_ids=ids)
+
+    try:
+        result = read(request, load)
+    except DomainError as e:
+        result, errors = {"items": [], "next_cursor": None}, domain_errors(e)
+    names = read(request, lambda c: customers.names(c, [o["customer_id"] for o in result["items"]]))
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        return render(request, "orders/_rows.html", orders=result, names=names, f=f)
+    return render(request, "orders/list.html", orders=result, names=names, f=f, errors=errors)
+
+
+def _detail(conn: Connection, order_id: str) -> dict[str, Any]:
+    order = queries.get_order(conn, order_id)
+    invoices = billing_q.list_invoices(conn, order_id=order_id, limit=250)["items"]
+    payments = [p for inv in invoices for p in billing_q.get_invoice(conn, inv["id"])["payments"]]
+    return {
+        "order": order,
+        "customer": customers.get_customer(conn, order["customer_id"], history=0),
+        "timeline": queries.timeline(conn, order_id)["items"],
+        "shipments": fulfillment_q.order_shipments(conn, order_id)["items"],
+        "invoices": invoices, "payments": payments, "actions": actions.allowed(order),
+    }
+
+
+@router.get("/orders/{order_id}")
+def order_detail(request: Request, order_id: str, _: Viewer) -> Response:
+    return render(request, "orders/detail.html", **read(request, lambda c: _detail(c, order_id)),
+                  errors={}, form={})
+
+
+def _act(request: Request, order_id: str, run: Any, form: dict[str, Any]) -> Response:
+    try:
+        execute(request, run)
+    except DomainError as e:
+        ctx = read(request, lambda c: _detail(c, order_id))
+        return render(request, "orders/detail.html", 422, **ctx, errors=domain_errors(e),
+                      form=form)
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+def _invalid(request: Request, order_id: str, errors: dict[str, str], form: dict[str, Any]
+             ) -> Response:
+    ctx = read(request, lambda c: _detail(c, order_id))
+    return render(request, "orders/detail.html", 422, **ctx, errors=errors, form=form)
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=[Depends(check_csrf)])
+async def cancel(request: Request, order_id: str,
+                 actor: Annotated[Actor, Depends(page("orders:write"))]) -> Response:
+    form = clean(await request.form())
+    cmd, errors = parse(CancelOrder, {"reason": form.get("reason", "cancelled in console")})
+    if cmd is None:
+        return _invalid(request, order_id, errors, form)
+    return _act(request, order_id, lambda c: service.cancel_order(c, order_id, cmd, actor), form)
+
+
+@router.post("/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
+async def ship(request: Request, order_id: str,
+               actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
+    form = clean(await request.form())
+    cmd, errors = parse(CreateShipment, form)
+    if cmd is None:
+        return _invalid(request, order_id, errors, form)
+    return _act(request, order_id, lambda c: fulfillment.ship_order(c, order_id, cmd, actor), form)
+
+
+@router.post("/orders/{order_id}/invoice", dependencies=[Depends(check_csrf)])
+async def invoice(request: Request, order_id: str,
+                  actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
+    cmd = IssueInvoice()
+    return _act(request, order_id, lambda c: billing.issue_invoice(c, order_id, cmd, actor), {})
+
+
+@router.post("/orders/{order_id}/pay", dependencies=[Depends(check_csrf)])
+async def pay(request: Request, order_id: str,
+              actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
+    form = clean(await request.form())
+    cmd, errors = parse(RecordPayment, form)
+    if cmd is None:
+        return _invalid(request, order_id, errors, form)
+    return _act(request, order_id, lambda c: billing.record_payment(c, order_id, cmd, actor), form)
+
+
+@router.post("/shipments/{shipment_id}/deliver", dependencies=[Depends(check_csrf)])
+async def deliver(request: Request, shipment_id: str,
+                  actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
+    shipment = read(request, lambda c: fulfillment_q.get_shipment(c, shipment_id))
+    return _act(request, shipment["order_id"],
+                lambda c: fulfillment.deliver_shipment(c, shipment_id, actor), {})

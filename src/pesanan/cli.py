@@ -26,6 +26,8 @@ db_app = typer.Typer(help="Database tasks", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
+user_app = typer.Typer(help="Console users", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -192,7 +194,17 @@ def demo(
     if created:
         _print_key("clerk", "demo clerk", url)
     if created or once:
+        _print_logins(url)
         _print_key("admin", "demo admin", url)
+
+
+def _print_logins(url: str) -> None:
+    from pesanan.demo import logins
+
+    password = run_command(logins.reset_demo_logins)
+    console.print(f"console: {url}/login  as {logins.email_for('admin')} (also clerk@, "
+                  f"warehouse@, accountant@ the same domain)  password: {password}",
+                  soft_wrap=True)
 
 
 def _simulate(sim: Simulation, days: int) -> Tally:
@@ -251,6 +263,23 @@ def _print_key(role: str, name: str, url: str) -> None:
                   f"try: curl -H 'Authorization: Bearer <key>' {url}/api/v1/orders\n"
                   "admin API key (stored hashed: shown once; `--once` makes a new one):")
     typer.echo(secret)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="login email")],
+    role: Annotated[str, typer.Option(help="admin, clerk, warehouse or accountant")],
+    name: Annotated[str, typer.Option(help="shown in the console and on timelines")] = "",
+    password: Annotated[str, typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True,
+        envvar="PESANAN_NEW_USER_PASSWORD", help="at least 10 characters")] = "",
+) -> None:
+    """Create a console user (the password is stored as an argon2 hash)."""
+    from pesanan.auth import users
+
+    info = run_command(lambda conn: users.create_user(conn, email, name or email, role,
+                                                      password))
+    console.print(f"created {info['role']} user {info['email']} ({info['id']})")
 
 
 def main() -> None:  # pragma: no cover

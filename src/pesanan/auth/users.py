@@ -69,3 +69,14 @@ def get_user(conn: Connection, user_id: str) -> Actor | None:
 
 def any_user(conn: Connection) -> bool:
     return conn.execute(select(app_user.c.id).limit(1)).first() is not None
+
+
+def set_password(conn: Connection, email: str, password: str) -> bool:
+    """Reset a user's password; False when no such user."""
+    if len(password) < MIN_PASSWORD:
+        inv = Invalid()
+        inv.add("password", "too_short", f"at least {MIN_PASSWORD} characters")
+        inv.raise_if_any("The password is too short")
+    done = conn.execute(update(app_user).where(app_user.c.email == email.strip().lower())
+                        .values(password_hash=_hasher.hash(password)))
+    return done.rowcount == 1

@@ -14,7 +14,7 @@ from pesanan.api.app import create_app
 from pesanan.bootstrap import Container
 from pesanan.cli import app
 from pesanan.config import get_settings
-from pesanan.demo import report
+from pesanan.analytics import summary as report
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 from tests.dbs import row_counts

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from pesanan.analytics import summary as report
 from pesanan.api.app import create_app
 from pesanan.bootstrap import Container
 from pesanan.cli import app
 from pesanan.config import get_settings
-from pesanan.analytics import summary as report
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 from tests.dbs import row_counts

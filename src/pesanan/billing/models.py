@@ -11,7 +11,8 @@ invoice = Table(
     Column("year", Integer, nullable=False),
     Column("seq", Integer, nullable=False),  # gapless within the year
     Column("order_id", String(36), ForeignKey("sales_order.id"), nullable=False, index=True),
-    Column("customer_id", String(36), ForeignKey("customer.id"), nullable=False),
+    # Indexed: invoices and payments are listed by customer (console search, API filter).
+    Column("customer_id", String(36), ForeignKey("customer.id"), nullable=False, index=True),
     Column("currency", String(3), nullable=False),
     Column("subtotal", Amount, nullable=False),
     Column("tax_total", Amount, nullable=False),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, or_, select
 
 from pesanan.billing.models import invoice, payment
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
 from pesanan.db.paging import page
+from pesanan.db.types import Amount
 
 OPEN = ("issued", "partially_paid")
 
@@ -56,14 +58,68 @@ def get_invoice(conn: Connection, invoice_id: str) -> dict[str, Any]:
 def list_invoices(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, status: str | None = None,
     customer_id: str | None = None, order_id: str | None = None,
+    overdue_at: datetime | None = None, search: str | None = None,
+    customer_ids: list[str] | None = None,
 ) -> dict[str, Any]:
+    """`overdue_at`: only invoices still owed whose due date is before that moment (the rule of
+    `is_overdue`). `search` matches the invoice number or, through `customer_ids` the caller
+    resolved from the same text, the customer."""
     stmt = select(invoice)
     for col, value in ((invoice.c.status, status), (invoice.c.customer_id, customer_id),
                        (invoice.c.order_id, order_id)):
         if value is not None:
             stmt = stmt.where(col == value)
+    if overdue_at is not None:
+        stmt = stmt.where(invoice.c.status.in_(OPEN), invoice.c.due_at < overdue_at)
+    if search:
+        matches = [invoice.c.number.contains(search.strip().upper(), autoescape=True)]
+        if customer_ids:
+            matches.append(invoice.c.customer_id.in_(customer_ids))
+        stmt = stmt.where(or_(*matches))
     rows, nxt = page(conn, stmt, invoice.c.id, limit, cursor)
     return {"items": [invoice_view(r) for r in rows], "next_cursor": nxt}
+
+
+def is_overdue(view: Mapping[str, Any], as_of: datetime) -> bool:
+    """An invoice view still owed after its due date (the same rule as `overdue_at`)."""
+    return bool(view["status"] in OPEN and datetime.fromisoformat(view["due_at"]) < as_of)
+
+
+def receivables(conn: Connection, as_of: datetime) -> list[dict[str, Any]]:
+    """Per currency: open invoices and what they still owe, and the overdue part of that (the
+    rule of `is_overdue`). Summed in SQL over the exact scaled-integer columns."""
+    owed = invoice.c.total - invoice.c.amount_paid
+    late = invoice.c.due_at < as_of
+    rows = conn.execute(
+        select(invoice.c.currency, func.count().label("n"),
+               func.sum(owed, type_=Amount).label("owed"),
+               func.sum(case((late, 1), else_=0)).label("n_late"),
+               func.sum(case((late, owed), else_=0), type_=Amount).label("late"))
+        .where(invoice.c.status.in_(OPEN)).group_by(invoice.c.currency)
+        .order_by(invoice.c.currency)
+    ).mappings()
+    return [{"currency": r["currency"], "open_count": r["n"], "owed": fmt(r["owed"], r["currency"]),
+             "overdue_count": int(r["n_late"]), "overdue": fmt(r["late"], r["currency"])}
+            for r in rows]
+
+
+def list_payments(
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, method: str | None = None,
+    order_id: str | None = None, customer_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """Payments, newest first, each with the number and customer of the invoice it paid into."""
+    stmt = (select(payment, invoice.c.number.label("invoice_number"), invoice.c.customer_id)
+            .select_from(payment.outerjoin(invoice, invoice.c.id == payment.c.invoice_id)))
+    for col, value in ((payment.c.method, method), (payment.c.order_id, order_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if customer_ids is not None:
+        # Through the customer index, not a row-by-row check of the joined invoice.
+        stmt = stmt.where(payment.c.invoice_id.in_(
+            select(invoice.c.id).where(invoice.c.customer_id.in_(customer_ids))))
+    rows, nxt = page(conn, stmt, payment.c.id, limit, cursor)
+    return {"items": [{**payment_view(r), "invoice_number": r["invoice_number"],
+                       "customer_id": r["customer_id"]} for r in rows], "next_cursor": nxt}
 
 
 def invoiced_so_far(conn: Connection, order_id: str) -> tuple[Decimal, Decimal]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, case, func, select, true, tuple_
 
 from pesanan.catalog.models import product
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
+from pesanan.core.money import fmt
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
 from pesanan.inventory.models import location, stock_level, stock_movement
 
@@ -32,9 +33,10 @@ def get_location(conn: Connection, location_id: str) -> dict[str, Any]:
 
 def stock_levels(
     conn: Connection, *, sku: str | None = None, location_id: str | None = None,
-    limit: int = 250, cursor: str | None = None,
+    limit: int = 250, cursor: str | None = None, q: str | None = None,
 ) -> dict[str, Any]:
-    """Levels ordered by (product id, location id); the cursor is the last pair seen."""
+    """Levels ordered by (product id, location id); the cursor is the last pair seen.
+    `q` finds SKUs or names containing the text (the console's search box)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
                                [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
@@ -48,6 +50,9 @@ def stock_levels(
     )
     if sku:
         stmt = stmt.where(product.c.sku == sku)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(product.c.sku.ilike(like) | product.c.name.ilike(like))
     if location_id:
         stmt = stmt.where(stock_level.c.location_id == location_id)
     if cursor:
@@ -87,3 +92,27 @@ def movements(
          "created_at": rfc3339(r["created_at"])}
         for r in rows
     ], "next_cursor": nxt}
+
+
+def search_with_availability(conn: Connection, q: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Active products whose SKU or name contains `q`, with units available summed over every
+    location (what an order could reserve right now). An exact SKU match comes first, so a
+    scanned or typed SKU is the top hit."""
+    text = q.strip().lower()
+    if not text:
+        return []
+    available = func.coalesce(func.sum(stock_level.c.on_hand - stock_level.c.reserved), 0)
+    rows = conn.execute(
+        select(product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
+               available.label("available"))
+        .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
+        .where(product.c.active == true(),
+               product.c.sku.ilike(f"%{text}%") | product.c.name.ilike(f"%{text}%"))
+        .group_by(product.c.id, product.c.sku, product.c.name, product.c.price,
+                  product.c.currency)
+        .order_by(case((func.lower(product.c.sku) == text, 0), else_=1), product.c.sku)
+        .limit(limit)
+    ).mappings()
+    return [{"product_id": r["id"], "sku": r["sku"], "name": r["name"],
+             "price": fmt(r["price"], r["currency"]), "currency": r["currency"],
+             "available": int(r["available"])} for r in rows]

@@ -19,9 +19,11 @@ journal_entry = Table(
     Column("memo", String(200), nullable=False),
     Column("source_type", String(32), nullable=False),
     Column("source_id", String(36), nullable=False),
-    Column("order_id", String(36), nullable=True),
+    Column("order_id", String(36), nullable=True, index=True),
     Column("occurred_at", UTCDateTime, nullable=False),
     Index("ix_journal_entry_source", "source_type", "source_id"),
+    # The journal filtered by source, newest first, reads this index in order (no sort).
+    Index("ix_journal_entry_source_type_id", "source_type", "id"),
 )
 
 journal_line = Table(

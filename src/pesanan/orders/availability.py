@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from pesanan.catalog.models import product
 from pesanan.core.errors import FieldError, InsufficientStock
@@ -18,6 +18,9 @@ _query = (
            product.c.tax_rate, product.c.active, stock_level.c.location_id,
            (stock_level.c.on_hand - stock_level.c.reserved).label("available"))
     .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
+    # Built once with an expanding parameter: building the statement per order (and its cache
+    # key) cost ~0.3 ms CPU of the ~3.7 ms place_order spends in Python (bench/README.md).
+    .where(product.c.sku.in_(bindparam("skus", expanding=True)))
 )
 
 
@@ -35,7 +38,7 @@ class CatalogItem:
 
 def read_catalog_and_stock(conn: Connection, skus: list[str]) -> dict[str, CatalogItem]:
     items: dict[str, CatalogItem] = {}
-    for r in conn.execute(_query.where(product.c.sku.in_(skus))):
+    for r in conn.execute(_query, {"skus": skus}):
         item = items.get(r.sku)
         if item is None:
             item = items[r.sku] = CatalogItem(r.id, r.sku, r.name, r.price, r.currency,

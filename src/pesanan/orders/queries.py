@@ -67,6 +67,15 @@ def order_lines(conn: Connection, order_id: str) -> list[dict[str, Any]]:
     ).mappings()]
 
 
+def numbers(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """Order numbers (SO-000123) by id, for lists that link to orders (one query per page)."""
+    if not ids:
+        return {}
+    rows = conn.execute(select(sales_order.c.id, sales_order.c.number)
+                        .where(sales_order.c.id.in_(set(ids))))
+    return {r.id: order_number(r.number) for r in rows}
+
+
 def list_orders(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, status: str | None = None,
     financial_status: str | None = None, fulfillment_status: str | None = None,

@@ -199,6 +199,16 @@ def get_purchase_order(conn: Connection, po_id: str) -> dict[str, Any]:
     return po_view(po, po_lines(conn, [po_id])[po_id])
 
 
+def po_numbers(conn: Connection, po_ids: Iterable[str]) -> dict[str, str]:
+    """Readable numbers of the given purchase orders, by id (to label references to them)."""
+    ids = list(po_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(select(purchase_order.c.id, purchase_order.c.number)
+                        .where(purchase_order.c.id.in_(ids)))
+    return {r.id: po_number(r.number) for r in rows}
+
+
 def list_purchase_orders(
     conn: Connection, *, status: str | None = None, supplier_id: str | None = None,
     location_id: str | None = None, limit: int = 50, cursor: str | None = None,

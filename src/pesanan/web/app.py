@@ -9,7 +9,17 @@ from starlette.responses import RedirectResponse, Response
 
 from pesanan.bootstrap import Container
 from pesanan.web.deps import HERE, CsrfFailed, LoginRequired, PageForbidden, render
-from pesanan.web.views import auth, dashboard, orders
+from pesanan.web.views import (
+    auth,
+    billing,
+    customers,
+    dashboard,
+    inventory,
+    ledger,
+    new_order,
+    orders,
+    purchasing,
+)
 
 SESSION_HOURS = 12
 
@@ -24,7 +34,8 @@ def install(app: FastAPI, container: Container) -> None:
         https_only=container.settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, dashboard, orders):
+    for module in (auth, dashboard, new_order, orders, billing, ledger, customers, inventory,
+                   purchasing):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

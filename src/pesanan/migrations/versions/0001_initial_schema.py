@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:38:45.229325
+Create Date: 2026-11-25 17:05:48.063432
 """
 
 from collections.abc import Sequence
@@ -95,7 +95,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_entry")),
     )
     with op.batch_alter_table("journal_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_journal_entry_order_id"), ["order_id"], unique=False)
         batch_op.create_index("ix_journal_entry_source", ["source_type", "source_id"], unique=False)
+        batch_op.create_index(
+            "ix_journal_entry_source_type_id", ["source_type", "id"], unique=False
+        )
 
     op.create_table(
         "location",
@@ -401,6 +405,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_invoice_number")),
     )
     with op.batch_alter_table("invoice", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invoice_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_invoice_order_id"), ["order_id"], unique=False)
 
     op.create_table(
@@ -627,6 +632,7 @@ def downgrade() -> None:
     op.drop_table("order_event")
     with op.batch_alter_table("invoice", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoice_order_id"))
+        batch_op.drop_index(batch_op.f("ix_invoice_customer_id"))
 
     op.drop_table("invoice")
     with op.batch_alter_table("supplier_offer", schema=None) as batch_op:
@@ -663,7 +669,9 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("location")
     with op.batch_alter_table("journal_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_journal_entry_source_type_id")
         batch_op.drop_index("ix_journal_entry_source")
+        batch_op.drop_index(batch_op.f("ix_journal_entry_order_id"))
 
     op.drop_table("journal_entry")
     op.drop_table("idempotency_key")

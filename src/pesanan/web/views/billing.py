@@ -1,0 +1,149 @@
+"""Billing: invoices and payments with filters, and the printable invoice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from pesanan.billing import queries as billing_q
+from pesanan.core.actor import Actor
+from pesanan.core.clock import now
+from pesanan.core.errors import DomainError, NotFound
+from pesanan.customers import queries as customers
+from pesanan.orders import queries as orders_q
+from pesanan.web.deps import page, read, render
+from pesanan.web.forms import domain_errors
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(page("billing:read"))]
+STATUSES = ("issued", "partially_paid", "paid")
+METHODS = ("card", "bank_transfer", "cash", "cod", "other")
+# The seller block of the printed invoice: a constant until shops configure their own.
+SELLER = {"name": "Pesanan demo shop", "lines": ["billing@pesanan.example"]}
+EMPTY: dict[str, Any] = {"items": [], "next_cursor": None}
+
+
+def _filters(request: Request, names: tuple[str, ...], choices: dict[str, tuple[str, ...]]
+             ) -> dict[str, str | None]:
+    """Query parameters by name; a choice outside its list (hand-edited URL) counts as unset."""
+    f = {k: (request.query_params.get(k) or "").strip() or None for k in names}
+    for k, allowed in choices.items():
+        if f[k] not in allowed:
+            f[k] = None
+    return f
+
+
+def _more_url(path: str, f: dict[str, str | None], cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return f"{path}?{urlencode({**{k: v for k, v in f.items() if v}, 'cursor': cursor})}"
+
+
+def _list_page(request: Request, load: Any, full: str, rows: str, path: str,
+               f: dict[str, str | None]) -> Response:
+    """Shared by both lists: run the read, show a bad cursor as a message, answer HTMX with
+    only the rows."""
+    errors: dict[str, str] = {}
+    try:
+        result = read(request, load)
+    except DomainError as e:
+        result = {**EMPTY, "names": {}, "orders": {}, "receivables": []}
+        errors = domain_errors(e)
+    ctx = {**result, "f": f, "more_url": _more_url(path, f, result["next_cursor"])}
+    if _partial(request):
+        return render(request, rows, **ctx)
+    return render(request, full, **ctx, errors=errors, statuses=STATUSES, methods=METHODS)
+
+
+def _partial(request: Request) -> bool:
+    """An HTMX request for rows only (filter change or "Load more")."""
+    return bool(request.headers.get("hx-request") and not request.headers.get("hx-boosted"))
+
+
+def _labels(conn: Connection, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "names": customers.names(conn, [i["customer_id"] for i in items if i["customer_id"]]),
+        "orders": orders_q.numbers(conn, [i["order_id"] for i in items]),
+    }
+
+
+@router.get("/billing")
+def invoice_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = _filters(request, ("status", "overdue", "q"), {"status": STATUSES, "overdue": ("1",)})
+    as_of, partial = now(), _partial(request)
+
+    def load(conn: Connection) -> dict[str, Any]:
+        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        result = billing_q.list_invoices(
+            conn, limit=50, cursor=cursor, status=f["status"],
+            overdue_at=as_of if f["overdue"] else None, search=f["q"], customer_ids=ids)
+        items = [{**i, "overdue": billing_q.is_overdue(i, as_of)} for i in result["items"]]
+        return {"items": items, "next_cursor": result["next_cursor"], **_labels(conn, items),
+                "receivables": [] if partial else billing_q.receivables(conn, as_of)}
+
+    return _list_page(request, load, "billing/invoices.html", "billing/_invoice_rows.html",
+                      "/billing", f)
+
+
+@router.get("/billing/payments")
+def payment_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = _filters(request, ("method", "q"), {"method": METHODS})
+
+    def load(conn: Connection) -> dict[str, Any]:
+        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        result = billing_q.list_payments(conn, limit=50, cursor=cursor, method=f["method"],
+                                         customer_ids=ids)
+        return {**result, **_labels(conn, result["items"])}
+
+    return _list_page(request, load, "billing/payments.html", "billing/_payment_rows.html",
+                      "/billing/payments", f)
+
+
+@router.get("/billing/invoices/{invoice_id}")
+def printable_invoice(request: Request, invoice_id: str, _: Viewer) -> Response:
+    try:
+        ctx = read(request, lambda c: _printable(c, invoice_id))
+    except NotFound:
+        return render(request, "error.html", 404, title="Invoice not found",
+                      message="There is no invoice at this address. It may have been mistyped.")
+    return render(request, "billing/invoice.html", **ctx)
+
+
+def _printable(conn: Connection, invoice_id: str) -> dict[str, Any]:
+    invoice = billing_q.get_invoice(conn, invoice_id)
+    order = orders_q.get_order(conn, invoice["order_id"])
+    customer = customers.get_customer(conn, invoice["customer_id"], history=0)
+    return {
+        "invoice": invoice, "order": order, "customer": customer, "seller": SELLER,
+        "bill_to": _address(customer["addresses"], "billing", "shipping"),
+        "ship_to": order["shipping_address"]
+        or _address(customer["addresses"], "shipping", "billing"),
+        "lines": [{**line, "tax_percent": _percent(line["tax_rate"])} for line in order["lines"]],
+        # Today an order has one invoice covering all of it; should that change, the printout
+        # must say its lines are the whole order's, not this invoice's share.
+        "whole_order": invoice["total"] == order["total"],
+        "on_receipt": _day(invoice["due_at"]) <= _day(invoice["issued_at"]),
+    }
+
+
+def _address(addresses: list[dict[str, Any]], *kinds: str) -> dict[str, Any] | None:
+    """The default address of the first kind that has one, else any address of that kind."""
+    for kind in kinds:
+        of_kind = [a for a in addresses if a["kind"] == kind]
+        if of_kind:
+            return next((a for a in of_kind if a["is_default"]), of_kind[0])
+    return None
+
+
+def _percent(rate: str) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f}%"
+
+
+def _day(ts: str) -> str:
+    return datetime.fromisoformat(ts).date().isoformat()

@@ -1,0 +1,44 @@
+"""Customers: a searchable list and a profile whose history and volume are derived from orders."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from pesanan.core.actor import Actor
+from pesanan.core.errors import DomainError, NotFound
+from pesanan.customers import queries
+from pesanan.web.deps import page, read, render
+from pesanan.web.forms import domain_errors
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(page("customers:read"))]
+PAGE = 50
+HISTORY = 25
+
+
+@router.get("/customers")
+def customer_list(request: Request, _: Viewer, q: str = "", cursor: str | None = None
+                  ) -> Response:
+    q = q.strip()
+    errors: dict[str, str] = {}
+    try:
+        result: dict[str, Any] = read(request, lambda c: queries.list_customers(
+            c, limit=PAGE, cursor=cursor, q=q or None))
+    except DomainError as e:
+        result, errors = {"items": [], "next_cursor": None}, domain_errors(e)
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        return render(request, "customers/_rows.html", customers=result, q=q)
+    return render(request, "customers/list.html", customers=result, q=q, errors=errors)
+
+
+@router.get("/customers/{customer_id}")
+def customer_profile(request: Request, customer_id: str, _: Viewer) -> Response:
+    try:
+        customer = read(request, lambda c: queries.get_customer(c, customer_id, HISTORY))
+    except NotFound:
+        return render(request, "error.html", 404, title="Customer not found",
+                      message="No customer has this id. It may have been mistyped.")
+    return render(request, "customers/profile.html", c=customer, history_limit=HISTORY)

@@ -1,0 +1,157 @@
+"""Inventory: stock by SKU and location, adjustments with a reason, movement history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from pesanan.catalog import queries as catalog
+from pesanan.core.actor import Actor
+from pesanan.core.errors import DomainError, NotFound
+from pesanan.fulfillment import queries as fulfillment_q
+from pesanan.inventory import queries, service
+from pesanan.inventory.schemas import StockAdjustment
+from pesanan.purchasing import queries as purchasing_q
+from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.forms import clean, domain_errors, parse
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(page("inventory:read"))]
+Writer = Annotated[Actor, Depends(page("inventory:write"))]
+EMPTY: dict[str, Any] = {"items": [], "next_cursor": None}
+
+
+def friendly(errors: dict[str, str]) -> dict[str, str]:
+    """Pydantic's wording ("Input should be a valid integer, unable to parse…") is for
+    programmers; say what to type instead."""
+    out = {}
+    for name, msg in errors.items():
+        if msg.startswith("Input should be a valid integer"):
+            msg = "Enter a whole number."
+        elif msg == "Field required" or msg.startswith("String should have at least 1"):
+            msg = "Required."
+        out[name] = msg
+    return out
+
+
+def _locations(conn: Connection) -> list[dict[str, Any]]:
+    return list(queries.list_locations(conn, limit=250)["items"])
+
+
+def next_url(path: str, params: dict[str, Any]) -> str | None:
+    """The "Load more" link: the same filters and the next cursor (None on the last page)."""
+    if not params.get("cursor"):
+        return None
+    return path + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _hx_rows(request: Request) -> bool:
+    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+
+
+def _stock_page(request: Request, f: dict[str, Any], cursor: str | None,
+                errors: dict[str, str], form: dict[str, Any], status: int = 200) -> Response:
+    try:
+        levels = read(request, lambda c: queries.stock_levels(
+            c, q=f["q"], location_id=f["location_id"], limit=50, cursor=cursor))
+    except DomainError as e:
+        levels, errors = EMPTY, {**domain_errors(e), **errors}
+    more = next_url("/inventory", {**f, "cursor": levels["next_cursor"]})
+    if _hx_rows(request):
+        return render(request, "inventory/_stock_rows.html", levels=levels, f=f, more=more)
+    return render(request, "inventory/stock.html", status, levels=levels, f=f, errors=errors,
+                  more=more, form=form, locations=read(request, _locations))
+
+
+@router.get("/inventory")
+def stock(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = {k: request.query_params.get(k) or None for k in ("q", "location_id")}
+    return _stock_page(request, f, cursor, {}, {"location_id": f["location_id"]})
+
+
+def _references(conn: Connection, items: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """What each movement's reference points at: a PO number, or a shipment and its order."""
+    refs: dict[str, dict[str, str]] = {}
+    po_ids = {m["reference_id"] for m in items if m["reference_type"] == "purchase_order"}
+    for po_id, number in purchasing_q.po_numbers(conn, po_ids).items():
+        refs[po_id] = {"label": number, "href": f"/purchasing/orders/{po_id}",
+                       "perm": "purchasing:read"}
+    # One primary-key read per shipment on the page (at most 50): there is no bulk shipment read.
+    for sid in {m["reference_id"] for m in items if m["reference_type"] == "shipment"}:
+        s = fulfillment_q.shipment_row(conn, sid)
+        refs[sid] = {"label": fulfillment_q.shipment_number(s["number"]),
+                     "href": f"/orders/{s['order_id']}",
+                     "perm": "orders:read"}
+    return refs
+
+
+def _history(conn: Connection, sku: str, location_id: str | None, cursor: str | None
+             ) -> dict[str, Any]:
+    prod = catalog.ids_by_sku(conn, [sku]).get(sku)
+    if prod is None:
+        raise NotFound(f"There is no product with SKU {sku}.")
+    location = queries.get_location(conn, location_id) if location_id else None
+    locations = _locations(conn)
+    moves = queries.movements(conn, product_id=prod["id"], location_id=location_id, limit=50,
+                              cursor=cursor)
+    more = next_url("/inventory/history", {"sku": sku, "location_id": location_id,
+                                           "cursor": moves["next_cursor"]})
+    return {
+        "product": {"id": prod["id"], "sku": sku, "name": prod["name"]}, "more": more,
+        "location": location, "moves": moves, "refs": _references(conn, moves["items"]),
+        "levels": queries.stock_levels(conn, sku=sku, location_id=location_id)["items"],
+        "locations": locations, "codes": {x["id"]: x["code"] for x in locations},
+    }
+
+
+def history_url(sku: str, location_id: str | None, **extra: Any) -> str:
+    params = {"sku": sku, **({"location_id": location_id} if location_id else {}), **extra}
+    return "/inventory/history?" + urlencode(params)
+
+
+@router.get("/inventory/history")
+def history(request: Request, _: Viewer, sku: str = "", location_id: str | None = None,
+            cursor: str | None = None, adjusted: int | None = None) -> Response:
+    try:
+        ctx = read(request, lambda c: _history(c, sku, location_id or None, cursor))
+    except DomainError as e:
+        missing = isinstance(e, NotFound)
+        return render(request, "error.html", 404 if missing else 422, title="Nothing to show",
+                      message=e.detail if missing else "This paging link is not valid.")
+    if _hx_rows(request):
+        return render(request, "inventory/_movement_rows.html", **ctx)
+    return render(request, "inventory/history.html", **ctx, adjusted=adjusted, errors={},
+                  form={"sku": sku, "location_id": location_id})
+
+
+def _refused(request: Request, form: dict[str, Any], errors: dict[str, str]) -> Response:
+    """Show the form again, with the messages, on the page it was sent from."""
+    sku, loc = form.get("sku", ""), form.get("location_id")
+    if form.get("back") == "history":
+        try:
+            ctx = read(request, lambda c: _history(c, sku, loc, None))
+        except DomainError:
+            pass  # the hidden fields were tampered with: fall back to the stock page
+        else:
+            return render(request, "inventory/history.html", 422, **ctx, adjusted=None,
+                          errors=errors, form=form)
+    return _stock_page(request, {"q": None, "location_id": None}, None, errors, form, 422)
+
+
+@router.post("/inventory/adjustments", dependencies=[Depends(check_csrf)])
+async def adjust(request: Request, _: Writer) -> Response:
+    form = clean(await request.form())
+    fields = {k: v for k, v in form.items() if k != "back"}
+    cmd, errors = parse(StockAdjustment, fields)
+    if cmd is None:
+        return _refused(request, form, friendly(errors))
+    try:
+        execute(request, lambda c: service.adjust_stock(c, cmd))
+    except DomainError as e:
+        return _refused(request, form, domain_errors(e))
+    return RedirectResponse(history_url(cmd.sku, cmd.location_id, adjusted=cmd.quantity),
+                            status_code=303)

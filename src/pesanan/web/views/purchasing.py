@@ -1,0 +1,277 @@
+"""Purchasing: purchase orders (replenish, submit, cancel, receive), suppliers, offers and
+reorder rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from pesanan.core.actor import Actor
+from pesanan.core.errors import DomainError, NotFound
+from pesanan.inventory import queries as inventory_q
+from pesanan.purchasing import queries, service
+from pesanan.purchasing import status as st
+from pesanan.purchasing.schemas import (
+    CancelPurchaseOrder,
+    ReceivePurchaseOrder,
+    ReorderRuleSet,
+    SupplierCreate,
+    SupplierOfferCreate,
+)
+from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.views.inventory import EMPTY, friendly, next_url
+
+router = APIRouter()
+Viewer = Annotated[Actor, Depends(page("purchasing:read"))]
+Writer = Annotated[Actor, Depends(page("purchasing:write"))]
+STATUSES = [s.value for s in st.POStatus]
+HINTS = {"price": "Enter an amount like 12500 or 4.50.",
+         "currency": "Enter a three-letter code like IDR."}
+
+
+def _hints(errors: dict[str, str]) -> dict[str, str]:
+    """Friendlier wording than pydantic's regular expressions for the money fields."""
+    out = friendly(errors)
+    for name, msg in out.items():
+        if msg.startswith("String should match pattern") and name in HINTS:
+            out[name] = HINTS[name]
+    return out
+
+
+def _hx_rows(request: Request) -> bool:
+    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+
+
+def _lookups(conn: Connection) -> dict[str, Any]:
+    """Suppliers and locations for select boxes and for naming ids in tables. A shop has a
+    handful of each; 250 is the page size the API allows."""
+    suppliers = queries.list_suppliers(conn, limit=250)["items"]
+    locations = inventory_q.list_locations(conn, limit=250)["items"]
+    return {"suppliers": suppliers, "locations": locations,
+            "supplier_names": {s["id"]: s["name"] for s in suppliers},
+            "codes": {x["id"]: x["code"] for x in locations}}
+
+
+def _listing(request: Request, fn: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    try:
+        return read(request, fn), {}
+    except DomainError as e:  # a stale or forged cursor
+        return EMPTY, domain_errors(e)
+
+
+# --- purchase orders ---------------------------------------------------------------------------
+
+@router.get("/purchasing")
+def orders(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = {k: request.query_params.get(k) or None for k in ("status", "supplier_id")}
+    if f["status"] not in STATUSES:
+        f["status"] = None
+    pos, errors = _listing(request, lambda c: queries.list_purchase_orders(
+        c, status=f["status"], supplier_id=f["supplier_id"], limit=50, cursor=cursor))
+    more = next_url("/purchasing", {**f, "cursor": pos["next_cursor"]})
+    ctx = {"pos": pos, "f": f, "more": more, **read(request, _lookups)}
+    if _hx_rows(request):
+        return render(request, "purchasing/_po_rows.html", **ctx)
+    return render(request, "purchasing/orders.html", **ctx, errors=errors, statuses=STATUSES)
+
+
+@router.post("/purchasing/replenish", dependencies=[Depends(check_csrf)])
+def replenish(request: Request, actor: Writer) -> Response:
+    result = execute(request, lambda c: service.replenish(c, actor))
+    return render(request, "purchasing/replenished.html", result=result,
+                  **read(request, _lookups))
+
+
+def _detail(conn: Connection, po_id: str) -> dict[str, Any]:
+    po = queries.get_purchase_order(conn, po_id)
+    allowed = st.TRANSITIONS[st.POStatus(po["status"])]
+    return {"po": po, "location": inventory_q.get_location(conn, po["location_id"]),
+            "can_submit": st.POStatus.ORDERED in allowed,
+            "can_cancel": st.POStatus.CANCELLED in allowed,
+            "can_receive": po["status"] in st.OPEN}
+
+
+def _po_page(request: Request, po_id: str, errors: dict[str, str], form: dict[str, Any],
+             status: int = 200) -> Response:
+    try:
+        ctx = read(request, lambda c: _detail(c, po_id))
+    except NotFound:
+        return render(request, "error.html", 404, title="Purchase order not found",
+                      message="There is no such purchase order. It may have been mistyped.")
+    return render(request, "purchasing/po.html", status, **ctx, errors=errors, form=form)
+
+
+@router.get("/purchasing/orders/{po_id}")
+def po_detail(request: Request, po_id: str, _: Viewer) -> Response:
+    return _po_page(request, po_id, {}, {})
+
+
+def _act(request: Request, po_id: str, run: Any, form: dict[str, Any],
+         rename: dict[str, str] | None = None) -> Response:
+    """Run one command on the PO; on refusal show its page again with the messages, field
+    names translated back to the form's (`rename`)."""
+    try:
+        execute(request, run)
+    except DomainError as e:
+        errors = {(rename or {}).get(k, k): v for k, v in domain_errors(e).items()}
+        return _po_page(request, po_id, errors, form, 422)
+    return RedirectResponse(f"/purchasing/orders/{po_id}", status_code=303)
+
+
+@router.post("/purchasing/orders/{po_id}/submit", dependencies=[Depends(check_csrf)])
+def submit(request: Request, po_id: str, actor: Writer) -> Response:
+    return _act(request, po_id, lambda c: service.submit_purchase_order(c, po_id, actor), {})
+
+
+@router.post("/purchasing/orders/{po_id}/cancel", dependencies=[Depends(check_csrf)])
+async def cancel(request: Request, po_id: str, actor: Writer) -> Response:
+    form = clean(await request.form())
+    cmd, errors = parse(CancelPurchaseOrder, {"reason": form.get("reason", "cancelled")})
+    if cmd is None:
+        return _po_page(request, po_id, _hints(errors), form, 422)
+    return _act(request, po_id,
+                lambda c: service.cancel_purchase_order(c, po_id, cmd, actor), form)
+
+
+def _receipt_lines(form: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Per-line quantities typed in the `qty-<line id>` inputs; blank or 0 means not this one."""
+    lines: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for name, value in form.items():
+        if not name.startswith("qty-"):
+            continue
+        try:
+            qty = int(str(value).strip())
+        except ValueError:
+            errors[name] = "Enter a whole number."
+            continue
+        if qty < 0:
+            errors[name] = "Enter 0 or more."
+        elif qty:
+            lines.append({"purchase_order_line_id": name.removeprefix("qty-"), "quantity": qty})
+    if not lines and not errors:
+        errors["form"] = ("Enter the quantity that arrived for at least one line, or receive "
+                          "everything outstanding.")
+    return lines, errors
+
+
+@router.post("/purchasing/orders/{po_id}/receive", dependencies=[Depends(check_csrf)])
+async def receive(request: Request, po_id: str, actor: Writer) -> Response:
+    form = clean(await request.form())
+    if form.get("all"):
+        everything = ReceivePurchaseOrder()
+        return _act(request, po_id,
+                    lambda c: service.receive_purchase_order(c, po_id, everything, actor), {})
+    lines, errors = _receipt_lines(form)
+    cmd, invalid = parse(ReceivePurchaseOrder, {"lines": lines})
+    # The command names lines by position; the form names them by PO line id.
+    rename = {f"lines[{i}].{part}": f"qty-{x['purchase_order_line_id']}"
+              for i, x in enumerate(lines) for part in ("quantity", "purchase_order_line_id")}
+    errors.update({rename.get(k, k): v for k, v in friendly(invalid).items()})
+    if cmd is None or errors:
+        return _po_page(request, po_id, errors, form, 422)
+    return _act(request, po_id,
+                lambda c: service.receive_purchase_order(c, po_id, cmd, actor), form, rename)
+
+
+# --- suppliers, offers, reorder rules ---------------------------------------------------------
+
+def _suppliers_page(request: Request, cursor: str | None, errors: dict[str, str],
+                    form: dict[str, Any], status: int = 200) -> Response:
+    items, bad = _listing(request, lambda c: queries.list_suppliers(c, limit=50, cursor=cursor))
+    return render(request, "purchasing/suppliers.html", status, suppliers=items,
+                  more=next_url("/purchasing/suppliers", {"cursor": items["next_cursor"]}),
+                  errors={**bad, **errors}, form=form)
+
+
+@router.get("/purchasing/suppliers")
+def suppliers(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    return _suppliers_page(request, cursor, {}, {})
+
+
+@router.post("/purchasing/suppliers", dependencies=[Depends(check_csrf)])
+async def create_supplier(request: Request, _: Writer) -> Response:
+    form = clean(await request.form())
+    if "currency" in form:
+        form["currency"] = str(form["currency"]).strip().upper()
+    cmd, errors = parse(SupplierCreate, form)
+    if cmd is None:
+        return _suppliers_page(request, None, _hints(errors), form, 422)
+    try:
+        execute(request, lambda c: service.create_supplier(c, cmd))
+    except DomainError as e:
+        return _suppliers_page(request, None, domain_errors(e), form, 422)
+    return RedirectResponse("/purchasing/suppliers", status_code=303)
+
+
+def _offers_page(request: Request, f: dict[str, Any], cursor: str | None,
+                 errors: dict[str, str], form: dict[str, Any], status: int = 200) -> Response:
+    offers, bad = _listing(request, lambda c: queries.list_offers(
+        c, sku=f["sku"], supplier_id=f["supplier_id"], limit=50, cursor=cursor))
+    ctx = read(request, _lookups)
+    if "currency" not in form and ctx["suppliers"]:
+        # Offers trade in the supplier's currency: start from the one the select shows.
+        chosen = form.get("supplier_id") or ctx["suppliers"][0]["id"]
+        form["currency"] = next((s["currency"] for s in ctx["suppliers"]
+                                 if s["id"] == chosen), "")
+    return render(request, "purchasing/offers.html", status, offers=offers, f=f, **ctx,
+                  more=next_url("/purchasing/offers", {**f, "cursor": offers["next_cursor"]}),
+                  errors={**bad, **errors}, form=form)
+
+
+@router.get("/purchasing/offers")
+def offers(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = {k: request.query_params.get(k) or None for k in ("sku", "supplier_id")}
+    return _offers_page(request, f, cursor, {}, {"supplier_id": f["supplier_id"],
+                                                  "sku": f["sku"]})
+
+
+@router.post("/purchasing/offers", dependencies=[Depends(check_csrf)])
+async def create_offer(request: Request, _: Writer) -> Response:
+    form = clean(await request.form())
+    if "currency" in form:
+        form["currency"] = str(form["currency"]).strip().upper()
+    f = {"sku": None, "supplier_id": None}
+    cmd, errors = parse(SupplierOfferCreate, form)
+    if cmd is None:
+        return _offers_page(request, f, None, _hints(errors), form, 422)
+    try:
+        execute(request, lambda c: service.create_offer(c, cmd))
+    except DomainError as e:
+        return _offers_page(request, f, None, domain_errors(e), form, 422)
+    return RedirectResponse(f"/purchasing/offers?supplier_id={cmd.supplier_id}",
+                            status_code=303)
+
+
+def _rules_page(request: Request, f: dict[str, Any], cursor: str | None,
+                errors: dict[str, str], form: dict[str, Any], status: int = 200) -> Response:
+    rules, bad = _listing(request, lambda c: queries.list_rules(
+        c, sku=f["sku"], location_id=f["location_id"], limit=50, cursor=cursor))
+    return render(request, "purchasing/rules.html", status, rules=rules, f=f,
+                  **read(request, _lookups), errors={**bad, **errors}, form=form,
+                  more=next_url("/purchasing/rules", {**f, "cursor": rules["next_cursor"]}))
+
+
+@router.get("/purchasing/rules")
+def rules(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    f = {k: request.query_params.get(k) or None for k in ("sku", "location_id")}
+    return _rules_page(request, f, cursor, {}, dict(f))
+
+
+@router.post("/purchasing/rules", dependencies=[Depends(check_csrf)])
+async def set_rule(request: Request, _: Writer) -> Response:
+    form = clean(await request.form())
+    f = {"sku": None, "location_id": None}
+    cmd, errors = parse(ReorderRuleSet, form)
+    if cmd is None:
+        return _rules_page(request, f, None, _hints(errors), form, 422)
+    try:
+        execute(request, lambda c: service.set_reorder_rule(c, cmd))
+    except DomainError as e:
+        return _rules_page(request, f, None, domain_errors(e), form, 422)
+    return RedirectResponse("/purchasing/rules?" + urlencode({"sku": cmd.sku}), status_code=303)

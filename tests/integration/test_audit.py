@@ -68,8 +68,19 @@ def test_real_commands_leave_every_invariant_holding(container: Container) -> No
         results = checks.run_all(conn)
     assert [(r.check.name, r.breaches) for r in results] == [
         ("on_hand", []), ("reserved", []), ("available", []), ("journal", []),
-        ("invoice_numbers", []), ("order_totals", []),
+        ("balances", []), ("invoice_numbers", []), ("order_totals", []),
     ]
+
+
+def test_account_balances_out_of_step_with_the_journal_is_a_breach(
+        container: Container) -> None:
+    _shop(container)
+    with tampering(container) as conn:
+        conn.execute(text("UPDATE account_balance SET debit = debit + 10000 "
+                          "WHERE account_code = '1200'"))
+        failing = _failing(conn)
+        assert list(failing) == ["balances"]
+        assert [b.subject for b in failing["balances"]] == ["USD account 1200"]
 
 
 def test_on_hand_out_of_step_with_movements_is_a_breach(container: Container) -> None:
@@ -114,8 +125,12 @@ def test_an_unbalanced_journal_entry_is_a_breach(container: Container) -> None:
     with tampering(container) as conn:
         entry_id, memo = conn.execute(text("SELECT id, memo FROM journal_entry")).one()
         conn.execute(text("UPDATE journal_line SET debit = debit + 10000 WHERE debit > 0"))
-        assert _failing(conn) == {"journal": [
-            checks.Breach(f"entry {entry_id} ({memo})", "debits 61.0000 != credits 60.0000")]}
+        failing = _failing(conn)
+        assert failing["journal"] == [
+            checks.Breach(f"entry {entry_id} ({memo})", "debits 61.0000 != credits 60.0000")]
+        # The running balances no longer match the tampered journal either.
+        assert [b.subject for b in failing["balances"]] == ["USD account 1200"]
+        assert set(failing) == {"journal", "balances"}
 
 
 def _invoice(conn: Connection, ids: dict[str, str], n: int, year: int, seq: int) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Select, and_, func, literal, or_, sel
 from pesanan.billing.models import invoice
 from pesanan.catalog.models import product
 from pesanan.inventory.models import location, reservation, stock_level, stock_movement
-from pesanan.ledger.models import journal_entry, journal_line
+from pesanan.ledger.models import account_balance, journal_entry, journal_line
 from pesanan.orders.models import order_line, sales_order
 
 
@@ -124,6 +124,24 @@ def journal_entries_balanced(conn: Connection) -> list[Breach]:
             for eid, memo, n, d, c in rows]
 
 
+def balances_match_journal(conn: Connection) -> list[Breach]:
+    """The running account balances the trial balance reads equal the journal's sums."""
+    journal = {(cur, acc): (d, c) for cur, acc, d, c in conn.execute(
+        select(journal_entry.c.currency, journal_line.c.account_code,
+               func.sum(journal_line.c.debit), func.sum(journal_line.c.credit))
+        .select_from(journal_line.join(journal_entry))
+        .group_by(journal_entry.c.currency, journal_line.c.account_code))}
+    kept = {(cur, acc): (d, c) for cur, acc, d, c in conn.execute(
+        select(account_balance.c.currency, account_balance.c.account_code,
+               func.sum(account_balance.c.debit), func.sum(account_balance.c.credit))
+        .group_by(account_balance.c.currency, account_balance.c.account_code))}
+    return [Breach(f"{cur} account {acc}",
+                   f"journal debit/credit {journal.get((cur, acc))}, balance rows "
+                   f"{kept.get((cur, acc))}")
+            for cur, acc in sorted(set(journal) | set(kept))
+            if journal.get((cur, acc)) != kept.get((cur, acc))]
+
+
 def invoice_numbers_gapless(conn: Connection) -> list[Breach]:
     """Per year, the sequence numbers are exactly 1..count: no gap, no duplicate."""
     dupes = conn.execute(
@@ -169,6 +187,7 @@ CHECKS: tuple[Check, ...] = (
     Check("reserved", "reserved = sum of open reservations", reserved_matches_open_reservations),
     Check("available", "available >= 0", available_not_negative),
     Check("journal", "every journal entry balances", journal_entries_balanced),
+    Check("balances", "account balances = journal sums", balances_match_journal),
     Check("invoice_numbers", "invoice numbers gapless per year", invoice_numbers_gapless),
     Check("order_totals", "order totals = sum of lines", order_totals_match_lines),
 )

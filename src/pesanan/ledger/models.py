@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 
 from pesanan.db.base import metadata
 from pesanan.db.types import Amount, UTCDateTime
@@ -38,4 +38,18 @@ journal_line = Table(
         "debit >= 0 AND credit >= 0 AND (debit = 0 OR credit = 0) AND debit + credit > 0",
         name="one_sided_positive",
     ),
+)
+
+# Running totals per (currency, account), kept in the same transaction as every posting, so the
+# trial balance reads a few dozen rows instead of summing the whole journal. Each account has
+# STRIPES rows, and an entry picks one at random: concurrent postings to the same account
+# (receivable, cash) rarely queue on one row lock. `pesanan audit` checks they equal the journal.
+account_balance = Table(
+    "account_balance",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("account_code", String(10), ForeignKey("account.code"), primary_key=True),
+    Column("stripe", Integer, primary_key=True, autoincrement=False),
+    Column("debit", Amount, nullable=False),
+    Column("credit", Amount, nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:05:48.063432
+Create Date: 2026-11-25 17:43:31.838323
 """
 
 from collections.abc import Sequence
@@ -162,6 +162,20 @@ def upgrade() -> None:
         sa.Column("created_at", pesanan.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier")),
         sa.UniqueConstraint("name", name=op.f("uq_supplier_name")),
+    )
+    op.create_table(
+        "account_balance",
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("account_code", sa.String(length=10), nullable=False),
+        sa.Column("stripe", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("debit", pesanan.db.types.Amount(), nullable=False),
+        sa.Column("credit", pesanan.db.types.Amount(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_code"], ["account.code"], name=op.f("fk_account_balance_account_code_account")
+        ),
+        sa.PrimaryKeyConstraint(
+            "currency", "account_code", "stripe", name=op.f("pk_account_balance")
+        ),
     )
     op.create_table(
         "address",
@@ -661,6 +675,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_address_customer_id"))
 
     op.drop_table("address")
+    op.drop_table("account_balance")
     op.drop_table("supplier")
     op.drop_table("product")
     with op.batch_alter_table("outbox", schema=None) as batch_op:

@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
+
+from httpload import Send, cpu_times, cpu_used, httpx_sender, process_cpu, raw_sender
 
 STOCK_PER_LOCATION = 1_000_000
 LINES_PER_ORDER = 3
@@ -49,6 +52,8 @@ class Run:
     duration: float = 0.0
     latencies: list[float] = field(default_factory=list)  # seconds, successful orders
     statuses: Counter[str] = field(default_factory=Counter)
+    machine_busy: float | None = None  # share of all CPUs busy during the run (any process)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by party during the run
 
     @property
     def orders(self) -> int:
@@ -118,41 +123,50 @@ def order_body(shop: Shop, mode: str, rng: random.Random) -> dict[str, Any]:
 
 # --- the load -----------------------------------------------------------------------------
 
-async def client_loop(client: httpx.AsyncClient, shop: Shop, run: Run, until: float,
-                      seed: int, idem: bool) -> None:
+async def client_loop(send: Send, shop: Shop, run: Run, until: float, seed: int,
+                      args: argparse.Namespace) -> None:
     rng = random.Random(seed)
     while time.perf_counter() < until:
-        body = order_body(shop, run.mode, rng)
-        headers = {"Idempotency-Key": uuid.uuid4().hex} if idem else {}
+        body = orjson.dumps(order_body(shop, run.mode, rng))
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if args.idem else {}
         t0 = time.perf_counter()
         try:
-            resp = await client.post("/api/v1/orders", json=body, headers=headers)
-        except httpx.TimeoutException:
+            status = await asyncio.wait_for(send(body, headers), args.timeout)
+        except (TimeoutError, httpx.TimeoutException):
             run.statuses["timeout"] += 1
             continue
-        except httpx.TransportError as exc:
+        except (OSError, EOFError, ValueError, IndexError, httpx.TransportError) as exc:
             run.statuses[f"transport:{type(exc).__name__}"] += 1
             continue
-        if resp.status_code == 201:
+        if status == 201:
             run.latencies.append(time.perf_counter() - t0)
-        run.statuses[str(resp.status_code)] += 1
+        run.statuses[str(status)] += 1
 
 
 async def one_run(args: argparse.Namespace, key: str, shop: Shop, clients: int, mode: str
                   ) -> Run:
     run = Run(clients, mode)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=args.timeout,
+    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=None,
                                  headers={"Authorization": f"Bearer {key}"}) as client:
+        pool = [raw_sender(args.url, key) if args.client == "raw" else httpx_sender(client)
+                for _ in range(clients)]
         # Warm up: every client's connection, the server's key cache and its pools.
         warm = Run(clients, mode)
         end = time.perf_counter() + args.warmup
-        await asyncio.gather(*(client_loop(client, shop, warm, end, -n, args.idem)
-                               for n in range(clients)))
+        await asyncio.gather(*(client_loop(send, shop, warm, end, -n, args)
+                               for n, (send, _) in enumerate(pool)))
+        cpu0, own0 = cpu_times(), process_cpu(args.server_pid, args.db_tag)
         start = time.perf_counter()
-        await asyncio.gather(*(client_loop(client, shop, run, start + args.duration, n,
-                                           args.idem) for n in range(clients)))
+        await asyncio.gather(*(client_loop(send, shop, run, start + args.duration, n, args)
+                               for n, (send, _) in enumerate(pool)))
         run.duration = time.perf_counter() - start
+        cpu1, own1 = cpu_times(), process_cpu(args.server_pid, args.db_tag)
+        for _, close in pool:
+            close()
+    if cpu0 and cpu1:
+        run.machine_busy = (cpu1[0] - cpu0[0]) / max(cpu1[1] - cpu0[1], 1)
+    run.cpu = cpu_used(own0, own1)
     return run
 
 
@@ -172,7 +186,16 @@ def report(run: Run) -> str:
             f"orders={run.orders:6d}  {run.orders / run.duration:7.1f} orders/s  "
             f"p50={pct(lat, 50) * 1000:6.1f} ms  p99={pct(lat, 99) * 1000:6.1f} ms  "
             f"max={(lat[-1] if lat else float('nan')) * 1000:6.1f} ms  "
-            f"5xx={five}  timeouts={run.statuses['timeout']}  non-201: {other}")
+            f"5xx={five}  timeouts={run.statuses['timeout']}  non-201: {other}"
+            + (f"  cpu busy {run.machine_busy:.0%}" if run.machine_busy is not None else "")
+            + cpu_per_order(run))
+
+
+def cpu_per_order(run: Run) -> str:
+    if not run.orders:
+        return ""
+    parts = [f"{k} {v / run.orders * 1000:.2f}" for k, v in run.cpu.items()]
+    return "\n        CPU ms per order: " + ", ".join(parts)
 
 
 async def http_bench(args: argparse.Namespace) -> None:
@@ -183,7 +206,8 @@ async def http_bench(args: argparse.Namespace) -> None:
         shop = await create_shop(http_poster(client), args.products, args.customers)
     print(f"shop: {len(shop.skus)} products x 2 locations, {len(shop.customers)} customers "
           f"({time.perf_counter() - t0:.1f}s); {LINES_PER_ORDER}-line orders, 1-3 units a line, "
-          f"Idempotency-Key {'on' if args.idem else 'off'}; warm-up {args.warmup}s per run")
+          f"Idempotency-Key {'on' if args.idem else 'off'}; warm-up {args.warmup}s per run; "
+          f"{args.client} client")
     for mode in args.mode:
         for clients in args.clients:
             run = await one_run(args, key, shop, clients, mode)
@@ -212,7 +236,7 @@ def count_sql(args: argparse.Namespace) -> None:
         trips[0] += 1
         seen[" ".join(statement.split()[:4])[:60]] += len(parameters) if executemany else 1
 
-    with TestClient(create_app(container)) as tc:
+    with TestClient(create_app(container), raise_server_exceptions=False) as tc:
         tc.headers["Authorization"] = f"Bearer {key}"
         shop = asyncio.run(create_shop(_sync_poster(tc), min(args.products, 20), 2))
         rng = random.Random(7)
@@ -262,11 +286,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--customers", type=int, default=5)
     p.add_argument("--timeout", type=float, default=10.0, help="per request, seconds")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                   help="timed loop over a minimal keep-alive HTTP/1.1 client (raw, light on "
+                   "CPU) or httpx.AsyncClient")
     p.add_argument("--no-idem", dest="idem", action="store_false",
                    help="send no Idempotency-Key (default: a fresh key per order)")
     p.add_argument("--count-sql", action="store_true",
                    help="also count SQL statements per order in-process")
     p.add_argument("--count-orders", type=int, default=100)
+    p.add_argument("--server-pid", type=int, help="report the server's CPU per order (Linux)")
+    p.add_argument("--db-tag", help="report CPU per order of PostgreSQL backends whose process "
+                   "title contains this (the bench database name)")
     p.add_argument("--skip-http", action="store_true", help="only --count-sql")
     args = p.parse_args(argv)
     if args.hot:

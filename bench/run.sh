@@ -53,6 +53,7 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null
 
-echo "== $DB, $WORKERS worker(s), $(nproc) CPU(s), ${DURATION}s per run, $(date -u +%FT%TZ)"
+echo "== $DB, $WORKERS worker(s), $(nproc) CPU(s), ${DURATION}s per run, $(date -u +%FT%TZ), load average $(cut -d" " -f1-3 /proc/loadavg)"
 "$BIN/python" bench/place_orders.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
-  --clients "$CLIENTS" --duration "$DURATION" --mode "$MODES" --count-sql ${EXTRA:-}
+  --clients "$CLIENTS" --duration "$DURATION" --mode "$MODES" --count-sql \
+  --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag pesanan_bench) ${EXTRA:-}

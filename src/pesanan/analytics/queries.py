@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from pesanan.billing.models import invoice
+from pesanan.billing.queries import OPEN as OPEN_INVOICE
 from pesanan.catalog.models import product
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.money import fmt
@@ -96,7 +97,8 @@ def low_stock(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
 
 def overdue_invoices(conn: Connection, limit: int = 10) -> dict[str, Any]:
     i = invoice.c
-    cond = and_(i.status != "paid", i.due_at < now())
+    # `status IN (open ones)` rather than `!= 'paid'`, so ix_invoice_status_due_at serves it.
+    cond = and_(i.status.in_(OPEN_INVOICE), i.due_at < now())
     count = conn.execute(select(func.count()).where(cond)).scalar_one()
     rows = conn.execute(
         select(i.id, i.number, i.order_id, i.currency, i.total, i.amount_paid, i.due_at)

@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 
 from pesanan.db.base import metadata
 from pesanan.db.types import Amount, UTCDateTime
@@ -22,6 +22,8 @@ invoice = Table(
     Column("issued_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     CheckConstraint("total = subtotal + tax_total", name="total_is_sum"),
+    # Open invoices by due date: the dashboard's and billing page's "past due".
+    Index("ix_invoice_status_due_at", "status", "due_at"),
     CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_within_total"),
 )
 
@@ -30,7 +32,7 @@ payment = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("order_id", String(36), ForeignKey("sales_order.id"), nullable=False, index=True),
-    Column("invoice_id", String(36), ForeignKey("invoice.id"), nullable=True),
+    Column("invoice_id", String(36), ForeignKey("invoice.id"), nullable=True, index=True),
     Column("amount", Amount, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("method", String(20), nullable=False),  # card|bank_transfer|cash|cod|other

@@ -51,7 +51,9 @@ stock_movement = Table(
     Column("unit_cost", Amount, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("quantity <> 0", name="quantity_not_zero"),
-    Index("ix_stock_movement_product_location", "product_id", "location_id"),
+    # Movement history per SKU and location, newest first, read in index order.
+    Index("ix_stock_movement_product_location_id", "product_id", "location_id", "id"),
+    Index("ix_stock_movement_product_id", "product_id", "id"),
 )
 
 # Open reservations hold stock for an order line at a location; `quantity` is what is still

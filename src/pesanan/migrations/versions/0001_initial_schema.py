@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:43:31.838323
+Create Date: 2026-11-25 17:53:04.639531
 """
 
 from collections.abc import Sequence
@@ -356,8 +356,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_movement")),
     )
     with op.batch_alter_table("stock_movement", schema=None) as batch_op:
+        batch_op.create_index("ix_stock_movement_product_id", ["product_id", "id"], unique=False)
         batch_op.create_index(
-            "ix_stock_movement_product_location", ["product_id", "location_id"], unique=False
+            "ix_stock_movement_product_location_id",
+            ["product_id", "location_id", "id"],
+            unique=False,
         )
 
     op.create_table(
@@ -421,6 +424,7 @@ def upgrade() -> None:
     with op.batch_alter_table("invoice", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invoice_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_invoice_order_id"), ["order_id"], unique=False)
+        batch_op.create_index("ix_invoice_status_due_at", ["status", "due_at"], unique=False)
 
     op.create_table(
         "order_event",
@@ -546,6 +550,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment")),
     )
     with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_invoice_id"), ["invoice_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_payment_order_id"), ["order_id"], unique=False)
 
     op.create_table(
@@ -626,6 +631,7 @@ def downgrade() -> None:
     op.drop_table("reservation")
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_order_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_invoice_id"))
 
     op.drop_table("payment")
     with op.batch_alter_table("shipment", schema=None) as batch_op:
@@ -645,6 +651,7 @@ def downgrade() -> None:
 
     op.drop_table("order_event")
     with op.batch_alter_table("invoice", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoice_status_due_at")
         batch_op.drop_index(batch_op.f("ix_invoice_order_id"))
         batch_op.drop_index(batch_op.f("ix_invoice_customer_id"))
 
@@ -654,7 +661,8 @@ def downgrade() -> None:
 
     op.drop_table("supplier_offer")
     with op.batch_alter_table("stock_movement", schema=None) as batch_op:
-        batch_op.drop_index("ix_stock_movement_product_location")
+        batch_op.drop_index("ix_stock_movement_product_location_id")
+        batch_op.drop_index("ix_stock_movement_product_id")
 
     op.drop_table("stock_movement")
     op.drop_table("stock_level")

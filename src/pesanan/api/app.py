@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan import __version__
 from pesanan.api import errors
@@ -31,8 +30,24 @@ from pesanan.web import app as web
 _request_ids = itertools.count(1)
 
 
+class RequestId:
+    """Pure ASGI middleware: tags each request with an id the error log and 500 body share.
+    (A BaseHTTPMiddleware costs a task and a stream copy per request.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})["request_id"] = f"{os.getpid()}-{next(_request_ids)}"
+        await self.app(scope, receive, send)
+
+
 def create_app(container: Container | None = None) -> FastAPI:
     app = FastAPI(
+        # No OpenTelemetry unless an operator wires it: its per-request checks cost CPU on
+        # every call, and place-order is CPU-bound (bench/README.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         title="Pesanan",
         version=__version__,
         description="Order management: capture, stock, purchasing, ledger, invoices, shipping.",
@@ -48,11 +63,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                         ) -> Response:
-        request.state.request_id = f"{os.getpid()}-{next(_request_ids)}"
-        return await call_next(request)
+    app.add_middleware(RequestId)
 
     web.install(app, app.state.container)
     app.add_exception_handler(DomainError, errors.on_domain_error)

@@ -60,11 +60,23 @@ def backlog(conn: Connection) -> list[dict[str, Any]]:
     for key, label, cond in stages:
         n, oldest = conn.execute(select(func.count(), func.min(o.placed_at)).where(cond)).one()
         oldest_at = _aware(oldest)
+        seconds = (ts - oldest_at).total_seconds() if oldest_at else None
         out.append({"key": key, "label": label, "count": n,
                     "oldest_at": rfc3339(oldest_at) if oldest_at else None,
-                    "oldest_age_hours": round((ts - oldest_at).total_seconds() / 3600, 1)
-                    if oldest_at else None})
+                    "oldest_age_hours": round(seconds / 3600, 1) if seconds is not None else None,
+                    "oldest_age": human_age(seconds) if seconds is not None else None})
     return out
+
+
+def human_age(seconds: float) -> str:
+    """An age as a person would say it: "just now", "3 min", "5 h", "2 d"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
 
 
 def _aware(value: Any) -> datetime | None:

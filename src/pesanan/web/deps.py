@@ -106,14 +106,21 @@ def read(request: Request, fn: Callable[[Connection], T]) -> T:
         return fn(conn)
 
 
-def money(value: Any) -> str:
-    """Thousands separators for display; amounts arrive as exact decimal strings."""
+# Currencies people write without decimals; a ".00" there only looks odd (a real fraction stays).
+WHOLE_UNIT_CURRENCIES = frozenset({"IDR"})
+
+
+def money(value: Any, currency: str | None = None) -> str:
+    """Thousands separators for display; amounts arrive as exact decimal strings. Never rounds:
+    only an all-zero fraction is dropped, and only for a currency in WHOLE_UNIT_CURRENCIES."""
     try:
         d = Decimal(str(value))
     except ArithmeticError:
         return str(value)
     exponent = d.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 2
+    if currency in WHOLE_UNIT_CURRENCIES and d.is_finite() and d == d.to_integral_value():
+        places = 0
     return f"{d:,.{max(places, 0)}f}"
 
 

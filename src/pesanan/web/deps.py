@@ -6,11 +6,12 @@ import secrets
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from pesanan.auth import users
@@ -61,6 +62,15 @@ async def check_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not secrets.compare_digest(str(expected), sent):
         raise CsrfFailed()
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form, read in the event loop, so views can be plain `def`s: FastAPI then runs
+    them (and their database work) in the thread pool instead of blocking every request."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(form_of)]
 
 
 def current_user(request: Request) -> Actor:

@@ -16,7 +16,7 @@ from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.inventory import queries, service
 from pesanan.inventory.schemas import StockAdjustment
 from pesanan.purchasing import queries as purchasing_q
-from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 
 router = APIRouter()
@@ -143,8 +143,8 @@ def _refused(request: Request, form: dict[str, Any], errors: dict[str, str]) -> 
 
 
 @router.post("/inventory/adjustments", dependencies=[Depends(check_csrf)])
-async def adjust(request: Request, _: Writer) -> Response:
-    form = clean(await request.form())
+def adjust(request: Request, posted: PostedForm, _: Writer) -> Response:
+    form = clean(posted)
     fields = {k: v for k, v in form.items() if k != "back"}
     cmd, errors = parse(StockAdjustment, fields)
     if cmd is None:

@@ -26,7 +26,7 @@ from pesanan.orders import service
 from pesanan.orders.availability import CatalogItem, read_catalog_and_stock
 from pesanan.orders.pricing import price_line, totals
 from pesanan.orders.schemas import PlaceOrder
-from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 
 router = APIRouter()
@@ -212,8 +212,8 @@ def _plain(errors: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/orders/new/customer", dependencies=[Depends(check_csrf)])
-async def create_customer(request: Request, _: CustomerWriter) -> Response:
-    form = clean(await request.form())
+def create_customer(request: Request, posted: PostedForm, _: CustomerWriter) -> Response:
+    form = clean(posted)
     cmd, errors = parse(CustomerCreate, _new_customer_input(form))
     errors = _plain(errors)
     if cmd is not None:
@@ -270,8 +270,8 @@ def _command(form: FormData, actor: Actor) -> tuple[PlaceOrder | None, dict[str,
 
 
 @router.post("/orders/new", dependencies=[Depends(check_csrf)])
-async def place(request: Request, actor: Writer) -> Response:
-    form = await request.form()
+def place(request: Request, posted: PostedForm, actor: Writer) -> Response:
+    form = posted
     cmd, errors = _command(form, actor)
     if cmd is not None:
         try:

@@ -20,7 +20,7 @@ from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
 from pesanan.orders import actions, queries, service
 from pesanan.orders.schemas import CancelOrder
-from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 
 router = APIRouter()
@@ -96,9 +96,9 @@ def _invalid(request: Request, order_id: str, errors: dict[str, str], form: dict
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Depends(check_csrf)])
-async def cancel(request: Request, order_id: str,
+def cancel(request: Request, posted: PostedForm, order_id: str,
                  actor: Annotated[Actor, Depends(page("orders:write"))]) -> Response:
-    form = clean(await request.form())
+    form = clean(posted)
     cmd, errors = parse(CancelOrder, {"reason": form.get("reason", "cancelled in console")})
     if cmd is None:
         return _invalid(request, order_id, errors, form)
@@ -106,9 +106,9 @@ async def cancel(request: Request, order_id: str,
 
 
 @router.post("/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
-async def ship(request: Request, order_id: str,
+def ship(request: Request, posted: PostedForm, order_id: str,
                actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
-    form = clean(await request.form())
+    form = clean(posted)
     cmd, errors = parse(CreateShipment, form)
     if cmd is None:
         return _invalid(request, order_id, errors, form)
@@ -116,16 +116,16 @@ async def ship(request: Request, order_id: str,
 
 
 @router.post("/orders/{order_id}/invoice", dependencies=[Depends(check_csrf)])
-async def invoice(request: Request, order_id: str,
+def invoice(request: Request, order_id: str,
                   actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     cmd = IssueInvoice()
     return _act(request, order_id, lambda c: billing.issue_invoice(c, order_id, cmd, actor), {})
 
 
 @router.post("/orders/{order_id}/pay", dependencies=[Depends(check_csrf)])
-async def pay(request: Request, order_id: str,
+def pay(request: Request, posted: PostedForm, order_id: str,
               actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
-    form = clean(await request.form())
+    form = clean(posted)
     cmd, errors = parse(RecordPayment, form)
     if cmd is None:
         return _invalid(request, order_id, errors, form)
@@ -133,7 +133,7 @@ async def pay(request: Request, order_id: str,
 
 
 @router.post("/shipments/{shipment_id}/deliver", dependencies=[Depends(check_csrf)])
-async def deliver(request: Request, shipment_id: str,
+def deliver(request: Request, shipment_id: str,
                   actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
     shipment = read(request, lambda c: fulfillment_q.get_shipment(c, shipment_id))
     return _act(request, shipment["order_id"],

@@ -22,7 +22,7 @@ from pesanan.purchasing.schemas import (
     SupplierCreate,
     SupplierOfferCreate,
 )
-from pesanan.web.deps import check_csrf, execute, page, read, render
+from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 from pesanan.web.views.inventory import EMPTY, friendly, next_url
 
@@ -129,8 +129,8 @@ def submit(request: Request, po_id: str, actor: Writer) -> Response:
 
 
 @router.post("/purchasing/orders/{po_id}/cancel", dependencies=[Depends(check_csrf)])
-async def cancel(request: Request, po_id: str, actor: Writer) -> Response:
-    form = clean(await request.form())
+def cancel(request: Request, posted: PostedForm, po_id: str, actor: Writer) -> Response:
+    form = clean(posted)
     cmd, errors = parse(CancelPurchaseOrder, {"reason": form.get("reason", "cancelled")})
     if cmd is None:
         return _po_page(request, po_id, _hints(errors), form, 422)
@@ -161,8 +161,8 @@ def _receipt_lines(form: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str
 
 
 @router.post("/purchasing/orders/{po_id}/receive", dependencies=[Depends(check_csrf)])
-async def receive(request: Request, po_id: str, actor: Writer) -> Response:
-    form = clean(await request.form())
+def receive(request: Request, posted: PostedForm, po_id: str, actor: Writer) -> Response:
+    form = clean(posted)
     if form.get("all"):
         everything = ReceivePurchaseOrder()
         return _act(request, po_id,
@@ -195,8 +195,8 @@ def suppliers(request: Request, _: Viewer, cursor: str | None = None) -> Respons
 
 
 @router.post("/purchasing/suppliers", dependencies=[Depends(check_csrf)])
-async def create_supplier(request: Request, _: Writer) -> Response:
-    form = clean(await request.form())
+def create_supplier(request: Request, posted: PostedForm, _: Writer) -> Response:
+    form = clean(posted)
     if "currency" in form:
         form["currency"] = str(form["currency"]).strip().upper()
     cmd, errors = parse(SupplierCreate, form)
@@ -232,8 +232,8 @@ def offers(request: Request, _: Viewer, cursor: str | None = None) -> Response:
 
 
 @router.post("/purchasing/offers", dependencies=[Depends(check_csrf)])
-async def create_offer(request: Request, _: Writer) -> Response:
-    form = clean(await request.form())
+def create_offer(request: Request, posted: PostedForm, _: Writer) -> Response:
+    form = clean(posted)
     if "currency" in form:
         form["currency"] = str(form["currency"]).strip().upper()
     f = {"sku": None, "supplier_id": None}
@@ -264,8 +264,8 @@ def rules(request: Request, _: Viewer, cursor: str | None = None) -> Response:
 
 
 @router.post("/purchasing/rules", dependencies=[Depends(check_csrf)])
-async def set_rule(request: Request, _: Writer) -> Response:
-    form = clean(await request.form())
+def set_rule(request: Request, posted: PostedForm, _: Writer) -> Response:
+    form = clean(posted)
     f = {"sku": None, "location_id": None}
     cmd, errors = parse(ReorderRuleSet, form)
     if cmd is None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
@@ -24,6 +26,7 @@ from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 
 router = APIRouter()
+M = TypeVar("M", bound=BaseModel)
 Viewer = Annotated[Actor, Depends(page("orders:read"))]
 FILTERS = ("status", "channel", "customer_id", "date_from", "date_to", "q")
 
@@ -95,46 +98,50 @@ def _invalid(request: Request, order_id: str, errors: dict[str, str], form: dict
     return render(request, "orders/detail.html", 422, **ctx, errors=errors, form=form)
 
 
-@router.post("/orders/{order_id}/cancel", dependencies=[Depends(check_csrf)])
-def cancel(request: Request, posted: PostedForm, order_id: str,
-                 actor: Annotated[Actor, Depends(page("orders:write"))]) -> Response:
-    form = clean(posted)
-    cmd, errors = parse(CancelOrder, {"reason": form.get("reason", "cancelled in console")})
+def _submit(request: Request, order_id: str, schema: type[M], data: dict[str, Any],
+            form: dict[str, Any], run: Callable[[Connection, M], Any]) -> Response:
+    """Parse a detail-page form into the API's input schema, then run the command."""
+    cmd, errors = parse(schema, data)
     if cmd is None:
         return _invalid(request, order_id, errors, form)
-    return _act(request, order_id, lambda c: service.cancel_order(c, order_id, cmd, actor), form)
+    return _act(request, order_id, lambda c: run(c, cmd), form)
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=[Depends(check_csrf)])
+def cancel(request: Request, posted: PostedForm, order_id: str,
+           actor: Annotated[Actor, Depends(page("orders:write"))]) -> Response:
+    form = clean(posted)
+    return _submit(request, order_id, CancelOrder,
+                   {"reason": form.get("reason", "cancelled in console")}, form,
+                   lambda c, cmd: service.cancel_order(c, order_id, cmd, actor))
 
 
 @router.post("/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
 def ship(request: Request, posted: PostedForm, order_id: str,
-               actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
+         actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
     form = clean(posted)
-    cmd, errors = parse(CreateShipment, form)
-    if cmd is None:
-        return _invalid(request, order_id, errors, form)
-    return _act(request, order_id, lambda c: fulfillment.ship_order(c, order_id, cmd, actor), form)
+    return _submit(request, order_id, CreateShipment, form, form,
+                   lambda c, cmd: fulfillment.ship_order(c, order_id, cmd, actor))
 
 
 @router.post("/orders/{order_id}/invoice", dependencies=[Depends(check_csrf)])
 def invoice(request: Request, order_id: str,
-                  actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
+            actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     cmd = IssueInvoice()
     return _act(request, order_id, lambda c: billing.issue_invoice(c, order_id, cmd, actor), {})
 
 
 @router.post("/orders/{order_id}/pay", dependencies=[Depends(check_csrf)])
 def pay(request: Request, posted: PostedForm, order_id: str,
-              actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
+        actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     form = clean(posted)
-    cmd, errors = parse(RecordPayment, form)
-    if cmd is None:
-        return _invalid(request, order_id, errors, form)
-    return _act(request, order_id, lambda c: billing.record_payment(c, order_id, cmd, actor), form)
+    return _submit(request, order_id, RecordPayment, form, form,
+                   lambda c, cmd: billing.record_payment(c, order_id, cmd, actor))
 
 
 @router.post("/shipments/{shipment_id}/deliver", dependencies=[Depends(check_csrf)])
 def deliver(request: Request, shipment_id: str,
-                  actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
+            actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
     shipment = read(request, lambda c: fulfillment_q.get_shipment(c, shipment_id))
     return _act(request, shipment["order_id"],
                 lambda c: fulfillment.deliver_shipment(c, shipment_id, actor), {})

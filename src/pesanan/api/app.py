@@ -20,8 +20,11 @@ from pesanan.api.routes import (
     fulfillment,
     inventory,
     ledger,
+    order_changes,
     orders,
     purchasing,
+    returns,
+    sourcing,
 )
 from pesanan.bootstrap import Container, build
 from pesanan.core.errors import DomainError
@@ -54,8 +57,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container or build()
     api = APIRouter(prefix="/api/v1")
-    for module in (catalog, customers, inventory, orders, purchasing, billing, ledger,
-                   fulfillment, events):
+    for module in (catalog, customers, inventory, orders, order_changes, sourcing,
+                   purchasing, billing, ledger, fulfillment, returns, events):
         api.include_router(module.router)
     app.include_router(api)
 

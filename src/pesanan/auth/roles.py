@@ -5,7 +5,8 @@ from __future__ import annotations
 ROLES = ("admin", "clerk", "warehouse", "accountant")
 
 _READ_ALL = {f"{a}:read" for a in (
-    "catalog", "customers", "inventory", "orders", "purchasing", "billing", "ledger", "fulfillment"
+    "catalog", "customers", "inventory", "orders", "purchasing", "billing", "ledger", "fulfillment",
+    "returns",
 )}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -13,15 +14,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A clerk captures orders and keeps customers; sees stock to sell it; no ledger.
     "clerk": frozenset({
         "catalog:read", "customers:read", "customers:write", "inventory:read", "orders:read",
-        "orders:write", "fulfillment:read", "billing:read",
+        "orders:write", "fulfillment:read", "billing:read", "returns:read", "returns:write",
     }),
     "warehouse": frozenset({
         "catalog:read", "inventory:read", "inventory:write", "orders:read", "purchasing:read",
-        "purchasing:write", "fulfillment:read", "fulfillment:write",
+        "purchasing:write", "fulfillment:read", "fulfillment:write", "returns:read",
+        "returns:write",
     }),
     "accountant": frozenset({
         "catalog:read", "customers:read", "orders:read", "billing:read", "billing:write",
-        "ledger:read", "purchasing:read", "inventory:read", "fulfillment:read",
+        "ledger:read", "purchasing:read", "inventory:read", "fulfillment:read", "returns:read",
     }),
 }
 

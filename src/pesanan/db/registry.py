@@ -13,5 +13,6 @@ from pesanan.inventory import models as _inventory  # noqa: F401
 from pesanan.ledger import models as _ledger  # noqa: F401
 from pesanan.orders import models as _orders  # noqa: F401
 from pesanan.purchasing import models as _purchasing  # noqa: F401
+from pesanan.returns import models as _returns  # noqa: F401
 
 __all__ = ["metadata"]

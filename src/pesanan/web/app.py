@@ -14,11 +14,14 @@ from pesanan.web.views import (
     billing,
     customers,
     dashboard,
+    fulfilment,
+    holds,
     inventory,
     ledger,
     new_order,
     orders,
     purchasing,
+    returns,
 )
 
 SESSION_HOURS = 12
@@ -34,8 +37,8 @@ def install(app: FastAPI, container: Container) -> None:
         https_only=container.settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, dashboard, new_order, orders, billing, ledger, customers, inventory,
-                   purchasing):
+    for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
+                   inventory, purchasing, fulfilment, returns):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -284,3 +284,13 @@ def user_create(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+# Subcommand groups live in their own modules; imported last because they use the helpers above.
+from pesanan.cli import fulfilment, orders, returns, sourcing, stock  # noqa: E402
+
+app.add_typer(stock.app, name="stock")
+app.add_typer(sourcing.app, name="sourcing")
+app.add_typer(fulfilment.app, name="fulfilment")
+app.add_typer(orders.app, name="orders")
+app.add_typer(returns.app, name="returns")

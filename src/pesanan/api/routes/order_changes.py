@@ -1,0 +1,5 @@
+"""Holds, hold rules and order edits."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["orders"])

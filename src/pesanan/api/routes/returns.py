@@ -1,0 +1,5 @@
+"""Returns (RMA), credit notes and refunds."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["returns"])

@@ -1,0 +1,1 @@
+"""Returns (RMA): request, approve, receive with dispositions, refund or exchange."""

@@ -1,0 +1,3 @@
+"""Returns tables."""
+
+from pesanan.db.base import metadata  # noqa: F401

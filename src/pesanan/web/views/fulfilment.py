@@ -1,0 +1,5 @@
+"""Console: Fulfilment orders and pick lists."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

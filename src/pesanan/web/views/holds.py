@@ -1,0 +1,5 @@
+"""Console: Hold review queue and order edits."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Console: Returns (RMA)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

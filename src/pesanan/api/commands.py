@@ -7,6 +7,8 @@ together with the idempotency record, or rolls everything back.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ import orjson
 from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pesanan.api.errors import domain_problem, problem_response
@@ -80,3 +83,38 @@ def run(
             with engine.begin() as conn:
                 idem.release(conn, actor.id, key)
         raise
+
+
+async def run_async(
+    request: Request,
+    actor: Actor,
+    fn: Callable[[Connection], dict[str, Any]],
+    *,
+    body: BaseModel | None = None,
+    status_code: int = 200,
+    location: Callable[[dict[str, Any]], str] | None = None,
+) -> Response:
+    """`run` for an async endpoint (the hot ones): the whole command takes one thread
+    hand-off, and at most as many commands as the pool has connections run in threads at a
+    time. The rest wait their turn in FIFO order on the event loop instead of as runnable
+    threads contending for the GIL and the pool, which is what stretched p99 under load."""
+    async with _slots(request):
+        return await run_in_threadpool(run, request, actor, fn, body=body,
+                                       status_code=status_code, location=location)
+
+
+def _slots(request: Request) -> asyncio.Semaphore:
+    """The process's command slots for the running event loop (one loop per server process;
+    tests may drive one app from several loops, and a semaphore must not cross loops)."""
+    state = request.app.state
+    by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = (
+        getattr(state, "command_slots", None))
+    if by_loop is None:
+        by_loop = state.command_slots = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    slots = by_loop.get(loop)
+    if slots is None:
+        settings = state.container.settings
+        slots = by_loop[loop] = asyncio.Semaphore(
+            max(1, settings.pool_size + settings.pool_overflow))
+    return slots

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from pesanan.auth.roles import allows
 from pesanan.bootstrap import Container
@@ -22,21 +23,32 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def authenticate(request: Request) -> Actor:
+def _token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send 'Authorization: Bearer <api key>'")
-    actor = get_container(request).keys.lookup(token.strip())
+    return token.strip()
+
+
+async def authenticate(request: Request) -> Actor:
+    """The caller's actor. Async on purpose: a cached key costs no thread hand-off (FastAPI
+    runs a plain `def` dependency in the thread pool, one extra hop per request); only a cache
+    miss reads the database, in a worker thread."""
+    token = _token(request)
+    keys = get_container(request).keys
+    found, actor = keys.cached(token)
+    if not found:
+        actor = await run_in_threadpool(keys.lookup, token)
     if actor is None:
         raise Unauthenticated("the API key is unknown or revoked")
     request.state.actor = actor
     return actor
 
 
-def require(permission: str) -> Callable[[Request], Actor]:
-    def dependency(request: Request) -> Actor:
-        actor = authenticate(request)
+def require(permission: str) -> Callable[[Request], Awaitable[Actor]]:
+    async def dependency(request: Request) -> Actor:
+        actor = await authenticate(request)
         if not allows(actor.role, permission):
             raise Forbidden(f"role {actor.role} may not {permission.replace(':', ' ')}")
         return actor

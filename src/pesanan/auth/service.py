@@ -55,6 +55,14 @@ class KeyCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, Actor | None]] = {}
 
+    def cached(self, secret: str) -> tuple[bool, Actor | None]:
+        """(found, actor) from the cache alone: lets an async caller skip a thread hand-off
+        on a hit and go to the database (`lookup`, in a worker thread) only on a miss."""
+        hit = self._entries.get(hash_key(secret))
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def lookup(self, secret: str) -> Actor | None:
         digest = hash_key(secret)
         hit = self._entries.get(digest)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from pesanan.api.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
+from pesanan.orders import holds
 from tests import dbs
 from tests.factories import Api
 
@@ -58,6 +59,7 @@ def container(backend: str, containers: dict[str, Container]) -> Container:
     c = containers[backend]
     dbs.clean(c.engine)
     c.keys._entries.clear()
+    holds.forget_rules()  # hold rules are cached per process: the emptied table has none
     return c
 
 

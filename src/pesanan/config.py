@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     # A few connections per core: more only adds lock contention and context switches.
     pool_size: int = 4
     pool_overflow: int = 2
+    # Hot commands (place order) running in threads at once per process; 0 = pool size +
+    # overflow. The rest wait in FIFO order on the event loop (see api.commands.run_async).
+    command_slots: int = 0
     # How long an API key lookup may be served from the per-process cache (seconds).
     auth_cache_seconds: float = 30.0
     log_level: str = "info"

@@ -63,7 +63,8 @@ def test_invoicing_an_order_bills_its_whole_total_under_the_first_number_of_the_
     assert (after["amount_invoiced"], after["financial_status"]) == ("41.63", "pending")
     timeline = api.ok(api.get(f"/orders/{order['id']}/timeline"))["items"]
     assert [e["kind"] for e in timeline] == ["order.placed", "invoice.issued"]
-    assert api.ok(api.get(f"/invoices/{invoice['id']}")) == {**invoice, "payments": []}
+    assert api.ok(api.get(f"/invoices/{invoice['id']}")) == {**invoice, "payments": [],
+                                                             "credit_notes": []}
     assert [e["data"] for e in _events(api, "invoice.issued")] == [invoice]
 
 

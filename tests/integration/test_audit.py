@@ -69,6 +69,12 @@ def test_real_commands_leave_every_invariant_holding(container: Container) -> No
     assert [(r.check.name, r.breaches) for r in results] == [
         ("on_hand", []), ("reserved", []), ("available", []), ("journal", []),
         ("balances", []), ("invoice_numbers", []), ("order_totals", []),
+        ("quarantine", []), ("in_transit", []),
+        ("backorder_lines", []), ("backorder_limits", []),
+        ("credit_note_numbers", []), ("returns_posted", []), ("refunds", []),
+        ("returned", []), ("restocked", []),
+        ("fulfilment_units", []), ("fulfilment_shipped", []),
+        ("revisions", []), ("holds", []), ("held_not_released", []), ("overpaid", []),
     ]
 
 
@@ -96,6 +102,7 @@ def test_a_movement_without_a_stock_level_is_a_breach(container: Container) -> N
     with tampering(container) as conn:
         conn.execute(text("DELETE FROM stock_level WHERE reserved = 3"))
         conn.execute(text("UPDATE reservation SET status = 'released'"))
+        conn.execute(text("UPDATE fulfilment_order SET status = 'cancelled'"))
         assert _failing(conn) == {"on_hand": [
             checks.Breach("stock TEE @ WH1", "no stock level row but movements sum to 10")]}
 
@@ -104,6 +111,7 @@ def test_reserved_out_of_step_with_open_reservations_is_a_breach(container: Cont
     _shop(container)
     with tampering(container) as conn:
         conn.execute(text("UPDATE reservation SET quantity = 2"))
+        conn.execute(text("UPDATE fulfilment_order_line SET quantity = 2"))
         assert _failing(conn) == {"reserved": [
             checks.Breach("stock TEE @ WH1", "reserved 3 but open reservations sum to 2")]}
 
@@ -116,6 +124,7 @@ def test_negative_available_is_a_breach(container: Container) -> None:
                               "ck_stock_level_available_not_negative"))
         conn.execute(text("UPDATE stock_level SET reserved = 12"))
         conn.execute(text("UPDATE reservation SET quantity = 12"))
+        conn.execute(text("UPDATE fulfilment_order_line SET quantity = 12"))
         assert _failing(conn) == {"available": [
             checks.Breach("stock TEE @ WH1", "on hand 10, reserved 12, available -2")]}
 
@@ -166,3 +175,19 @@ def test_order_totals_that_differ_from_their_lines_are_breaches(container: Conta
             f"order {number} ({ids['order_id']})",
             f"subtotal {Decimal('38.5000')} (lines 37.5000), tax 4.1300 (lines 4.1300), "
             f"total 42.6300")]}
+
+
+def test_fulfilment_units_out_of_step_with_reservations_are_breaches(
+        container: Container) -> None:
+    _shop(container)
+    with tampering(container) as conn:
+        conn.execute(text("UPDATE fulfilment_order_line SET quantity = 2"))
+        assert _failing(conn) == {"fulfilment_units": [checks.Breach(
+            "order SO-000001 line 1 (TEE)",
+            "open order: 2 unshipped unit(s) on fulfilment orders, 3 reserved")]}
+    with tampering(container) as conn:
+        conn.execute(text("UPDATE fulfilment_order_line SET quantity_shipped = 1"))
+        failing = _failing(conn)
+        assert list(failing) == ["fulfilment_units", "fulfilment_shipped"]
+        assert [b.detail for b in failing["fulfilment_shipped"]] == [
+            "1 unit(s) marked shipped, its shipments carry 0"]

@@ -116,5 +116,5 @@ def _slots(request: Request) -> asyncio.Semaphore:
     if slots is None:
         settings = state.container.settings
         slots = by_loop[loop] = asyncio.Semaphore(
-            max(1, settings.pool_size + settings.pool_overflow))
+            settings.command_slots or max(1, settings.pool_size + settings.pool_overflow))
     return slots

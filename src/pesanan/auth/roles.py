@@ -10,7 +10,9 @@ _READ_ALL = {f"{a}:read" for a in (
 )}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(_READ_ALL | {f"{p.split(':')[0]}:write" for p in _READ_ALL}),
+    "admin": frozenset(_READ_ALL | {f"{p.split(':')[0]}:write" for p in _READ_ALL}
+                       # Settings (hold rules) are the admin's alone.
+                       | {"settings:read", "settings:write"}),
     # A clerk captures orders and keeps customers; sees stock to sell it; no ledger.
     "clerk": frozenset({
         "catalog:read", "customers:read", "customers:write", "inventory:read", "orders:read",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, case, func, or_, select
 
-from pesanan.billing.models import invoice, payment
+from pesanan.billing.models import credit_note, credit_note_line, invoice, payment, refund
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
@@ -52,6 +52,7 @@ def get_invoice(conn: Connection, invoice_id: str) -> dict[str, Any]:
     view["payments"] = [payment_view(p) for p in conn.execute(
         select(payment).where(payment.c.invoice_id == invoice_id).order_by(payment.c.id)
     ).mappings()]
+    view["credit_notes"] = list_credit_notes(conn, invoice_id=invoice_id, limit=250)["items"]
     return view
 
 
@@ -138,3 +139,107 @@ def open_invoices(conn: Connection, order_id: str) -> list[dict[str, Any]]:
         select(invoice).where(invoice.c.order_id == order_id, invoice.c.status.in_(OPEN))
         .order_by(invoice.c.id)
     ).mappings()]
+
+
+# --- credit notes and refunds (returns) ---------------------------------------------------------
+
+def credit_note_number(year: int, seq: int) -> str:
+    return f"CN-{year}-{seq:06d}"
+
+
+def credit_note_view(r: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]] | None = None,
+                     refunded: Decimal | None = None) -> dict[str, Any]:
+    cur = r["currency"]
+    view: dict[str, Any] = {
+        "id": r["id"], "number": r["number"], "order_id": r["order_id"],
+        "invoice_id": r["invoice_id"], "rma_id": r["rma_id"], "customer_id": r["customer_id"],
+        "currency": cur, "subtotal": fmt(r["subtotal"], cur), "tax_total": fmt(r["tax_total"], cur),
+        "total": fmt(r["total"], cur), "amount_applied": fmt(r["amount_applied"], cur),
+        "reason": r["reason"], "issued_at": rfc3339(r["issued_at"]),
+    }
+    if refunded is not None:
+        view["amount_refunded"] = fmt(refunded, cur)
+        view["amount_open"] = fmt(r["total"] - r["amount_applied"] - refunded, cur)
+    if lines is not None:
+        view["lines"] = [{
+            "order_line_id": x["order_line_id"], "sku": x["sku"], "name": x["name"],
+            "quantity": x["quantity"], "unit_price": fmt(x["unit_price"], cur),
+            "tax_rate": str(x["tax_rate"].normalize() + 0), "subtotal": fmt(x["subtotal"], cur),
+            "tax": fmt(x["tax"], cur), "total": fmt(x["total"], cur)} for x in lines]
+    return view
+
+
+def refund_view(r: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"], "order_id": r["order_id"], "credit_note_id": r["credit_note_id"],
+        "rma_id": r["rma_id"], "amount": fmt(r["amount"], r["currency"]),
+        "currency": r["currency"], "method": r["method"], "reference": r["reference"],
+        "refunded_at": rfc3339(r["refunded_at"]),
+    }
+
+
+def refunded_on_credit_notes(conn: Connection, ids: list[str]) -> dict[str, Decimal]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(refund.c.credit_note_id, func.sum(refund.c.amount, type_=Amount))
+                        .where(refund.c.credit_note_id.in_(ids))
+                        .group_by(refund.c.credit_note_id)).all()
+    got = {cid: Decimal(v) for cid, v in rows}
+    return {i: got.get(i, Decimal(0)) for i in ids}
+
+
+def get_credit_note(conn: Connection, credit_note_id: str) -> dict[str, Any]:
+    r = conn.execute(select(credit_note).where(credit_note.c.id == credit_note_id)
+                     ).mappings().first()
+    if r is None:
+        raise NotFound(f"credit note {credit_note_id} not found")
+    lines = conn.execute(select(credit_note_line)
+                         .where(credit_note_line.c.credit_note_id == credit_note_id)
+                         .order_by(credit_note_line.c.id)).mappings().all()
+    return credit_note_view(r, lines, refunded_on_credit_notes(conn, [r["id"]])[r["id"]])
+
+
+def list_credit_notes(conn: Connection, *, limit: int = 50, cursor: str | None = None,
+                      order_id: str | None = None, customer_id: str | None = None,
+                      invoice_id: str | None = None) -> dict[str, Any]:
+    stmt = select(credit_note)
+    for col, value in ((credit_note.c.order_id, order_id),
+                       (credit_note.c.customer_id, customer_id),
+                       (credit_note.c.invoice_id, invoice_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    rows, nxt = page(conn, stmt, credit_note.c.id, limit, cursor)
+    refunded = refunded_on_credit_notes(conn, [r["id"] for r in rows])
+    return {"items": [credit_note_view(r, None, refunded[r["id"]]) for r in rows],
+            "next_cursor": nxt}
+
+
+def list_refunds(conn: Connection, *, limit: int = 50, cursor: str | None = None,
+                 order_id: str | None = None, method: str | None = None,
+                 rma_id: str | None = None) -> dict[str, Any]:
+    stmt = select(refund)
+    for col, value in ((refund.c.order_id, order_id), (refund.c.method, method),
+                       (refund.c.rma_id, rma_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    rows, nxt = page(conn, stmt, refund.c.id, limit, cursor)
+    return {"items": [refund_view(r) for r in rows], "next_cursor": nxt}
+
+
+def credited_per_line(conn: Connection, order_id: str
+                      ) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """(units, subtotal, tax) already credited per order line of an order."""
+    rows = conn.execute(
+        select(credit_note_line.c.order_line_id, func.sum(credit_note_line.c.quantity),
+               func.sum(credit_note_line.c.subtotal, type_=Amount),
+               func.sum(credit_note_line.c.tax, type_=Amount))
+        .select_from(credit_note_line.join(credit_note))
+        .where(credit_note.c.order_id == order_id)
+        .group_by(credit_note_line.c.order_line_id)).all()
+    return {lid: (int(q), Decimal(s), Decimal(t)) for lid, q, s, t in rows}
+
+
+def credited_total(conn: Connection, order_id: str) -> Decimal:
+    return Decimal(conn.execute(
+        select(func.coalesce(func.sum(credit_note.c.total, type_=Amount), 0))
+        .where(credit_note.c.order_id == order_id)).scalar_one())

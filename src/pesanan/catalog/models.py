@@ -20,4 +20,15 @@ product = Table(
     CheckConstraint("price >= 0", name="price_not_negative"),
     CheckConstraint("standard_cost >= 0", name="cost_not_negative"),
     CheckConstraint("tax_rate >= 0 AND tax_rate < 10000", name="tax_rate_range"),
+    # Oversell policy (issue 4): `deny` refuses a short line; `backorder` records the shortfall
+    # up to `backorder_limit` units open at once. `backorder_open` is that running total, kept
+    # by a guarded UPDATE (so concurrent orders cannot pass the limit) and audited.
+    Column("oversell_policy", String(10), nullable=False, default="deny",
+           server_default="deny"),
+    Column("backorder_limit", Integer, nullable=False, default=0, server_default="0"),
+    Column("backorder_open", Integer, nullable=False, default=0, server_default="0"),
+    CheckConstraint("oversell_policy IN ('deny', 'backorder')", name="oversell_policy_known"),
+    CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
+    CheckConstraint("backorder_open >= 0 AND backorder_open <= backorder_limit",
+                    name="backorder_open_within_limit"),
 )

@@ -18,6 +18,9 @@ def product_view(r: Mapping[Any, Any]) -> dict[str, Any]:
         "id": r["id"], "sku": r["sku"], "name": r["name"], "price": fmt(r["price"], cur),
         "currency": cur, "tax_rate": str(r["tax_rate"].normalize() + 0),
         "standard_cost": fmt(r["standard_cost"], cur), "active": r["active"],
+        "oversell_policy": r.get("oversell_policy", "deny"),
+        "backorder_limit": r.get("backorder_limit", 0),
+        "backorder_open": r.get("backorder_open", 0),
         "version": r["version"], "created_at": rfc3339(r["created_at"]),
         "updated_at": rfc3339(r["updated_at"]),
     }

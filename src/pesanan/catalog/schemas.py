@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from pesanan.core.schema import Currency, Input, MoneyStr, RateStr, Text
 
@@ -17,6 +17,8 @@ class ProductCreate(Input):
     tax_rate: RateStr = "0"
     standard_cost: MoneyStr = "0"
     active: bool = True
+    oversell_policy: Literal["deny", "backorder"] = "deny"
+    backorder_limit: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class ProductUpdate(Input):
@@ -25,6 +27,8 @@ class ProductUpdate(Input):
     tax_rate: RateStr | None = None
     standard_cost: MoneyStr | None = None
     active: bool | None = None
+    oversell_policy: Literal["deny", "backorder"] | None = None
+    backorder_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
 
 class ProductOut(BaseModel):
@@ -36,6 +40,9 @@ class ProductOut(BaseModel):
     tax_rate: str
     standard_cost: str
     active: bool
+    oversell_policy: str = "deny"
+    backorder_limit: int = 0
+    backorder_open: int = 0
     version: int
     created_at: str
     updated_at: str

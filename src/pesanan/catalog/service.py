@@ -43,7 +43,9 @@ def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
     ts = now()
     row = {"id": new_id(), "sku": cmd.sku, "name": cmd.name, "price": price,
            "currency": cmd.currency, "tax_rate": Decimal(cmd.tax_rate), "standard_cost": cost,
-           "active": cmd.active, "version": 1, "created_at": ts, "updated_at": ts}
+           "active": cmd.active, "oversell_policy": cmd.oversell_policy,
+           "backorder_limit": cmd.backorder_limit, "backorder_open": 0,
+           "version": 1, "created_at": ts, "updated_at": ts}
     if conn.execute(select(product.c.id).where(product.c.sku == cmd.sku)).first():
         raise Conflict(f"SKU {cmd.sku} already exists",
                        [FieldError("sku", "duplicate", "SKU must be unique")])
@@ -56,6 +58,20 @@ def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
     view = product_view(row)
     emit(conn, "product.created", "product", str(row["id"]), view)
     return view
+
+
+def _oversell(cmd: ProductUpdate, current: Any, values: dict[str, Any]) -> None:
+    """Oversell policy (issue 4). The limit may not drop below the units already on open
+    backorder (a CHECK holds it too); back to `deny` keeps those backorders, takes no more."""
+    if cmd.oversell_policy is not None:
+        values["oversell_policy"] = cmd.oversell_policy
+    if cmd.backorder_limit is not None:
+        if cmd.backorder_limit < current["backorder_open"]:
+            raise Conflict(
+                f"{current['backorder_open']} unit(s) are on open backorder",
+                [FieldError("backorder_limit", "below_open_backorders",
+                            f"at least {current['backorder_open']} (units on open backorder)")])
+        values["backorder_limit"] = cmd.backorder_limit
 
 
 def update_product(
@@ -77,6 +93,7 @@ def update_product(
         values["tax_rate"] = Decimal(cmd.tax_rate)
     if cmd.active is not None:
         values["active"] = cmd.active
+    _oversell(cmd, current, values)
     inv.raise_if_any()
     version = current["version"] if expected_version is None else expected_version
     values.update(version=version + 1, updated_at=now())

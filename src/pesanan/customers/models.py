@@ -13,6 +13,8 @@ customer = Table(
     Column("kind", String(8), nullable=False),  # b2c | b2b
     Column("payment_preference", String(20), nullable=False),
     Column("credit_limit", Amount, nullable=True),
+    # The credit limit's currency; the hold rule compares it with orders in that currency only.
+    Column("credit_currency", String(3), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -19,6 +19,7 @@ def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
         "id": r["id"], "name": r["name"], "email": r["email"], "phone": r["phone"],
         "kind": r["kind"], "payment_preference": r["payment_preference"],
         "credit_limit": None if r["credit_limit"] is None else str(r["credit_limit"].normalize()),
+        "credit_currency": r.get("credit_currency"),
         "created_at": rfc3339(r["created_at"]),
     }
 

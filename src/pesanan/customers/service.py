@@ -39,6 +39,7 @@ def create_customer(conn: Connection, cmd: CustomerCreate) -> dict[str, Any]:
                 "id": cid, "name": cmd.name, "email": email, "phone": cmd.phone,
                 "kind": cmd.kind, "payment_preference": cmd.payment_preference,
                 "credit_limit": credit, "created_at": now(),
+                "credit_currency": (cmd.credit_currency or "USD") if credit is not None else None,
             })
     except IntegrityError:
         raise Conflict(f"a customer with email {email} already exists",

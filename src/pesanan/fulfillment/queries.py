@@ -33,6 +33,9 @@ def shipment_view(s: Mapping[Any, Any], lines: Sequence[Mapping[str, Any]] | Non
         "tracking_number": s["tracking_number"], "status": s["status"],
         "shipped_at": rfc3339(s["shipped_at"]),
         "delivered_at": rfc3339(s["delivered_at"]) if s["delivered_at"] else None,
+        "fulfilment_order_id": s["fulfilment_order_id"], "tracking_url": s["tracking_url"],
+        "failed_at": rfc3339(s["failed_at"]) if s["failed_at"] else None,
+        "failure_reason": s["failure_reason"],
     }
     if lines is not None:
         assert order_lines is not None

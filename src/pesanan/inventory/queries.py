@@ -10,11 +10,29 @@ from pesanan.core.clock import rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.money import fmt
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
-from pesanan.inventory.models import location, stock_level, stock_movement
+from pesanan.inventory.models import (
+    location,
+    quarantine_level,
+    stock_level,
+    stock_movement,
+    stock_transfer,
+    stock_transfer_line,
+)
+from pesanan.purchasing import status as po_status
+from pesanan.purchasing.models import purchase_order, purchase_order_line
+
+# Purchase orders whose unreceived quantity is still expected (the same set replenishment
+# counts as incoming, drafts included), and transfers still on the way.
+OPEN_PO_STATUSES = tuple(sorted(s.value for s in po_status.OPEN))
+OPEN_TRANSFER_STATUSES = ("in_transit", "partially_received")
 
 
 def location_view(r: Mapping[Any, Any]) -> dict[str, Any]:
+    channels = r.get("channels")
     return {"id": r["id"], "code": r["code"], "name": r["name"], "kind": r["kind"],
+            # sourcing (issue 4): channels null = serves every channel
+            "region": r.get("region"), "country": r.get("country"),
+            "channels": sorted(channels.split(",")) if channels else None,
             "created_at": rfc3339(r["created_at"])}
 
 
@@ -43,7 +61,7 @@ def stock_levels(
     stmt = (
         select(product.c.sku, product.c.name, stock_level.c.product_id,
                stock_level.c.location_id, location.c.code.label("location_code"),
-               stock_level.c.on_hand, stock_level.c.reserved)
+               stock_level.c.on_hand, stock_level.c.reserved, *_state_columns())
         .join(product, product.c.id == stock_level.c.product_id)
         .join(location, location.c.id == stock_level.c.location_id)
         .order_by(stock_level.c.product_id, stock_level.c.location_id)
@@ -61,18 +79,62 @@ def stock_levels(
         stmt = stmt.where(tuple_(stock_level.c.product_id, stock_level.c.location_id)
                           > tuple_(after_product, after_location))
     rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
-    items = [
-        {"sku": r["sku"], "name": r["name"], "product_id": r["product_id"],
-         "location_id": r["location_id"], "location_code": r["location_code"],
-         "on_hand": r["on_hand"], "reserved": r["reserved"],
-         "available": r["on_hand"] - r["reserved"]}
-        for r in rows[:limit]
-    ]
+    items = [level_view(r) for r in rows[:limit]]
     nxt = None
     if len(rows) > limit:
         last = rows[limit - 1]
         nxt = encode_cursor(last["product_id"]) + "." + encode_cursor(last["location_id"])
     return {"items": items, "next_cursor": nxt}
+
+
+def _state_columns() -> list[Any]:
+    """Incoming, quarantined and in transit for the level's (product, location), as correlated
+    subqueries: evaluated only for the rows of the page, each an indexed lookup."""
+    p, loc = stock_level.c.product_id, stock_level.c.location_id
+    incoming = (select(func.coalesce(func.sum(
+        purchase_order_line.c.quantity - purchase_order_line.c.quantity_received), 0))
+        .select_from(purchase_order_line.join(
+            purchase_order, purchase_order.c.id == purchase_order_line.c.purchase_order_id))
+        .where(purchase_order_line.c.product_id == p, purchase_order.c.location_id == loc,
+               purchase_order.c.status.in_(OPEN_PO_STATUSES)))
+    quarantined = (select(func.coalesce(func.sum(quarantine_level.c.quantity), 0))
+                   .where(quarantine_level.c.product_id == p,
+                          quarantine_level.c.location_id == loc))
+    in_transit = (select(func.coalesce(func.sum(
+        stock_transfer_line.c.quantity_shipped - stock_transfer_line.c.quantity_received), 0))
+        .select_from(stock_transfer_line.join(
+            stock_transfer, stock_transfer.c.id == stock_transfer_line.c.transfer_id))
+        .where(stock_transfer_line.c.product_id == p, stock_transfer.c.to_location_id == loc,
+               stock_transfer.c.status.in_(OPEN_TRANSFER_STATUSES)))
+    return [incoming.scalar_subquery().label("incoming"),
+            quarantined.scalar_subquery().label("quarantined"),
+            in_transit.scalar_subquery().label("in_transit")]
+
+
+def level_view(r: Mapping[Any, Any]) -> dict[str, Any]:
+    """One SKU at one location. on_hand is sellable stock; quarantined units and units in
+    transit are counted apart and are never available."""
+    return {"sku": r["sku"], "name": r["name"], "product_id": r["product_id"],
+            "location_id": r["location_id"], "location_code": r["location_code"],
+            "on_hand": r["on_hand"], "reserved": r["reserved"],
+            "available": r["on_hand"] - r["reserved"], "incoming": int(r["incoming"]),
+            "quarantined": int(r["quarantined"]), "in_transit": int(r["in_transit"])}
+
+
+def level(conn: Connection, product_id: str, location_id: str) -> dict[str, Any]:
+    """The full level of one SKU at one location (zeros when there is no row yet)."""
+    r = conn.execute(
+        select(product.c.sku, product.c.name, stock_level.c.product_id,
+               stock_level.c.location_id, location.c.code.label("location_code"),
+               stock_level.c.on_hand, stock_level.c.reserved, *_state_columns())
+        .join(product, product.c.id == stock_level.c.product_id)
+        .join(location, location.c.id == stock_level.c.location_id)
+        .where(stock_level.c.product_id == product_id,
+               stock_level.c.location_id == location_id)
+    ).mappings().first()
+    if r is None:
+        raise NotFound("no stock level for that SKU and location")
+    return level_view(r)
 
 
 def movements(

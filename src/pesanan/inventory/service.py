@@ -37,6 +37,8 @@ def create_location(conn: Connection, cmd: LocationCreate) -> dict[str, Any]:
         raise Conflict(f"location {cmd.code} already exists",
                        [FieldError("code", "duplicate", "location code must be unique")])
     row = {"id": new_id(), "code": cmd.code, "name": cmd.name, "kind": cmd.kind,
+           "region": cmd.region, "country": cmd.country,
+           "channels": ",".join(sorted(set(cmd.channels))) if cmd.channels else None,
            "created_at": now()}
     conn.execute(location.insert(), row)
     emit(conn, "location.created", "location", str(row["id"]), location_view(row))
@@ -89,6 +91,10 @@ def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
         errors.append(FieldError("location_id", "unknown_location", "no such location"))
     if cmd.quantity == 0:
         errors.append(FieldError("quantity", "zero", "an adjustment must change the quantity"))
+    opening = cmd.reason_code == "opening"
+    if opening and cmd.quantity < 0:
+        errors.append(FieldError("quantity", "opening_negative",
+                                 "an opening balance can only add stock"))
     if errors:
         raise ValidationFailed("The adjustment cannot be applied", errors)
     assert prod is not None
@@ -109,12 +115,16 @@ def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
             [FieldError("quantity", "insufficient_stock", "more than available")],
         )
     cost = unit_cost(conn, product_id)
-    _movement(conn, product_id, cmd.location_id, cmd.quantity, "adjustment", cmd.reason,
-              None, None, cost)
+    _movement(conn, product_id, cmd.location_id, cmd.quantity,
+              "opening" if opening else "adjustment", cmd.reason, None, None, cost)
     value = quantize_minor(cost * cmd.quantity, currency)
-    ledger.post(conn, currency=currency, memo=f"Stock adjustment {cmd.sku}: {cmd.reason}",
+    # Opening balances are capital brought in (Cr 3000 equity), not an adjustment gain (5100).
+    ledger.post(conn, currency=currency,
+                memo=f"{'Opening stock' if opening else 'Stock adjustment'} {cmd.sku}: "
+                     f"{cmd.reason}",
                 source_type="stock_adjustment", source_id=product_id,
-                lines=postings.stock_adjusted(value))
+                lines=postings.opening_balance(value) if opening
+                else postings.stock_adjusted(value))
     level = {"sku": cmd.sku, "product_id": product_id, "location_id": cmd.location_id,
              "on_hand": done.on_hand, "reserved": done.reserved,
              "available": done.on_hand - done.reserved}
@@ -130,7 +140,9 @@ _reserve_stmt = (
     .where(
         stock_level.c.product_id == bindparam("p"),
         stock_level.c.location_id == bindparam("l"),
-        stock_level.c.on_hand - stock_level.c.reserved >= bindparam("q"),
+        # Sourcing never plans into safety stock (issue 4); the guard holds that under races.
+        stock_level.c.on_hand - stock_level.c.reserved - stock_level.c.safety_stock
+        >= bindparam("q"),
     )
     .values(reserved=stock_level.c.reserved + bindparam("q"))
 )
@@ -193,18 +205,22 @@ def open_reservations(conn: Connection, order_id: str) -> list[dict[str, Any]]:
 def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id: str,
              quantity: int, shipment_id: str) -> Decimal:
     """Stock leaves: on hand and reserved both drop by `quantity` at `location_id`, consuming the
-    line's open reservation there. Returns the unit cost (moving average) used for COGS."""
-    res = conn.execute(
+    line's open reservations there (a line can hold several at one location: one made at
+    placement, more when a receipt fills its backorder), oldest first. Returns the unit cost
+    (moving average) used for COGS."""
+    rows = conn.execute(
         select(reservation.c.id, reservation.c.product_id, reservation.c.quantity)
         .where(reservation.c.order_line_id == order_line_id,
                reservation.c.location_id == location_id, reservation.c.status == "open")
-    ).first()
-    if res is None or res.quantity < quantity:
-        held = 0 if res is None else res.quantity
+        .order_by(reservation.c.id)
+    ).all()
+    held = sum(r.quantity for r in rows)
+    if not rows or held < quantity:
         raise Conflict(
             f"only {held} unit(s) of this line are reserved at that location",
             [FieldError("quantity", "exceeds_reserved", "more than reserved at the location")],
         )
+    res = rows[0]
     done = conn.execute(
         update(stock_level)
         .where(and_(stock_level.c.product_id == res.product_id,
@@ -215,9 +231,15 @@ def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id
     )
     if done.rowcount != 1:
         raise Conflict("stock level does not hold the reservation (run pesanan audit)")
-    left = res.quantity - quantity
-    conn.execute(update(reservation).where(reservation.c.id == res.id).values(
-        quantity=left, status="open" if left else "consumed"))
+    need = quantity
+    for r in rows:
+        take = min(need, r.quantity)
+        if take == 0:
+            break
+        left = r.quantity - take
+        conn.execute(update(reservation).where(reservation.c.id == r.id).values(
+            quantity=left, status="open" if left else "consumed"))
+        need -= take
     cost = unit_cost(conn, res.product_id)
     _movement(conn, res.product_id, location_id, -quantity, "shipment", None, "shipment",
               shipment_id, cost)
@@ -225,9 +247,11 @@ def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id
 
 
 def receive(conn: Connection, *, product_id: str, location_id: str, quantity: int,
-            unit_cost_: Decimal, currency: str, ref_type: str, ref_id: str) -> None:
-    """Stock arrives (a PO receipt): on hand rises and the moving-average cost is re-weighted
-    over all locations' on hand before the receipt."""
+            unit_cost_: Decimal, currency: str, ref_type: str, ref_id: str,
+            kind: str = "receipt") -> None:
+    """Stock arrives (a PO receipt, or kind="return": a customer return restocked at the cost
+    it shipped at): on hand rises and the moving-average cost is re-weighted over all
+    locations' on hand before the arrival."""
     if quantity <= 0:
         raise ValueError("receive a positive quantity")
     # Lock the product's cost row first so concurrent receipts re-weight one after the other.
@@ -241,8 +265,13 @@ def receive(conn: Connection, *, product_id: str, location_id: str, quantity: in
         select(item_cost.c.average_cost).where(item_cost.c.product_id == product_id)
         .with_for_update()
     ).scalar_one())
+    # Units still owned but not on hand for sale (quarantined, in transit between locations)
+    # carry the same average cost, so they weigh in too.
     total_before = conn.execute(
-        text("SELECT COALESCE(SUM(on_hand), 0) FROM stock_level WHERE product_id = :p"),
+        text("SELECT COALESCE((SELECT SUM(on_hand) FROM stock_level WHERE product_id = :p), 0)"
+             " + COALESCE((SELECT SUM(quantity) FROM quarantine_level WHERE product_id = :p), 0)"
+             " + COALESCE((SELECT SUM(quantity_shipped - quantity_received)"
+             " FROM stock_transfer_line WHERE product_id = :p), 0)"),
         {"p": product_id},
     ).scalar_one()
     base = max(int(total_before), 0)
@@ -254,7 +283,7 @@ def receive(conn: Connection, *, product_id: str, location_id: str, quantity: in
         .where(stock_level.c.product_id == product_id, stock_level.c.location_id == location_id)
         .values(on_hand=stock_level.c.on_hand + quantity, updated_at=now())
     )
-    _movement(conn, product_id, location_id, quantity, "receipt", None, ref_type, ref_id,
+    _movement(conn, product_id, location_id, quantity, kind, None, ref_type, ref_id,
               unit_cost_)
     conn.execute(update(item_cost).where(item_cost.c.product_id == product_id)
                  .values(average_cost=new_avg, updated_at=now()))

@@ -72,3 +72,32 @@ def stock_adjusted(value: Decimal) -> list[Line]:
     if value >= 0:
         return _nonzero([Line(INVENTORY, debit=value), Line(INVENTORY_ADJUSTMENTS, credit=value)])
     return _nonzero([Line(INVENTORY_ADJUSTMENTS, debit=-value), Line(INVENTORY, credit=-value)])
+
+
+def opening_balance(value: Decimal) -> list[Line]:
+    """Opening stock brought onto the books: inventory against owner's equity, not against the
+    adjustments expense (an opening count is capital brought in, not a gain)."""
+    if value < 0:
+        raise ValueError("an opening balance adds stock")
+    return _nonzero([Line(INVENTORY, debit=value), Line(EQUITY, credit=value)])
+
+
+def credit_note_issued(subtotal: Decimal, tax: Decimal) -> list[Line]:
+    """A credit note reverses revenue and the tax collected on it; the customer's receivable
+    drops (below zero when they had paid: we owe them until refunded)."""
+    return _nonzero([
+        Line(REVENUE, debit=subtotal),
+        Line(TAX_PAYABLE, debit=tax),
+        Line(RECEIVABLE, credit=subtotal + tax),
+    ])
+
+
+def refund_paid(amount: Decimal) -> list[Line]:
+    return [Line(RECEIVABLE, debit=amount), Line(CASH, credit=amount)]
+
+
+def goods_returned(cost: Decimal) -> list[Line]:
+    """Returned units that are ours again (restocked or quarantined): the reverse of
+    goods_shipped at the cost they left at. Scrapped units post nothing: their cost stays in
+    COGS, which is where a loss on a return belongs."""
+    return _nonzero([Line(INVENTORY, debit=cost), Line(COGS, credit=cost)])

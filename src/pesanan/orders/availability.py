@@ -1,7 +1,9 @@
-"""Read the catalogue and stock for an order's SKUs in one query, and plan reservations."""
+"""Read the catalogue, stock, location attributes and oversell policy for an order's SKUs in one
+query, and plan where each line is sourced from (inventory/allocation.py decides)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -9,15 +11,19 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from pesanan.catalog.models import product
-from pesanan.core.errors import FieldError, InsufficientStock
-from pesanan.inventory.allocation import allocate
-from pesanan.inventory.models import stock_level
+from pesanan.core.errors import FieldError, InsufficientStock, Invalid
+from pesanan.inventory import allocation
+from pesanan.inventory.models import location, stock_level
 
 _query = (
     select(product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
-           product.c.tax_rate, product.c.active, stock_level.c.location_id,
-           (stock_level.c.on_hand - stock_level.c.reserved).label("available"))
+           product.c.tax_rate, product.c.active, product.c.oversell_policy,
+           product.c.backorder_limit, product.c.backorder_open, stock_level.c.location_id,
+           (stock_level.c.on_hand - stock_level.c.reserved).label("available"),
+           stock_level.c.safety_stock, location.c.code, location.c.kind, location.c.region,
+           location.c.country, location.c.channels)
     .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
+    .outerjoin(location, location.c.id == stock_level.c.location_id)
     # Built once with an expanding parameter: building the statement per order (and its cache
     # key) cost ~0.3 ms CPU of the ~3.7 ms place_order spends in Python (bench/README.md).
     .where(product.c.sku.in_(bindparam("skus", expanding=True)))
@@ -33,41 +39,132 @@ class CatalogItem:
     currency: str
     tax_rate: Decimal
     active: bool
-    available: dict[str, int] = field(default_factory=dict)
+    oversell_policy: str = "deny"
+    backorder_limit: int = 0
+    backorder_open: int = 0
+    available: dict[str, int] = field(default_factory=dict)  # location id -> on hand - reserved
+    stock: dict[str, allocation.Stock] = field(default_factory=dict)
+    locations: dict[str, allocation.Location] = field(default_factory=dict)
+
+    @property
+    def backorder_room(self) -> int:
+        """Units this SKU may still put on backorder (0 under the deny policy)."""
+        if self.oversell_policy != "backorder":
+            return 0
+        return max(self.backorder_limit - self.backorder_open, 0)
 
 
 def read_catalog_and_stock(conn: Connection, skus: list[str]) -> dict[str, CatalogItem]:
     items: dict[str, CatalogItem] = {}
+    locations: dict[str, allocation.Location] = {}
     for r in conn.execute(_query, {"skus": skus}):
         item = items.get(r.sku)
         if item is None:
             item = items[r.sku] = CatalogItem(r.id, r.sku, r.name, r.price, r.currency,
-                                              r.tax_rate, r.active)
+                                              r.tax_rate, r.active, r.oversell_policy,
+                                              r.backorder_limit, r.backorder_open)
         if r.location_id is not None:
+            loc = locations.get(r.location_id)
+            if loc is None:
+                loc = locations[r.location_id] = allocation.Location(
+                    r.location_id, r.code, r.kind, r.region, r.country,
+                    parse_channels(r.channels))
             item.available[r.location_id] = r.available
+            item.stock[r.location_id] = allocation.Stock(r.available, r.safety_stock)
+            item.locations[r.location_id] = loc
     return items
 
 
-def plan_reservations(
-    catalog: dict[str, CatalogItem], lines: list[dict[str, Any]], preferred: str | None
-) -> list[tuple[str, str, int, str]]:
-    """(product_id, location_id, quantity, line_id) picks for every line, or InsufficientStock
-    naming every short line. Lines of the same SKU draw on the same remaining availability."""
-    remaining = {sku: dict(item.available) for sku, item in catalog.items()}
+def parse_channels(value: str | None) -> frozenset[str] | None:
+    """Stored as "web,pos"; NULL or empty = every channel."""
+    if not value:
+        return None
+    return frozenset(x for x in value.split(",") if x)
+
+
+def ship_to_of(address: Mapping[str, Any] | None) -> allocation.ShipTo | None:
+    if not address:
+        return None
+    return allocation.ShipTo(address.get("country"), address.get("region"))
+
+
+@dataclass
+class OrderPlan:
+    picks: list[tuple[str, str, int, str]]  # (product_id, location_id, quantity, line_id)
+    backorders: list[tuple[str, int, str]]  # (product_id, quantity, line_id)
+    reasons: list[str]
+    plan: allocation.Plan
+    locations: dict[str, allocation.Location]
+    # Lines that could neither be reserved nor backordered (a dry run reports them).
+    refused: list[FieldError] = field(default_factory=list)
+
+    @property
+    def split(self) -> bool:
+        return self.plan.split
+
+
+def plan_from_catalog(
+    catalog: dict[str, CatalogItem], lines: Sequence[Mapping[str, Any]], *,
+    channel: str | None, ship_to: allocation.ShipTo | None,
+    preferred_location_id: str | None, strict: bool = True,
+) -> OrderPlan:
+    """Plan `lines` (dicts with sku, quantity, id and product_id) over what `catalog` read.
+    A shortfall becomes a backorder while the SKU's policy and limit allow; otherwise the line is
+    refused: InsufficientStock naming every such line (or, with strict=False, `.refused`)."""
+    locations: dict[str, allocation.Location] = {}
+    stock: dict[str, dict[str, allocation.Stock]] = {}
+    for sku, item in catalog.items():
+        locations.update(item.locations)
+        stock[sku] = item.stock
+    plan = allocation.plan(
+        [allocation.Line(str(x["id"]), x["sku"], x["quantity"]) for x in lines],
+        sorted(locations.values(), key=lambda loc: loc.id), stock, channel=channel,
+        ship_to=ship_to, preferred=preferred_location_id)
     picks: list[tuple[str, str, int, str]] = []
-    errors: list[FieldError] = []
-    for i, line in enumerate(lines):
-        avail = remaining[line["sku"]]
-        chosen, short = allocate(line["quantity"], avail, preferred)
-        if short:
-            have = line["quantity"] - short
-            errors.append(FieldError(
-                f"lines[{i}].quantity", "insufficient_stock",
-                f"SKU {line['sku']}: {line['quantity']} requested, {have} available"))
+    backorders: list[tuple[str, int, str]] = []
+    refused: list[FieldError] = []
+    room = {sku: item.backorder_room for sku, item in catalog.items()}
+    reasons = list(plan.reasons)
+    for i, (line, lp) in enumerate(zip(lines, plan.lines, strict=True)):
+        product_id = catalog[line["sku"]].id
+        for pick in lp.picks:
+            picks.append((product_id, pick.location_id, pick.quantity, str(line["id"])))
+        if not lp.short:
             continue
-        for pick in chosen:
-            avail[pick.location_id] -= pick.quantity
-            picks.append((line["product_id"], pick.location_id, pick.quantity, line["id"]))
-    if errors:
-        raise InsufficientStock("; ".join(e.message for e in errors), errors)
-    return picks
+        if lp.short <= room[line["sku"]]:
+            room[line["sku"]] -= lp.short
+            backorders.append((product_id, lp.short, str(line["id"])))
+            reasons.append(f"{line['sku']}: {lp.short} unit(s) backordered (policy allows "
+                           f"{catalog[line['sku']].backorder_limit} open)")
+            continue
+        have = line["quantity"] - lp.short
+        refused.append(FieldError(
+            f"lines[{i}].quantity", "insufficient_stock",
+            f"SKU {line['sku']}: {line['quantity']} requested, {have} available"
+            + (f", backorder room {room[line['sku']]}"
+               if catalog[line["sku"]].oversell_policy == "backorder" else "")))
+    if refused and strict:
+        raise InsufficientStock("; ".join(e.message for e in refused), refused)
+    return OrderPlan(picks, backorders, reasons, plan, locations, refused)
+
+
+def plan_order(
+    conn: Connection, lines: Sequence[Mapping[str, Any]], *, channel: str | None,
+    ship_to: allocation.ShipTo | None, preferred_location_id: str | None,
+    strict: bool = True,
+) -> OrderPlan:
+    """Read (one query) and plan. Lines need `sku` and `quantity`; `id` (the order line id)
+    defaults to the line's position. Unknown or inactive SKUs are a validation error."""
+    catalog = read_catalog_and_stock(conn, sorted({x["sku"] for x in lines}))
+    inv = Invalid()
+    for i, line in enumerate(lines):
+        item = catalog.get(line["sku"])
+        if item is None:
+            inv.add(f"lines[{i}].sku", "unknown_sku", f"no product with SKU {line['sku']}")
+        elif not item.active:
+            inv.add(f"lines[{i}].sku", "inactive", f"SKU {line['sku']} is not for sale")
+    inv.raise_if_any("The plan has invalid lines")
+    keyed = [{**x, "id": x.get("id", str(i + 1))} for i, x in enumerate(lines)]
+    return plan_from_catalog(catalog, keyed, channel=channel, ship_to=ship_to,
+                             preferred_location_id=preferred_location_id, strict=strict)
+

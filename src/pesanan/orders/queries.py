@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, false, func, or_, select
@@ -41,6 +42,8 @@ def order_view(o: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]] | None) 
         "subtotal": fmt(o["subtotal"], cur), "tax_total": fmt(o["tax_total"], cur),
         "total": fmt(o["total"], cur), "amount_invoiced": fmt(o["amount_invoiced"], cur),
         "amount_paid": fmt(o["amount_paid"], cur),
+        # Absent on a just-placed order's dict (the column defaults to 0).
+        "amount_refunded": fmt(Decimal(o.get("amount_refunded") or 0), cur),
         "balance_due": fmt(o["total"] - o["amount_paid"], cur),
         "keyed_by": o["keyed_by"], "keyed_at_location_id": o["keyed_at_location_id"],
         "shipping_address": o["shipping_address"], "note": o["note"], "version": o["version"],

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -44,3 +44,71 @@ class PlaceOrder(Input):
 
 class CancelOrder(Input):
     reason: str = Field(default="cancelled", min_length=1, max_length=200)
+
+
+# --- holds and edits (orders/holds.py, orders/hold_settings.py, orders/edits.py) -------------
+
+HoldRuleKind = Literal["order_total_above", "credit_limit", "country_not_served",
+                       "order_velocity"]
+
+
+class HoldOrder(Input):
+    reason: Text
+
+
+class ReleaseHold(Input):
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CancelHeldOrder(Input):
+    note: Text
+
+
+class HoldRuleCreate(Input):
+    """`parameters` depend on `kind` (see orders/holds_rules.py); checked by the service."""
+
+    kind: HoldRuleKind
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    note: str | None = Field(default=None, max_length=200)
+
+
+class HoldRuleUpdate(Input):
+    parameters: dict[str, Any] | None = None
+    enabled: bool | None = None
+    note: str | None = Field(default=None, max_length=200)
+
+
+class SetQuantity(Input):
+    op: Literal["set_quantity"]
+    line_id: str = Field(min_length=1, max_length=36)
+    quantity: int = Field(gt=0, le=1_000_000)
+
+
+class AddLine(Input):
+    op: Literal["add_line"]
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=1_000_000)
+
+
+class RemoveLine(Input):
+    op: Literal["remove_line"]
+    line_id: str = Field(min_length=1, max_length=36)
+
+
+class SetShippingAddress(Input):
+    op: Literal["set_shipping_address"]
+    address: ShippingAddress
+
+
+OrderChange = Annotated[SetQuantity | AddLine | RemoveLine | SetShippingAddress,
+                        Field(discriminator="op")]
+
+
+class EditOrder(Input):
+    """An edit of a placed order. `expected_version` (the order's `version`, as read) makes the
+    edit refuse (409) if anything changed the order since — a shipment, a payment, an edit."""
+
+    expected_version: int | None = Field(default=None, ge=1)
+    changes: list[OrderChange] = Field(min_length=1, max_length=1000)
+    note: str | None = Field(default=None, max_length=500)

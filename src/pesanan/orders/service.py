@@ -20,9 +20,17 @@ from pesanan.core.ids import new_id
 from pesanan.customers import queries as customers
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
+from pesanan.fulfillment import release as fulfilment
+from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
+from pesanan.orders import holds
 from pesanan.orders import status as st
-from pesanan.orders.availability import CatalogItem, plan_reservations, read_catalog_and_stock
+from pesanan.orders.availability import (
+    CatalogItem,
+    plan_from_catalog,
+    read_catalog_and_stock,
+    ship_to_of,
+)
 from pesanan.orders.models import order_event, order_line, sales_order
 from pesanan.orders.pricing import price_line, totals
 from pesanan.orders.queries import get_order, order_view
@@ -48,11 +56,19 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
         })
     # A POS sale takes goods from the store it is rung up in when that store has them.
     preferred = cmd.keyed_at_location_id if cmd.channel == "pos" else None
-    picks = plan_reservations(catalog, lines, preferred)
+    # Sourcing (inventory/allocation.py): eligible locations, safety stock, fewest shipments,
+    # nearest to the ship-to; a shortfall is backordered when the SKU's policy allows.
+    plan = plan_from_catalog(catalog, lines, channel=cmd.channel,
+                             ship_to=ship_to_of(order_address(cmd)),
+                             preferred_location_id=preferred)
     sums = totals(priced_lines)
+    # Hold rules (orders/holds.py): no statement unless a rule needs the customer's facts.
+    held = holds.check_at_placement(conn, customer_id=cmd.customer_id, currency=currency,
+                                     total=sums.total, shipping_address=order_address(cmd))
+    status = st.OrderStatus.ON_HOLD if held else st.OrderStatus.OPEN
     order = {
         "id": order_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
-        "currency": currency, "status": st.OrderStatus.OPEN,
+        "currency": currency, "status": status,
         "financial_status": st.FinancialStatus.PENDING,
         "fulfillment_status": st.FulfillmentStatus.UNFULFILLED,
         "subtotal": sums.subtotal, "tax_total": sums.tax_total, "total": sums.total,
@@ -65,13 +81,44 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
     # are the contended ones, so locking them last holds those locks for the shortest time.
     order["number"] = _insert_order(conn, cmd, order)
     conn.execute(order_line.insert(), lines)
-    inventory.reserve(conn, order_id, picks)
+    if plan.picks:
+        inventory.reserve(conn, order_id, plan.picks)
+    if plan.backorders:
+        backorders.record(conn, order_id, plan.backorders)
     view = order_view(order, lines)
     note_event(conn, order_id, "order.placed",
                f"Order placed via {cmd.channel} ({len(lines)} lines, {view['total']} {currency})",
-               actor, to_status=st.OrderStatus.OPEN, field="status")
+               actor, to_status=status, field="status")
+    if plan.split or plan.backorders:  # an ordinary order (one location, no backorder) skips
+        note_sourcing(conn, order_id, plan.reasons, actor)
     emit(conn, "order.placed", "order", order_id, view)
+    if held:  # reserved, but not released to fulfilment until someone reviews it
+        holds.hold_at_placement(conn, order_id, held, actor)
+    else:
+        # The picks just reserved are handed over, so nothing is read back: one statement on
+        # PostgreSQL for an ordinary order (fulfillment/release.py).
+        fulfilment.release_order(conn, order_id, actor, picks=plan.picks)
     return view
+
+
+def order_address(cmd: PlaceOrder) -> dict[str, Any] | None:
+    return cmd.shipping_address.model_dump() if cmd.shipping_address else None
+
+
+def note_sourcing(conn: Connection, order_id: str, reasons: list[str], actor: Actor | None,
+                  most: int = 10) -> None:
+    """Explain a split or a backorder on the timeline: the reasons, packed into notes of at
+    most 500 characters, at most `most` notes (the dry-run plan shows every line)."""
+    notes: list[str] = []
+    for reason in reasons:
+        if notes and len(notes[-1]) + len(reason) + 2 <= 500:
+            notes[-1] += "; " + reason
+        else:
+            notes.append(reason)
+    for i, text in enumerate(notes[:most]):
+        if i == most - 1 and len(notes) > most:
+            text = f"{text[:440]} … and {len(notes) - most} more note(s) of reasons"
+        note_event(conn, order_id, "order.sourced", text, actor)
 
 
 def _check_lines(conn: Connection, cmd: PlaceOrder, catalog: dict[str, CatalogItem]) -> str:
@@ -189,7 +236,11 @@ def cancel_order(conn: Connection, order_id: str, cmd: CancelOrder, actor: Actor
     if order["amount_invoiced"] > 0:
         raise InvalidTransition("an invoiced order cannot be cancelled until it is credited")
     st.check("status", order["status"], st.OrderStatus.CANCELLED)
+    # Refuses (409) while a fulfilment order is packed: the goods are in a box at the dock.
+    fulfilment.withdraw_order(conn, order_id, actor, reason=f"order cancelled: {cmd.reason}")
     released = inventory.release_for_order(conn, order_id)
+    backorders.cancel_for_order(conn, order_id)  # after the stock rows: see its lock order
+    holds.resolve_on_cancel(conn, order, actor, cmd.reason)  # before the status changes
     set_status(conn, order, "status", st.OrderStatus.CANCELLED, actor,
                f"Order cancelled: {cmd.reason} ({released} reserved units released)")
     view = get_order(conn, order_id)

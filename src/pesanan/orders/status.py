@@ -41,7 +41,8 @@ ORDER: dict[str, frozenset[str]] = {
 }
 FINANCIAL: dict[str, frozenset[str]] = {
     "pending": frozenset({"partially_paid", "paid"}),
-    "partially_paid": frozenset({"paid"}),
+    # Returns can refund part of a partly paid order (what was paid, never more).
+    "partially_paid": frozenset({"paid", "partially_refunded", "refunded"}),
     "paid": frozenset({"partially_refunded", "refunded"}),
     "partially_refunded": frozenset({"refunded"}),
     "refunded": frozenset(),

@@ -13,6 +13,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import Conflict, Invalid, InvalidTransition
 from pesanan.core.money import fmt, quantize_minor
 from pesanan.events.service import emit
+from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
@@ -85,6 +86,11 @@ def receive_purchase_order(conn: Connection, po_id: str, cmd: ReceivePurchaseOrd
     taken = sorted((x for x in lines if x["id"] in wanted), key=lambda x: x["product_id"])
     for line in taken:
         _take_in(conn, po, line, wanted[line["id"]])
+    # Then open backorders take the new units, oldest first. After every line is in: stock
+    # rows are locked before backorder and product rows (inventory/backorders.py lock order).
+    for line in taken:
+        backorders.release_on_receipt(conn, line["product_id"], po["location_id"],
+                                      wanted[line["id"]])
     value = quantize_minor(
         sum((x["unit_cost"] * wanted[x["id"]] for x in taken), Decimal(0)), currency)
     number = qs.po_number(po["number"])

@@ -22,6 +22,7 @@ from pesanan.web.views import (
     orders,
     purchasing,
     returns,
+    sourcing,
 )
 
 SESSION_HOURS = 12
@@ -38,7 +39,7 @@ def install(app: FastAPI, container: Container) -> None:
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
-                   inventory, purchasing, fulfilment, returns):
+                   inventory, sourcing, purchasing, fulfilment, returns):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -9,15 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
+from pesanan.api.errors import STATUS
 from pesanan.catalog import queries as catalog
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.fulfillment import queries as fulfillment_q
-from pesanan.inventory import queries, service
-from pesanan.inventory.schemas import StockAdjustment
+from pesanan.inventory import queries, service, states
+from pesanan.inventory.schemas import QuarantineMove, StockAdjustment
 from pesanan.purchasing import queries as purchasing_q
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.views import stock_moves
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("inventory:read"))]
@@ -115,7 +117,8 @@ def history_url(sku: str, location_id: str | None, **extra: Any) -> str:
 
 @router.get("/inventory/history")
 def history(request: Request, _: Viewer, sku: str = "", location_id: str | None = None,
-            cursor: str | None = None, adjusted: int | None = None) -> Response:
+            cursor: str | None = None, adjusted: int | None = None,
+            quarantined: str | None = None) -> Response:
     try:
         ctx = read(request, lambda c: _history(c, sku, location_id or None, cursor))
     except DomainError as e:
@@ -125,7 +128,8 @@ def history(request: Request, _: Viewer, sku: str = "", location_id: str | None 
     if _hx_rows(request):
         return render(request, "inventory/_movement_rows.html", **ctx)
     return render(request, "inventory/history.html", **ctx, adjusted=adjusted, errors={},
-                  form={"sku": sku, "location_id": location_id})
+                  form={"sku": sku, "location_id": location_id},
+                  quarantined=QUARANTINE_DONE.get(quarantined or ""))
 
 
 def _refused(request: Request, form: dict[str, Any], errors: dict[str, str]) -> Response:
@@ -155,3 +159,42 @@ def adjust(request: Request, posted: PostedForm, _: Writer) -> Response:
         return _refused(request, form, domain_errors(e))
     return RedirectResponse(history_url(cmd.sku, cmd.location_id, adjusted=cmd.quantity),
                             status_code=303)
+
+
+# --- quarantine (from a SKU's history at one location) ----------------------------------------
+
+QUARANTINE = {"quarantine": states.quarantine_stock, "release": states.release_quarantine,
+              "scrap": states.scrap_quarantine}
+QUARANTINE_DONE = {"quarantine": "Moved to quarantine.", "release": "Released to stock.",
+                   "scrap": "Scrapped and written off."}
+
+
+@router.post("/inventory/quarantine", dependencies=[Depends(check_csrf)])
+def quarantine(request: Request, posted: PostedForm, _: Writer) -> Response:
+    form = clean(posted)
+    action = str(form.pop("action", ""))
+    fn = QUARANTINE.get(action)
+    sku, loc = str(form.get("sku", "")), form.get("location_id")
+    cmd, errors = parse(QuarantineMove, form)
+    status = 422
+    if fn is None:
+        errors = {"form": "Choose quarantine, release or scrap."}
+    elif cmd is not None:
+        try:
+            execute(request, lambda c: fn(c, cmd))
+        except DomainError as e:
+            errors, status = domain_errors(e), STATUS.get(e.code, 400)
+        else:
+            return RedirectResponse(history_url(cmd.sku, cmd.location_id,
+                                                quarantined=action) + "#quarantine",
+                                    status_code=303)
+    try:
+        ctx = read(request, lambda c: _history(c, sku, loc, None))
+    except DomainError as e:
+        return render(request, "error.html", 404, title="Nothing to show", message=e.detail)
+    return render(request, "inventory/history.html", status, **ctx,
+                  adjusted=None, errors={}, form={"sku": sku, "location_id": loc},
+                  quarantined=None, qerrors=friendly(errors), qform=form)
+
+
+router.include_router(stock_moves.router)

@@ -1,5 +1,191 @@
-"""Console: Returns (RMA)."""
+"""Console: returns (RMA) — list, detail with receive / refund / exchange forms, and the
+"Returns" section of the order page (loaded lazily: GET /orders/{id}/returns)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from pesanan.billing import queries as billing_q
+from pesanan.core.actor import Actor
+from pesanan.core.errors import DomainError, NotFound
+from pesanan.customers import queries as customers
+from pesanan.inventory import queries as inventory_q
+from pesanan.orders import queries as orders_q
+from pesanan.returns import queries, service
+from pesanan.returns.schemas import (
+    Decide,
+    ExchangeReturn,
+    ReceiveReturn,
+    RefundReturn,
+    Reject,
+    RequestReturn,
+)
+from pesanan.returns.status import TRANSITIONS
+from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
+from pesanan.web.forms import clean, domain_errors, parse
 
 router = APIRouter()
+M = TypeVar("M", bound=BaseModel)
+Viewer = Annotated[Actor, Depends(page("returns:read"))]
+Writer = Annotated[Actor, Depends(page("returns:write"))]
+Refunder = Annotated[Actor, Depends(page("billing:write"))]
+STATUSES = tuple(TRANSITIONS)
+METHODS = ("card", "bank_transfer", "cash", "cod", "other")
+
+
+@router.get("/returns")
+def return_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
+    status = request.query_params.get("status") or None
+    status = status if status in STATUSES else None
+    q = (request.query_params.get("q") or "").strip() or None
+    errors: dict[str, str] = {}
+
+    def load(conn: Connection) -> dict[str, Any]:
+        result = queries.list_rmas(conn, limit=50, cursor=cursor, status=status, search=q)
+        return {**result, "orders": orders_q.numbers(conn, [r["order_id"] for r in
+                                                            result["items"]]),
+                "names": customers.names(conn, [r["customer_id"] for r in result["items"]])}
+
+    try:
+        ctx = read(request, load)
+    except DomainError as e:
+        ctx, errors = {"items": [], "next_cursor": None, "orders": {}, "names": {}}, \
+            domain_errors(e)
+    f = {"status": status, "q": q}
+    more = (f"/returns?{urlencode({**{k: v for k, v in f.items() if v}, 'cursor': c})}"
+            if (c := ctx["next_cursor"]) else None)
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        return render(request, "returns/_rows.html", **ctx, more_url=more)
+    return render(request, "returns/list.html", **ctx, more_url=more, f=f, errors=errors,
+                  statuses=STATUSES)
+
+
+def _detail(conn: Connection, rma_id: str) -> dict[str, Any]:
+    rma = queries.get_rma(conn, rma_id)
+    return {
+        "rma": rma, "order": orders_q.get_order(conn, rma["order_id"]),
+        "customer": customers.get_customer(conn, rma["customer_id"], history=0),
+        "credit_note": billing_q.get_credit_note(conn, rma["credit_note_id"])
+        if rma["credit_note_id"] else None,
+        "refunds": billing_q.list_refunds(conn, rma_id=rma_id, limit=250)["items"],
+        "locations": inventory_q.list_locations(conn, limit=250)["items"],
+        "methods": METHODS,
+    }
+
+
+def _page(request: Request, rma_id: str, status_code: int = 200,
+          errors: dict[str, str] | None = None, form: dict[str, Any] | None = None
+          ) -> Response:
+    try:
+        ctx = read(request, lambda c: _detail(c, rma_id))
+    except NotFound:
+        return render(request, "error.html", 404, title="Return not found",
+                      message="There is no return at this address.")
+    return render(request, "returns/detail.html", status_code, **ctx, errors=errors or {},
+                  form=form or {})
+
+
+@router.get("/returns/{rma_id}")
+def return_detail(request: Request, rma_id: str, _: Viewer) -> Response:
+    return _page(request, rma_id)
+
+
+def _submit(request: Request, rma_id: str, schema: type[M], data: dict[str, Any],
+            form: dict[str, Any], run: Callable[[Connection, M], Any]) -> Response:
+    cmd, errors = parse(schema, data)
+    if cmd is None:
+        return _page(request, rma_id, 422, errors, form)
+    try:
+        execute(request, lambda c: run(c, cmd))
+    except DomainError as e:
+        return _page(request, rma_id, 422, domain_errors(e), form)
+    return RedirectResponse(f"/returns/{rma_id}", status_code=303)
+
+
+@router.post("/returns/{rma_id}/approve", dependencies=[Depends(check_csrf)])
+def approve(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+    form = clean(posted)
+    return _submit(request, rma_id, Decide, form, form,
+                   lambda c, cmd: service.approve_return(c, rma_id, cmd, actor))
+
+
+@router.post("/returns/{rma_id}/reject", dependencies=[Depends(check_csrf)])
+def reject(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+    form = clean(posted)
+    return _submit(request, rma_id, Reject, form, form,
+                   lambda c, cmd: service.reject_return(c, rma_id, cmd, actor))
+
+
+@router.post("/returns/{rma_id}/receive", dependencies=[Depends(check_csrf)])
+def receive(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+    """One select per line, named `disposition-<rma line id>`."""
+    form = clean(posted)
+    lines = [{"rma_line_id": k.removeprefix("disposition-"), "disposition": v}
+             for k, v in form.items() if k.startswith("disposition-")]
+    data = {"location_id": form.get("location_id", ""), "lines": lines}
+    return _submit(request, rma_id, ReceiveReturn, data, form,
+                   lambda c, cmd: service.receive_return(c, rma_id, cmd, actor))
+
+
+@router.post("/returns/{rma_id}/refund", dependencies=[Depends(check_csrf)])
+def refund(request: Request, posted: PostedForm, rma_id: str, actor: Refunder) -> Response:
+    form = clean(posted)
+    return _submit(request, rma_id, RefundReturn, form, form,
+                   lambda c, cmd: service.refund_return(c, rma_id, cmd, actor))
+
+
+@router.post("/returns/{rma_id}/exchange", dependencies=[Depends(check_csrf)])
+def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+    form = clean(posted)
+    data = {"lines": [{"sku": form.get("sku", ""), "quantity": form.get("quantity", "")}],
+            "note": form.get("note")}
+    return _submit(request, rma_id, ExchangeReturn, data, form,
+                   lambda c, cmd: service.exchange_return(c, rma_id, cmd, actor))
+
+
+@router.post("/returns/{rma_id}/close", dependencies=[Depends(check_csrf)])
+def close(request: Request, rma_id: str, actor: Writer) -> Response:
+    try:
+        execute(request, lambda c: service.close_return(c, rma_id, actor))
+    except DomainError as e:
+        return _page(request, rma_id, 422, domain_errors(e))
+    return RedirectResponse(f"/returns/{rma_id}", status_code=303)
+
+
+# --- the order page's section ------------------------------------------------------------------
+
+@router.get("/orders/{order_id}/returns")
+def order_returns(request: Request, order_id: str, _: Viewer) -> Response:
+    """The fragment the order page loads: its returns and a "Request return" form."""
+    ctx = read(request, lambda c: queries.for_order(c, order_id))
+    return render(request, "returns/_order_section.html", **ctx, order_id=order_id,
+                  errors={}, form={})
+
+
+@router.post("/orders/{order_id}/returns", dependencies=[Depends(check_csrf)])
+def request_return(request: Request, posted: PostedForm, order_id: str, actor: Writer
+                   ) -> Response:
+    """Quantities come as `qty-<order line id>`; lines left at 0 are not returned."""
+    form = clean(posted)
+    reason = form.get("reason", "")
+    lines = [{"order_line_id": k.removeprefix("qty-"), "quantity": v, "reason": reason}
+             for k, v in form.items() if k.startswith("qty-") and v.strip() not in ("", "0")]
+    cmd, errors = parse(RequestReturn, {"order_id": order_id, "lines": lines,
+                                        "note": form.get("note")})
+    if cmd is not None:
+        try:
+            view = execute(request, lambda c: service.request_return(c, cmd, actor))
+            return RedirectResponse(f"/returns/{view['id']}", status_code=303)
+        except DomainError as e:
+            errors = domain_errors(e)
+    ctx = read(request, lambda c: queries.for_order(c, order_id))
+    order = read(request, lambda c: orders_q.get_order(c, order_id))
+    return render(request, "returns/new.html", 422, **ctx, order=order, order_id=order_id,
+                  errors=errors, form=form)

@@ -1,0 +1,278 @@
+"""Order holds: automatic hold rules at placement, manual hold and release, the review queue.
+
+A held order keeps its reserved stock but is not released to fulfilment (shipping refuses an
+order that is not open); releasing the hold releases it. Each reason a hold was put on is an
+`order_hold` row (a rule hit or a manual hold) and a line on the timeline.
+
+Hot path: the enabled rules are cached per process for RULES_TTL_SECONDS (keyed by database),
+so an ordinary order with no enabled rule costs no extra statement (one read of `hold_rule`
+per process every few seconds); with rules enabled it costs at most one more, and only when a
+rule needs the customer's facts (credit limit, velocity): `_customer_facts` reads them in one
+statement. A rule changed through this process takes effect at once (the cache is dropped;
+an order placed while the change commits may cache the old rules again); other processes, and
+that corner, see it within RULES_TTL_SECONDS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from pesanan.core.actor import Actor
+from pesanan.core.clock import now, rfc3339
+from pesanan.core.errors import FieldError, InvalidTransition, NotFound, ValidationFailed
+from pesanan.core.ids import new_id
+from pesanan.core.money import fmt
+from pesanan.customers.models import customer
+from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
+from pesanan.db.types import Amount
+from pesanan.events.service import emit
+from pesanan.fulfillment import release as fulfilment
+from pesanan.orders import holds_rules as rules_
+from pesanan.orders import service as orders
+from pesanan.orders import status as st
+from pesanan.orders.models import hold_rule, order_hold, sales_order
+from pesanan.orders.queries import get_order, order_number
+from pesanan.orders.schemas import CancelHeldOrder, CancelOrder, HoldOrder, ReleaseHold
+
+RULES_TTL_SECONDS = 10.0
+# Keyed by engine (one per database per process): no work to build a key on the hot path.
+_rules_cache: dict[Engine, tuple[float, list[rules_.Rule]]] = {}
+_cache_lock = threading.Lock()
+
+
+# --- rules at placement -----------------------------------------------------------------------
+
+def enabled_rules(conn: Connection) -> list[rules_.Rule]:
+    key = conn.engine
+    t = time.monotonic()
+    cached = _rules_cache.get(key)
+    if cached is not None and t - cached[0] < RULES_TTL_SECONDS:
+        return cached[1]
+    found = [rules_.Rule(r.id, r.kind, dict(r.parameters)) for r in conn.execute(
+        select(hold_rule.c.id, hold_rule.c.kind, hold_rule.c.parameters)
+        .where(hold_rule.c.enabled.is_(True)).order_by(hold_rule.c.id))]
+    with _cache_lock:
+        _rules_cache[key] = (t, found)
+    return found
+
+
+def forget_rules() -> None:
+    """Drop the cached rules (after a rule changes, and between tests)."""
+    with _cache_lock:
+        _rules_cache.clear()
+
+
+def check_at_placement(conn: Connection, *, customer_id: str, currency: str, total: Decimal,
+                       shipping_address: dict[str, Any] | None) -> list[rules_.Hit]:
+    """The enabled rules a new order trips (before it is inserted)."""
+    rules = enabled_rules(conn)
+    if not rules:
+        return []
+    facts = rules_.OrderFacts(total, currency,
+                              shipping_address["country"] if shipping_address else None)
+    if rules_.needs_customer_facts(rules):
+        facts = _customer_facts(conn, facts, customer_id, rules_.velocity_windows(rules))
+    return rules_.evaluate(rules, facts)
+
+
+def _customer_facts(conn: Connection, facts: rules_.OrderFacts, customer_id: str,
+                    windows: list[int]) -> rules_.OrderFacts:
+    """Credit limit, exposure in the order's currency and recent order counts, in one query.
+    Read under read committed, like the stock: two orders placed at the same instant may each
+    not see the other (the rules are a review aid, not an invariant)."""
+    o = sales_order.c
+    exposure = (select(func.coalesce(func.sum(o.total - o.amount_paid), 0, type_=Amount))
+                .where(o.customer_id == customer_id, o.currency == facts.currency,
+                       o.status != st.OrderStatus.CANCELLED, o.total > o.amount_paid)
+                .scalar_subquery())
+    ts = now()
+    counts = [select(func.count()).where(o.customer_id == customer_id,
+                                         o.placed_at >= ts - timedelta(minutes=m))
+              .scalar_subquery().label(f"recent_{m}") for m in windows]
+    row = conn.execute(
+        select(customer.c.credit_limit, customer.c.credit_currency, exposure.label("exposure"),
+               *counts)
+        .where(customer.c.id == customer_id)
+    ).first()
+    if row is None:  # an unknown customer: the insert refuses the order
+        return facts
+    return replace(facts, credit_limit=row[0], credit_currency=row[1],
+                   exposure=Decimal(row[2] or 0),
+                   recent_orders={m: int(row[3 + i]) for i, m in enumerate(windows)})
+
+
+def hold_at_placement(conn: Connection, order_id: str, hits: list[rules_.Hit],
+                      actor: Actor | None) -> None:
+    """Record why a new order (inserted as on_hold) is held: one row per hit, the timeline and
+    the `order.held` event."""
+    ts = now()
+    conn.execute(order_hold.insert(), [
+        {"id": new_id(), "order_id": order_id, "rule_id": h.rule_id, "kind": h.kind,
+         "reason": h.reason[:500], "status": "active", "actor": actor.name if actor else None,
+         "created_at": ts, "resolved_at": None, "resolved_by": None, "resolution_note": None}
+        for h in hits])
+    orders.note_event(conn, order_id, "order.held",
+                      "Held for review: " + "; ".join(h.reason for h in hits), actor)
+    emit(conn, "order.held", "order", order_id, {
+        "id": order_id, "reasons": [{"kind": h.kind, "rule_id": h.rule_id, "reason": h.reason}
+                                    for h in hits]})
+
+
+# --- manual hold, release, cancel --------------------------------------------------------------
+
+def hold_order(conn: Connection, order_id: str, cmd: HoldOrder, actor: Actor) -> dict[str, Any]:
+    order = orders.lock_order(conn, order_id)
+    label = order_number(order["number"])
+    st.check("status", order["status"], st.OrderStatus.ON_HOLD)
+    if order["fulfillment_status"] == st.FulfillmentStatus.FULFILLED:
+        raise InvalidTransition(f"order {label} is fully shipped: there is nothing to hold")
+    # Goods not yet picked must not leave: take back what was released to the warehouse.
+    withdraw_from_fulfilment(conn, order_id, actor, f"order put on hold: {cmd.reason}")
+    conn.execute(order_hold.insert(), {
+        "id": new_id(), "order_id": order_id, "rule_id": None, "kind": "manual",
+        "reason": cmd.reason, "status": "active", "actor": actor.name, "created_at": now(),
+        "resolved_at": None, "resolved_by": None, "resolution_note": None})
+    orders.set_status(conn, order, "status", st.OrderStatus.ON_HOLD, actor,
+                      f"Put on hold: {cmd.reason}")
+    emit(conn, "order.held", "order", order_id,
+         {"id": order_id, "reasons": [{"kind": "manual", "rule_id": None,
+                                       "reason": cmd.reason}]})
+    return order_with_holds(conn, order_id)
+
+
+def release_hold(conn: Connection, order_id: str, cmd: ReleaseHold, actor: Actor
+                 ) -> dict[str, Any]:
+    """on_hold -> open: resolve every active reason and release the order to fulfilment."""
+    order = orders.lock_order(conn, order_id)
+    st.check("status", order["status"], st.OrderStatus.OPEN)
+    n = _resolve(conn, order_id, "released", actor, cmd.note)
+    note = f" ({cmd.note})" if cmd.note else ""
+    orders.set_status(conn, order, "status", st.OrderStatus.OPEN, actor,
+                      f"Hold released: {n} reason(s) cleared{note}")
+    release_to_fulfilment(conn, order_id, actor)
+    emit(conn, "order.released", "order", order_id, {"id": order_id, "note": cmd.note})
+    return order_with_holds(conn, order_id)
+
+
+def cancel_held(conn: Connection, order_id: str, cmd: CancelHeldOrder, actor: Actor
+                ) -> dict[str, Any]:
+    """The review queue's "cancel": only for an order that is on hold."""
+    order = orders.lock_order(conn, order_id)
+    if order["status"] != st.OrderStatus.ON_HOLD:
+        raise InvalidTransition(f"order {order_number(order['number'])} is not on hold "
+                                f"(it is {order['status']})")
+    orders.cancel_order(conn, order_id, CancelOrder(reason=cmd.note[:200]), actor)
+    return order_with_holds(conn, order_id)
+
+
+def resolve_on_cancel(conn: Connection, order: dict[str, Any], actor: Actor | None,
+                      reason: str) -> None:
+    """Called by orders.service.cancel_order: a cancelled order keeps no active hold."""
+    if order["status"] == st.OrderStatus.ON_HOLD:
+        _resolve(conn, order["id"], "cancelled", actor, reason)
+
+
+def _resolve(conn: Connection, order_id: str, outcome: str, actor: Actor | None,
+             note: str | None) -> int:
+    done = conn.execute(
+        update(order_hold)
+        .where(order_hold.c.order_id == order_id, order_hold.c.status == "active")
+        .values(status=outcome, resolved_at=now(), resolved_by=actor.name if actor else None,
+                resolution_note=note[:500] if note else None))
+    return int(done.rowcount)
+
+
+# --- fulfilment ---------------------------------------------------------------------------------
+
+def release_to_fulfilment(conn: Connection, order_id: str, actor: Actor | None) -> None:
+    """Create fulfilment orders for what the order has reserved (idempotent; an order that is
+    not open is not released)."""
+    fulfilment.release_order(conn, order_id, actor)
+
+
+def withdraw_from_fulfilment(conn: Connection, order_id: str, actor: Actor | None,
+                             reason: str) -> None:
+    """Cancel the order's not-yet-started fulfilment orders (Conflict if one is being packed
+    or shipped: the goods are on their way out)."""
+    fulfilment.withdraw_order(conn, order_id, actor, reason)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+def hold_view(r: Any) -> dict[str, Any]:
+    return {"id": r["id"], "order_id": r["order_id"], "rule_id": r["rule_id"], "kind": r["kind"],
+            "reason": r["reason"], "status": r["status"], "actor": r["actor"],
+            "created_at": rfc3339(r["created_at"]),
+            "resolved_at": rfc3339(r["resolved_at"]) if r["resolved_at"] else None,
+            "resolved_by": r["resolved_by"], "resolution_note": r["resolution_note"]}
+
+
+def order_holds(conn: Connection, order_id: str) -> list[dict[str, Any]]:
+    return [hold_view(r) for r in conn.execute(
+        select(order_hold).where(order_hold.c.order_id == order_id).order_by(order_hold.c.id)
+    ).mappings()]
+
+
+def order_with_holds(conn: Connection, order_id: str) -> dict[str, Any]:
+    return {**get_order(conn, order_id), "holds": order_holds(conn, order_id)}
+
+
+def list_holds(conn: Connection, *, limit: int = 50, cursor: str | None = None
+               ) -> dict[str, Any]:
+    """Held orders with their active reasons, the longest-waiting first (by the first active
+    reason's id, which is time-ordered); the cursor is keyset on that id."""
+    _check_limit(limit)
+    after = decode_cursor(cursor)
+    first = (select(order_hold.c.order_id, func.min(order_hold.c.id).label("first_id"))
+             .where(order_hold.c.status == "active").group_by(order_hold.c.order_id)
+             .subquery())
+    o = sales_order.c
+    stmt = (select(o.id, o.number, o.customer_id, o.currency, o.total, o.placed_at,
+                   o.fulfillment_status, o.financial_status, o.version, first.c.first_id)
+            .join(first, first.c.order_id == o.id)
+            .where(o.status == st.OrderStatus.ON_HOLD))
+    if after is not None:
+        stmt = stmt.where(first.c.first_id > after)
+    rows = conn.execute(stmt.order_by(first.c.first_id).limit(limit + 1)).mappings().all()
+    nxt = encode_cursor(rows[limit - 1]["first_id"]) if len(rows) > limit else None
+    rows = rows[:limit]
+    reasons: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    if rows:
+        for h in conn.execute(select(order_hold).where(
+                order_hold.c.order_id.in_(list(reasons)), order_hold.c.status == "active")
+                .order_by(order_hold.c.id)).mappings():
+            reasons[h["order_id"]].append(hold_view(h))
+    return {"items": [{
+        "order_id": r["id"], "number": order_number(r["number"]),
+        "customer_id": r["customer_id"], "currency": r["currency"],
+        "total": fmt(r["total"], r["currency"]), "placed_at": rfc3339(r["placed_at"]),
+        "fulfillment_status": r["fulfillment_status"],
+        "financial_status": r["financial_status"], "version": r["version"],
+        "held_since": reasons[r["id"]][0]["created_at"], "reasons": reasons[r["id"]],
+    } for r in rows], "next_cursor": nxt}
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
+                               [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
+
+
+
+def order_id_for(conn: Connection, ref: str) -> str:
+    """An order's id from its id or number (SO-000123, or 123), for the command line."""
+    digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
+    cond = sales_order.c.id == ref.strip()
+    if digits.isdigit():
+        cond = cond | (sales_order.c.number == int(digits))
+    found = conn.execute(select(sales_order.c.id).where(cond)).scalar()
+    if found is None:
+        raise NotFound(f"order {ref} not found")
+    return str(found)

@@ -12,8 +12,11 @@ statement (data-modifying CTEs), so an ordinary order costs one statement more.
 
 `withdraw_order` cancels the fulfilment orders nobody has started shipping (open, picking). A
 packed or partially shipped one is refused with Conflict (409): the goods are boxed or partly
-gone, so a person must unpack it (or ship it) first. Shipped, delivered and failed ones are
-history and stay as they are. A 3PL whose release was already sent gets a cancel dispatch.
+gone, so a person must unpack it (or ship it) first. Shipped and delivered ones are history and
+stay as they are. A failed-delivery one keeps what it shipped, but its units not yet shipped are
+trimmed off: they are still on the shelf (the failure concerns the parcel that left), and the
+changed order's reservations are released afresh. A 3PL whose release was already sent gets a
+cancel dispatch.
 """
 
 from __future__ import annotations
@@ -180,9 +183,10 @@ def withdraw_order(conn: Connection, order_id: str, actor: Actor | None,
             "it before the order can change",
             [FieldError("fulfilment_order", "in_shipping",
                         f"{fo_number(r.number, r.seq)} is {r.status}")])
+    trimmed = _trim_failed(conn, [r.id for r in rows if r.status == FOStatus.FAILED_DELIVERY])
     targets = [r for r in rows if r.status in NOT_STARTED]
     if not targets:
-        return []
+        return trimmed
     ids = [r.id for r in targets]
     done = conn.execute(
         update(fulfilment_order)
@@ -195,7 +199,29 @@ def withdraw_order(conn: Connection, order_id: str, actor: Actor | None,
     names = ", ".join(fo_number(r.number, r.seq) for r in targets)
     orders.note_event(conn, order_id, "fulfilment.withdrawn",
                       f"Fulfilment order(s) {names} cancelled: {reason}", actor)
-    return ids
+    return trimmed + ids
+
+
+def _trim_failed(conn: Connection, fo_ids: list[str]) -> list[str]:
+    """Cut the unshipped units off failed-delivery fulfilment orders; returns those changed.
+    A line that shipped nothing goes; the others keep exactly what they shipped."""
+    if not fo_ids:
+        return []
+    fol = fulfilment_order_line.c
+    open_lines = (fol.fulfilment_order_id.in_(fo_ids), fol.quantity_shipped < fol.quantity)
+    changed = sorted(set(conn.execute(
+        select(fol.fulfilment_order_id).where(*open_lines)).scalars()))
+    if not changed:
+        return []
+    conn.execute(fulfilment_order_line.delete().where(*open_lines, fol.quantity_shipped == 0))
+    conn.execute(update(fulfilment_order_line).where(*open_lines).values(
+        quantity=fol.quantity_shipped,
+        quantity_picked=func.least(fol.quantity_picked, fol.quantity_shipped)
+        if conn.dialect.name == "postgresql"
+        else func.min(fol.quantity_picked, fol.quantity_shipped)))
+    conn.execute(update(fulfilment_order).where(fulfilment_order.c.id.in_(changed))
+                 .values(updated_at=now()))
+    return changed
 
 
 def _withdraw_dispatches(conn: Connection, fo_ids: list[str]) -> None:

@@ -180,5 +180,5 @@ def downgrade() -> None:
     op.drop_table("credit_note_line")
     op.drop_table("credit_note")
     with op.batch_alter_table("sales_order", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_sales_order_refunded_within_paid", type_="check")
+        batch_op.drop_constraint("refunded_within_paid", type_="check")
         batch_op.drop_column("amount_refunded")

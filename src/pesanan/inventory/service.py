@@ -23,6 +23,7 @@ from pesanan.core.errors import (
 )
 from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
+from pesanan.db.rows import insert_rows
 from pesanan.events.service import emit
 from pesanan.inventory.locks import in_lock_order
 from pesanan.inventory.models import item_cost, location, reservation, stock_level, stock_movement
@@ -162,7 +163,7 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
     if result.rowcount != len(params):
         raise Retry("stock changed while reserving")
     ts = now()
-    conn.execute(reservation.insert(), [
+    insert_rows(conn, reservation, [
         {"id": new_id(), "order_id": order_id, "order_line_id": line_id, "product_id": p,
          "location_id": loc, "quantity": q, "status": "open", "created_at": ts}
         for p, loc, q, line_id in picks

@@ -18,6 +18,7 @@ from pesanan.core.clock import now
 from pesanan.core.errors import FieldError, Invalid, InvalidTransition, NotFound, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.customers import queries as customers
+from pesanan.db.rows import insert_rows
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
 from pesanan.fulfillment import release as fulfilment
@@ -80,7 +81,7 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
     # The order and its lines go in first because reservations reference them; the stock rows
     # are the contended ones, so locking them last holds those locks for the shortest time.
     order["number"] = _insert_order(conn, cmd, order)
-    conn.execute(order_line.insert(), lines)
+    insert_rows(conn, order_line, lines)
     if plan.picks:
         inventory.reserve(conn, order_id, plan.picks)
     if plan.backorders:

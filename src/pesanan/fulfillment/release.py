@@ -22,14 +22,16 @@ cancel dispatch.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, String, column, func, literal, select, update, values
+from sqlalchemy import Connection, TextClause, bindparam, func, select, text, update
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict, FieldError
 from pesanan.core.ids import new_id
+from pesanan.db.rows import MULTI_ROW_MAX, insert_rows, values_params, values_sql
 from pesanan.db.types import UTCDateTime
 from pesanan.fulfillment.models import (
     fulfilment_order,
@@ -126,15 +128,16 @@ def _create(conn: Connection, order_id: str, wanted: dict[tuple[str, str, str], 
                   "product_id": product_id, "quantity": qty, "quantity_picked": 0,
                   "quantity_shipped": 0}
                  for (loc, line_id, product_id), qty in sorted(wanted.items())]
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and len(line_rows) <= MULTI_ROW_MAX:
         # One round trip: both inserts ride as data-modifying CTEs on the dispatch insert.
-        conn.execute(_dispatch_rows(fo_rows, ts).add_cte(
-            fulfilment_order.insert().values(fo_rows).cte("new_fulfilment_order"),
-            fulfilment_order_line.insert().values(line_rows).cte("new_fulfilment_order_line"),
-        ))
-    else:  # SQLite has neither named VALUES columns nor the need: it is not the hot path
-        conn.execute(fulfilment_order.insert(), fo_rows)
-        conn.execute(fulfilment_order_line.insert(), line_rows)
+        params = values_params("fo_", FO_COLS, fo_rows) | values_params("fol_", FOL_COLS, line_rows)
+        params |= {f"d_{k}_{i}": v for i, r in enumerate(fo_rows) for k, v in
+                   (("id", new_id()), ("fo", r["id"]), ("loc", r["location_id"]))}
+        params["ts"] = ts
+        conn.execute(_release_stmt(len(fo_rows), len(line_rows)), params)
+    else:  # SQLite (one local file) or a very large order: one statement per table
+        insert_rows(conn, fulfilment_order, fo_rows)
+        insert_rows(conn, fulfilment_order_line, line_rows)
         tpl = set(conn.execute(select(location.c.id).where(
             location.c.id.in_(list(by_loc)), location.c.kind == "3pl")).scalars())
         if tpl:
@@ -145,22 +148,29 @@ def _create(conn: Connection, order_id: str, wanted: dict[tuple[str, str, str], 
     return list(by_loc.values())
 
 
-def _dispatch_rows(fo_rows: list[dict[str, Any]], ts: Any) -> Any:
-    """PostgreSQL: INSERT … SELECT a pending release dispatch for each fulfilment order whose
-    location is a 3PL (the location's kind decides in the statement, so nothing is read)."""
-    v = values(column("id", String), column("fulfilment_order_id", String),
-               column("location_id", String), name="candidate").data(
-        [(new_id(), r["id"], r["location_id"]) for r in fo_rows])
-    sel = (
-        select(v.c.id, v.c.fulfilment_order_id, v.c.location_id, literal("release"),
-               literal("pending"), literal(0), literal(ts, UTCDateTime),
-               literal(ts, UTCDateTime))
-        .select_from(v.join(location, location.c.id == v.c.location_id))
-        .where(location.c.kind == "3pl")
-    )
-    return tpl_dispatch.insert().from_select(
-        ["id", "fulfilment_order_id", "location_id", "kind", "status", "attempts",
-         "next_attempt_at", "created_at"], sel)
+FO_COLS = ("id", "order_id", "location_id", "seq", "status", "created_at", "updated_at")
+FOL_COLS = ("id", "fulfilment_order_id", "order_line_id", "product_id", "quantity",
+            "quantity_picked", "quantity_shipped")
+
+
+@lru_cache(maxsize=64)
+def _release_stmt(n_fo: int, n_lines: int) -> TextClause:
+    """PostgreSQL, one statement per shape (fulfilment orders, lines), written once: the two
+    inserts as data-modifying CTEs, then INSERT … SELECT a pending release dispatch for each
+    fulfilment order whose location is a 3PL (the location's kind decides in the statement, so
+    nothing is read). A typed text() because SQLAlchemy recompiles multi-row VALUES every call
+    (db/rows.py)."""
+    fo_sql, fo_params = values_sql(fulfilment_order, "fo_", FO_COLS, n_fo)
+    fol_sql, fol_params = values_sql(fulfilment_order_line, "fol_", FOL_COLS, n_lines)
+    candidates = ", ".join(f"(:d_id_{i}, :d_fo_{i}, :d_loc_{i})" for i in range(n_fo))
+    sql = (
+        f"WITH new_fulfilment_order AS ({fo_sql}), new_fulfilment_order_line AS ({fol_sql}) "
+        "INSERT INTO tpl_dispatch (id, fulfilment_order_id, location_id, kind, status, attempts, "
+        "next_attempt_at, created_at) "
+        "SELECT v.id, v.fo, v.loc, 'release', 'pending', 0, :ts, :ts "
+        f"FROM (VALUES {candidates}) AS v (id, fo, loc) "
+        "JOIN location ON location.id = v.loc WHERE location.kind = '3pl'")
+    return text(sql).bindparams(*fo_params, *fol_params, bindparam("ts", type_=UTCDateTime))
 
 
 def withdraw_order(conn: Connection, order_id: str, actor: Actor | None,

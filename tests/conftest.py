@@ -38,7 +38,8 @@ def database_urls() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def containers(database_urls: dict[str, str]) -> Iterator[dict[str, Container]]:
-    made = {b: build(Settings(database_url=u, pool_size=8, pool_overflow=8,
+    # command_slots=0: as many commands at once as connections, so race tests really race.
+    made = {b: build(Settings(database_url=u, pool_size=8, pool_overflow=8, command_slots=0,
                               auth_cache_seconds=0.0))
             for b, u in database_urls.items()}
     yield made

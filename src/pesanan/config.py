@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     pool_overflow: int = 2
     # Hot commands (place order) running in threads at once per process; 0 = pool size +
     # overflow. The rest wait in FIFO order on the event loop (see api.commands.run_async).
-    command_slots: int = 0
+    # 2 measured best on 2 cores (bench/README.md): a command spends most of its time in Python,
+    # so more threads only contend for the GIL and stretch every command's latency.
+    command_slots: int = 2
     # How long an API key lookup may be served from the per-process cache (seconds).
     auth_cache_seconds: float = 30.0
     log_level: str = "info"

@@ -57,7 +57,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container or build()
     api = APIRouter(prefix="/api/v1")
-    for module in (catalog, customers, inventory, orders, order_changes, sourcing,
+    # Orders first: routes are matched in order, and placing an order is the hot path.
+    for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events):
         api.include_router(module.router)
     app.include_router(api)

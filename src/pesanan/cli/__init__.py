@@ -64,12 +64,17 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
-    """Serve the API (and UI) with uvicorn."""
-    import uvicorn
-
+    """Serve the API (and UI) with uvicorn; several workers get connections in turn."""
     console.print(f"Pesanan on [bold]http://{host}:{port}[/]  (API docs: /docs)")
-    uvicorn.run("pesanan.api.asgi:app", host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    if workers == 1:
+        import uvicorn
+
+        uvicorn.run("pesanan.api.asgi:app", host=host, port=port, log_level="warning",
+                    access_log=False)
+        return
+    from pesanan import serving
+
+    serving.run(host, port, workers)
 
 
 @db_app.command("upgrade")

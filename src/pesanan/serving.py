@@ -99,7 +99,8 @@ class _Worker:
 def run(host: str, port: int, workers: int) -> None:
     """Serve with `workers` processes until SIGINT or SIGTERM."""
     ctx = multiprocessing.get_context("spawn")
-    listener = socket.create_server((host, port), backlog=2048, reuse_port=False)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=2048)
     pool = [_Worker(ctx, host, port) for _ in range(workers)]
     stopping = threading.Event()
 

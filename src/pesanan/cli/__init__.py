@@ -252,8 +252,8 @@ def _print_summary(s: dict[str, Any], tally: Tally | None) -> None:
     if tally is not None:
         table.add_row("this run", f"{tally.orders.total()} orders, {tally.lost_sales} lost "
                       f"sales (out of stock), {tally.cancelled} cancelled, {tally.shipments} "
-                      f"shipments, {tally.purchase_orders} purchase orders, {tally.receipts} "
-                      "receipts")
+                      f"shipments, {tally.returns} returns, {tally.purchase_orders} purchase "
+                      f"orders, {tally.receipts} receipts")
     console.print(table)
 
 

@@ -31,6 +31,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import InsufficientStock
 from pesanan.core.money import MINOR_UNITS
 from pesanan.demo import data
+from pesanan.demo import returns as demo_returns
 from pesanan.demo.shop import Customer, Shop
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
@@ -60,6 +61,7 @@ class Tally:
     payments: int = 0
     shipments: int = 0
     deliveries: int = 0
+    returns: int = 0
     purchase_orders: int = 0
     receipts: int = 0
 
@@ -225,7 +227,9 @@ class Simulation:
         self.tally.shipments += len(shipped)
         for k, shipment in enumerate(shipped):
             collect = mode == "cod" and k == 0
-            task = self._deliver_task(shipment["id"], order_id, collect)
+            # Paid by card at checkout: the customer may send something back (demo/returns.py).
+            returnable = mode == "card" and k == 0 and self.rng.random() < demo_returns.SHARE
+            task = self._deliver_task(shipment, order_id, collect, returnable)
             if days == 0:
                 self._then.append(task)
             else:
@@ -248,14 +252,26 @@ class Simulation:
             return "3PL", self.rng.randint(1, 3)
         return "parcel", self.rng.randint(1, 2)
 
-    def _deliver_task(self, shipment_id: str, order_id: str, collect: bool) -> Task:
+    def _deliver_task(self, shipment: dict[str, Any], order_id: str, collect: bool,
+                      returnable: bool = False) -> Task:
         def deliver(conn: Connection) -> None:
-            fulfillment.deliver_shipment(conn, shipment_id, DEMO)
+            fulfillment.deliver_shipment(conn, shipment["id"], DEMO)
             self.tally.deliveries += 1
             if collect:  # the courier collects the cash and pays it in
                 amount = self._owed.pop(order_id)
                 self._then.append(lambda c: self._pay(c, order_id, amount, "cod"))
+            if returnable:
+                self._later(self.rng.randint(1, 3), PAY, partial(self._return, shipment=shipment))
         return deliver
+
+    def _return(self, conn: Connection, shipment: dict[str, Any]) -> None:
+        rma = demo_returns.request(conn, shipment, self.rng, DEMO)
+        self.tally.returns += 1
+
+        def arrive(c: Connection) -> None:
+            demo_returns.receive(c, rma, shipment["location_id"], DEMO)
+            self._then.append(lambda c2: demo_returns.refund(c2, rma["id"], DEMO))
+        self._later(2, RECEIVE, arrive)
 
     # --- purchasing ----------------------------------------------------------------------
 

@@ -129,3 +129,37 @@ def test_only_an_admin_manages_hold_rules(api: Api, client: TestClient,
     assert resp.status_code == 422
     assert re.search(r'id="countries-error"[^>]*>[^<]*two-letter', resp.text), resp.text
     assert snapshot(container.engine) == before
+
+
+def test_the_edit_form_changes_the_shipping_address(
+        api: Api, client: TestClient, container: Container) -> None:
+    shop = _shop(api)
+    order = api.order(shop["customer"]["id"], [("TEE", 1)])
+    csrf = login(client, container, "clerk")
+    section = client.get(f"/orders/{order['id']}/changes").text
+    assert 'id="edit-address"' in section and 'name="addr_city"' in section
+    resp = client.post(f"/orders/{order['id']}/edit", data={
+        "csrf_token": csrf, "expected_version": str(order["version"]), "change_address": "1",
+        "addr_name": "Wulan Sari", "addr_line1": "Jl. Braga No. 8", "addr_city": "Bandung",
+        "addr_region": "JB", "addr_country": "ID"}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    now = api.ok(api.get(f"/orders/{order['id']}"))
+    assert (now["shipping_address"]["city"], now["shipping_address"]["line1"]) == (
+        "Bandung", "Jl. Braga No. 8")
+    assert now["version"] == order["version"] + 1
+
+
+def test_an_address_without_a_city_shows_the_error_beside_it_and_changes_nothing(
+        api: Api, client: TestClient, container: Container) -> None:
+    shop = _shop(api)
+    order = api.order(shop["customer"]["id"], [("TEE", 1)])
+    csrf = login(client, container, "clerk")
+    before = snapshot(container.engine)
+    resp = client.post(f"/orders/{order['id']}/edit", data={
+        "csrf_token": csrf, "change_address": "1", "addr_name": "Wulan Sari",
+        "addr_line1": "Jl. Braga No. 8", "addr_country": "ID"})
+    assert resp.status_code == 422
+    assert "Check the new shipping address" in resp.text
+    assert re.search(r'name="addr_city"[^>]*aria-invalid="true"', resp.text), resp.text
+    assert 'value="Jl. Braga No. 8"' in resp.text  # what was typed is kept
+    assert snapshot(container.engine) == before

@@ -119,9 +119,13 @@ def release(request: Request, posted: PostedForm, order_id: str, actor: Writer) 
                          lambda c: holds.release_hold(c, order_id, cmd, actor), form)
 
 
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
 def edit_changes(form: FormData | dict[str, Any]) -> dict[str, Any]:
     """The edit form as the API's EditOrder body: `qty-<line id>` per line (a changed number
-    is a set_quantity, 0 or the `remove-<line id>` box a remove_line), `add_sku`/`add_qty`."""
+    is a set_quantity, 0 or the `remove-<line id>` box a remove_line), `add_sku`/`add_qty`,
+    and with the `change_address` box ticked, `addr_<field>` as a set_shipping_address."""
     out: list[dict[str, Any]] = []
     for key, value in form.items():
         if key.startswith("qty-"):
@@ -135,6 +139,9 @@ def edit_changes(form: FormData | dict[str, Any]) -> dict[str, Any]:
     if form.get("add_sku"):
         out.append({"op": "add_line", "sku": str(form["add_sku"]).strip(),
                     "quantity": str(form.get("add_qty") or "1").strip()})
+    if form.get("change_address"):
+        out.append({"op": "set_shipping_address", "address": {
+            f: str(form[f"addr_{f}"]).strip() for f in ADDRESS_FIELDS if form.get(f"addr_{f}")}})
     body: dict[str, Any] = {"changes": out}
     if form.get("expected_version"):
         body["expected_version"] = form["expected_version"]
@@ -147,8 +154,11 @@ def edit_changes(form: FormData | dict[str, Any]) -> dict[str, Any]:
 def edit(request: Request, posted: PostedForm, order_id: str, actor: Writer) -> Response:
     form = clean(posted)
     cmd, errors = parse(EditOrder, edit_changes(form))
+    for key in [k for k in errors if ".address." in k]:  # shown beside the address field
+        errors[f"addr_{key.rsplit('.', 1)[1]}"] = errors.pop(key)
+        errors.setdefault("form", "Check the new shipping address")
     if cmd is None and "changes" in errors:
-        errors["form"] = "Change a quantity, remove a line or add one"
+        errors["form"] = "Change a quantity, remove a line, add one or change the address"
     return _order_action(request, order_id,
                          lambda c: edits.edit_order(c, order_id, cmd, actor) if cmd else None,
                          form, errors)

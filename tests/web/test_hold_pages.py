@@ -163,3 +163,23 @@ def test_an_address_without_a_city_shows_the_error_beside_it_and_changes_nothing
     assert re.search(r'name="addr_city"[^>]*aria-invalid="true"', resp.text), resp.text
     assert 'value="Jl. Braga No. 8"' in resp.text  # what was typed is kept
     assert snapshot(container.engine) == before
+
+
+def test_a_revision_shows_the_refund_due_or_the_balance_due(
+        api: Api, client: TestClient, container: Container) -> None:
+    shop = _shop(api)
+    order = api.order(shop["customer"]["id"], [("TEE", 2)])
+    line = order["lines"][0]["id"]
+    api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
+    api.ok(api.post(f"/orders/{order['id']}/payments", {"amount": "44.00", "method": "card"}),
+           201)
+    api.ok(api.post(f"/orders/{order['id']}/edits", {"changes": [
+        {"op": "set_quantity", "line_id": line, "quantity": 1}]}))
+    api.ok(api.post(f"/orders/{order['id']}/edits", {"changes": [
+        {"op": "set_quantity", "line_id": line, "quantity": 3}]}))
+    login(client, container, "clerk")
+    section = client.get(f"/orders/{order['id']}/changes").text
+    first = section[section.index('id="revision-1"'):section.index('id="revision-2"')]
+    second = section[section.index('id="revision-2"'):]
+    assert "refund due 22.00" in first, first
+    assert "balance due" in second and "refund due" not in second.split("</div>")[0], second

@@ -134,4 +134,13 @@ def money(value: Any, currency: str | None = None) -> str:
     return f"{d:,.{max(places, 0)}f}"
 
 
+def positive(value: Any) -> bool:
+    """An exact decimal string above zero (templates compare money without floats)."""
+    try:
+        return Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
+
+
 templates.env.filters["money"] = money
+templates.env.tests["positive"] = positive

@@ -251,7 +251,8 @@ def _print_summary(s: dict[str, Any], tally: Tally | None) -> None:
     table.add_row("purchase orders", _counts(s["purchase_orders_by_status"]))
     if tally is not None:
         table.add_row("this run", f"{tally.orders.total()} orders, {tally.lost_sales} lost "
-                      f"sales (out of stock), {tally.cancelled} cancelled, {tally.shipments} "
+                      f"sales (out of stock), {tally.held} held for review, {tally.edits} edited, "
+                      f"{tally.cancelled} cancelled, {tally.shipments} "
                       f"shipments, {tally.returns} returns, {tally.purchase_orders} purchase "
                       f"orders, {tally.receipts} receipts")
     console.print(table)

@@ -102,6 +102,9 @@ B2B_CUSTOMERS: tuple[tuple[str, str], ...] = (
     ("Toko Oleh-Oleh Sari Rasa", "Bandung"), ("CV Resto Padang Sederhana", "Padang"),
 )
 
+# Orders above this (tax included) are held for review (a business's bulk order now and then).
+HOLD_ABOVE = "5000000"
+
 CITIES: tuple[str, ...] = ("Jakarta", "Bandung", "Surabaya", "Yogyakarta", "Denpasar", "Medan")
 
 STAFF: dict[str, tuple[str, ...]] = {

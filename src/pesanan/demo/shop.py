@@ -20,6 +20,8 @@ from pesanan.demo import data
 from pesanan.inventory import queries as inventory_q
 from pesanan.inventory import service as inventory
 from pesanan.inventory.schemas import LocationCreate, StockAdjustment
+from pesanan.orders import hold_settings
+from pesanan.orders.schemas import HoldRuleCreate
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 
@@ -80,6 +82,7 @@ def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
             sku=item.sku, name=item.name, price=str(item.price), currency=data.CURRENCY,
             tax_rate=item.tax_rate, standard_cost=str(item.cost)))
     _suppliers(conn, items)
+    _hold_rules(conn)
     for i, item in enumerate(items):
         # The 3PL holds every other SKU: some orders ship from it, some split across places.
         kinds = ("warehouse", "store", "3pl") if i % 2 == 0 else ("warehouse", "store")
@@ -122,6 +125,16 @@ def _customers(conn: Connection, rng: random.Random) -> None:
         _customer(conn, {"name": name, "kind": "b2b", "payment_preference": "invoice",
                          "phone": phone(), "addresses": [address(city)],
                          "credit_limit": "50000000", "credit_currency": data.CURRENCY})
+
+
+def _hold_rules(conn: Connection) -> None:
+    """Big orders and businesses over their credit limit wait for a person (the review queue);
+    the simulation releases them the next day."""
+    hold_settings.create_rule(conn, HoldRuleCreate(
+        kind="order_total_above", parameters={"limits": {data.CURRENCY: data.HOLD_ABOVE}},
+        note="big orders are checked by a person"))
+    hold_settings.create_rule(conn, HoldRuleCreate(kind="credit_limit", parameters={},
+                                                   note="business over its credit limit"))
 
 
 def _customer(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:

@@ -36,8 +36,17 @@ from pesanan.demo.shop import Customer, Shop
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
 from pesanan.inventory import service as inventory
+from pesanan.orders import edits, holds
 from pesanan.orders import service as orders
-from pesanan.orders.schemas import CancelOrder, OrderLineIn, PlaceOrder, ShippingAddress
+from pesanan.orders.schemas import (
+    CancelOrder,
+    EditOrder,
+    OrderLineIn,
+    PlaceOrder,
+    ReleaseHold,
+    SetQuantity,
+    ShippingAddress,
+)
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReceiptLineIn, ReceivePurchaseOrder
 
@@ -47,6 +56,7 @@ CHANNELS = ("web", "pos", "phone")
 # leave. New orders come after them, replenish closes the day.
 RECEIVE, DELIVER, PAY, SHIP = range(4)
 Task = Callable[[Connection], None]
+EDIT_SHARE = 0.15  # of b2c phone orders: the customer rings back to change the quantity
 Service = Literal["parcel", "LTL", "3PL"]
 
 
@@ -57,6 +67,8 @@ class Tally:
     orders: Counter[str] = field(default_factory=Counter)  # by channel
     lost_sales: int = 0  # orders refused for insufficient stock
     cancelled: int = 0
+    held: int = 0
+    edits: int = 0
     invoices: int = 0
     payments: int = 0
     shipments: int = 0
@@ -79,11 +91,14 @@ class Simulation:
         self._planned = itertools.count()  # keeps one phase's tasks in the order planned
         self._then: deque[Task] = deque()
         self._owed: dict[str, str] = {}  # order id -> amount the courier collects on delivery
+        self._released: list[tuple[str, str, Customer]] = []  # follow up once the day's tasks ran
 
     def run_day(self) -> None:
         self.day += 1
         for _, _, task in sorted(self._agenda.pop(self.day, []), key=lambda t: t[:2]):
             self._run(task)
+        while self._released:
+            self._follow_up(*self._released.pop(0))
         for i in range(self._orders_today()):
             self._capture(i)
         self._run(self._replenish)
@@ -119,7 +134,31 @@ class Simulation:
             self.tally.lost_sales += 1  # normal trade: the customer goes elsewhere
             return
         self.tally.orders[channel] += 1
+        if order["status"] == "on_hold":  # a person looks at it tomorrow, then it goes on
+            self.tally.held += 1
+            self._later(1, PAY, partial(self._release, order_id=order["id"], channel=channel,
+                                        cust=cust))
+            return
+        if channel == "phone" and cust.kind == "b2c" and self.rng.random() < EDIT_SHARE:
+            self._edit(order)
         self._follow_up(order["id"], channel, cust)
+
+    def _release(self, conn: Connection, order_id: str, channel: str, cust: Customer) -> None:
+        holds.release_hold(conn, order_id, ReleaseHold(note="checked with the buyer"), DEMO)
+        self._released.append((order_id, channel, cust))
+
+    def _edit(self, order: dict[str, Any]) -> None:
+        """The customer rings back before it ships: one more of the first item."""
+        line = order["lines"][0]
+        try:
+            with self.engine.begin() as conn:
+                edits.edit_order(conn, order["id"], EditOrder(
+                    expected_version=order["version"], note="customer rang back",
+                    changes=[SetQuantity(op="set_quantity", line_id=line["id"],
+                                         quantity=line["quantity"] + 1)]), DEMO)
+        except InsufficientStock:
+            return  # none left: the order stays as placed
+        self.tally.edits += 1
 
     def _customer(self, channel: str) -> Customer:
         b2b = [c for c in self.shop.customers if c.kind == "b2b"]

@@ -11,10 +11,8 @@ from sqlalchemy import text
 
 from pesanan.audit import checks
 from pesanan.bootstrap import Container
-from pesanan.demo import Simulation, ensure_shop, load
-from pesanan.demo import data
+from pesanan.demo import Simulation, data, ensure_shop, load, simulation
 from pesanan.demo import returns as demo_returns
-from pesanan.demo import simulation
 
 
 def test_demo_returns_go_the_whole_way(container: Container,

@@ -35,14 +35,11 @@ class Settings(BaseSettings):
     def session_secret(self) -> str:
         if self.secret_key:
             return self.secret_key
-        path = Path(self.secret_file)
-        if not path.exists():
-            import secrets
+        import secrets
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        from pesanan.secret_file import read_or_create
+
+        return read_or_create(Path(self.secret_file), lambda: secrets.token_urlsafe(48))
 
     @property
     def is_sqlite(self) -> bool:

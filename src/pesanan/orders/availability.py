@@ -12,8 +12,16 @@ from sqlalchemy import Connection, bindparam, select
 
 from pesanan.catalog.models import product
 from pesanan.core.errors import FieldError, InsufficientStock, Invalid
+from pesanan.db.sequences import counter
 from pesanan.inventory import allocation
 from pesanan.inventory.models import location, stock_level
+
+# The hold rules' version (a counter row bumped by every rule change, orders/hold_settings.py),
+# read in the same statement: each process's rule cache is checked against the database on
+# every order at no extra round trip (orders/holds.py). No row yet (no rule ever made) = 0.
+HOLD_RULES_VERSION = "hold_rules"
+_rules_version = (select(counter.c.value).where(counter.c.name == HOLD_RULES_VERSION)
+                  .scalar_subquery())
 
 _query = (
     select(product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
@@ -21,7 +29,8 @@ _query = (
            product.c.backorder_limit, product.c.backorder_open, stock_level.c.location_id,
            (stock_level.c.on_hand - stock_level.c.reserved).label("available"),
            stock_level.c.safety_stock, location.c.code, location.c.kind, location.c.region,
-           location.c.country, location.c.channels)
+           location.c.country, location.c.channels,
+           _rules_version.label("rules_version"))
     .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
     .outerjoin(location, location.c.id == stock_level.c.location_id)
     # Built once with an expanding parameter: building the statement per order (and its cache
@@ -54,10 +63,17 @@ class CatalogItem:
         return max(self.backorder_limit - self.backorder_open, 0)
 
 
-def read_catalog_and_stock(conn: Connection, skus: list[str]) -> dict[str, CatalogItem]:
-    items: dict[str, CatalogItem] = {}
+class Catalog(dict[str, CatalogItem]):
+    """SKU -> item, plus the hold rules' version read with them (None: no SKU was found)."""
+
+    rules_version: int | None = None
+
+
+def read_catalog_and_stock(conn: Connection, skus: list[str]) -> Catalog:
+    items = Catalog()
     locations: dict[str, allocation.Location] = {}
     for r in conn.execute(_query, {"skus": skus}):
+        items.rules_version = int(r.rules_version or 0)
         item = items.get(r.sku)
         if item is None:
             item = items[r.sku] = CatalogItem(r.id, r.sku, r.name, r.price, r.currency,

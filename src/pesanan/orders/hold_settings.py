@@ -1,8 +1,8 @@
 """Hold rules as settings: create, change, enable/disable (admin only, at the entrypoints).
 
 A rule is never deleted — the holds it caused name it — so "remove" is `enabled: false`.
-Every change drops this process's rule cache (orders/holds.py), so it applies to the next
-order; other processes pick it up within holds.RULES_TTL_SECONDS.
+Every change bumps the hold rules' version counter in the same transaction, so every process
+re-reads the rules on its next order after the commit (orders/holds.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from sqlalchemy import Connection, select, update
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.ids import new_id
+from pesanan.db.sequences import next_gapless
 from pesanan.events.service import emit
-from pesanan.orders import holds, holds_rules
+from pesanan.orders import holds_rules
+from pesanan.orders.availability import HOLD_RULES_VERSION
 from pesanan.orders.models import hold_rule
 from pesanan.orders.schemas import HoldRuleCreate, HoldRuleUpdate
 
@@ -40,7 +42,7 @@ def create_rule(conn: Connection, cmd: HoldRuleCreate) -> dict[str, Any]:
     row = {"id": rule_id, "kind": cmd.kind, "parameters": cmd.parameters,
            "enabled": cmd.enabled, "note": cmd.note, "created_at": ts, "updated_at": ts}
     conn.execute(hold_rule.insert(), row)
-    holds.forget_rules()
+    _bump_version(conn)
     view = rule_view(row)
     emit(conn, "hold_rule.created", "hold_rule", rule_id, view)
     return view
@@ -61,10 +63,15 @@ def update_rule(conn: Connection, rule_id: str, cmd: HoldRuleUpdate) -> dict[str
         changes["note"] = cmd.note
     changes["updated_at"] = now()
     conn.execute(update(hold_rule).where(hold_rule.c.id == rule_id).values(changes))
-    holds.forget_rules()
+    _bump_version(conn)
     view = rule_view({**row, **changes})
     emit(conn, "hold_rule.updated", "hold_rule", rule_id, view)
     return view
+
+
+def _bump_version(conn: Connection) -> None:
+    # The counter row stays locked until commit, so rule changes bump it one at a time.
+    next_gapless(conn, HOLD_RULES_VERSION)
 
 
 def list_rules(conn: Connection) -> dict[str, Any]:

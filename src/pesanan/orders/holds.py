@@ -4,19 +4,20 @@ A held order keeps its reserved stock but is not released to fulfilment (shippin
 order that is not open); releasing the hold releases it. Each reason a hold was put on is an
 `order_hold` row (a rule hit or a manual hold) and a line on the timeline.
 
-Hot path: the enabled rules are cached per process for RULES_TTL_SECONDS (keyed by database),
-so an ordinary order with no enabled rule costs no extra statement (one read of `hold_rule`
-per process every few seconds); with rules enabled it costs at most one more, and only when a
-rule needs the customer's facts (credit limit, velocity): `_customer_facts` reads them in one
-statement. A rule changed through this process takes effect at once (the cache is dropped;
-an order placed while the change commits may cache the old rules again); other processes, and
-that corner, see it within RULES_TTL_SECONDS.
+Hot path: the enabled rules are cached per process (keyed by engine, one per database) with
+the version they were read at. Every rule change bumps a version counter row in its own
+transaction (orders/hold_settings.py), and place order reads that row inside the catalogue
+query it runs anyway (orders/availability.py), so every process notices a change on its very
+next order and re-reads the rules once: an ordinary order costs no extra statement, and with
+rules enabled at most one more, only when a rule needs the customer's facts (credit limit,
+velocity): `_customer_facts` reads them in one statement. The rules are read after the
+version, so the cache never holds rules older than its version (read committed on PostgreSQL,
+the writer's fresh snapshot on SQLite); rules newer than it are re-read on the next order.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -41,38 +42,44 @@ from pesanan.orders.models import hold_rule, order_hold, sales_order
 from pesanan.orders.queries import get_order, order_number
 from pesanan.orders.schemas import CancelHeldOrder, CancelOrder, HoldOrder, ReleaseHold
 
-RULES_TTL_SECONDS = 10.0
 # Keyed by engine (one per database per process): no work to build a key on the hot path.
-_rules_cache: dict[Engine, tuple[float, list[rules_.Rule]]] = {}
+_rules_cache: dict[Engine, tuple[int, list[rules_.Rule]]] = {}
 _cache_lock = threading.Lock()
 
 
 # --- rules at placement -----------------------------------------------------------------------
 
-def enabled_rules(conn: Connection) -> list[rules_.Rule]:
+def enabled_rules(conn: Connection, version: int | None) -> list[rules_.Rule]:
+    """The enabled rules, from the cache when it was filled at `version` (the counter row this
+    transaction read); `None` (the version was not read) always reads them."""
     key = conn.engine
-    t = time.monotonic()
     cached = _rules_cache.get(key)
-    if cached is not None and t - cached[0] < RULES_TTL_SECONDS:
+    if cached is not None and version is not None and cached[0] == version:
         return cached[1]
     found = [rules_.Rule(r.id, r.kind, dict(r.parameters)) for r in conn.execute(
         select(hold_rule.c.id, hold_rule.c.kind, hold_rule.c.parameters)
         .where(hold_rule.c.enabled.is_(True)).order_by(hold_rule.c.id))]
-    with _cache_lock:
-        _rules_cache[key] = (t, found)
+    if version is not None:
+        with _cache_lock:
+            _rules_cache[key] = (version, found)
     return found
 
 
-def forget_rules() -> None:
-    """Drop the cached rules (after a rule changes, and between tests)."""
+def forget_rules(engine: Engine | None = None) -> None:
+    """Drop the cached rules of one engine (after a rule changes), or all (between tests)."""
     with _cache_lock:
-        _rules_cache.clear()
+        if engine is None:
+            _rules_cache.clear()
+        else:
+            _rules_cache.pop(engine, None)
 
 
 def check_at_placement(conn: Connection, *, customer_id: str, currency: str, total: Decimal,
-                       shipping_address: dict[str, Any] | None) -> list[rules_.Hit]:
-    """The enabled rules a new order trips (before it is inserted)."""
-    rules = enabled_rules(conn)
+                       shipping_address: dict[str, Any] | None,
+                       rules_version: int | None) -> list[rules_.Hit]:
+    """The enabled rules a new order trips (before it is inserted); `rules_version` is the
+    hold rules' version read in this transaction (orders/availability.py)."""
+    rules = enabled_rules(conn, rules_version)
     if not rules:
         return []
     facts = rules_.OrderFacts(total, currency,

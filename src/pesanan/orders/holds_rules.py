@@ -1,8 +1,9 @@
 """Automatic hold rules (pure): which enabled rules a new order trips, and why.
 
-A rule is a kind plus parameters. The service reads the enabled rules (cached per process, see
-orders/holds.py) and, only when a rule needs them, the customer's facts in one query; this
-module decides over plain values and is unit-tested without a database.
+A rule is a kind plus parameters. The service reads the enabled rules (cached per process
+until a rule changes, see orders/holds.py) and, only when a rule needs them, the customer's
+facts in one query; this module decides over plain values and is unit-tested without a
+database.
 
 Kinds and their parameters:
 - `order_total_above`  {"limits": {"USD": "1000.00", ...}}: the order's total (tax included)

@@ -65,7 +65,8 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
     sums = totals(priced_lines)
     # Hold rules (orders/holds.py): no statement unless a rule needs the customer's facts.
     held = holds.check_at_placement(conn, customer_id=cmd.customer_id, currency=currency,
-                                     total=sums.total, shipping_address=order_address(cmd))
+                                     total=sums.total, shipping_address=order_address(cmd),
+                                     rules_version=catalog.rules_version)
     status = st.OrderStatus.ON_HOLD if held else st.OrderStatus.OPEN
     order = {
         "id": order_id, "channel": cmd.channel, "customer_id": cmd.customer_id,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from pesanan.bootstrap import Container
 from pesanan.web.deps import HERE, CsrfFailed, LoginRequired, PageForbidden, render
+from pesanan.web.static_files import static_app
 from pesanan.web.views import (
     auth,
     billing,
@@ -37,7 +37,7 @@ def install(app: FastAPI, container: Container) -> None:
         same_site="lax",
         https_only=container.settings.secure_cookies,
     )
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns):
         app.include_router(module.router, include_in_schema=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, text, update
+from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
 
 from pesanan.catalog.models import product
 from pesanan.core.clock import now
@@ -171,7 +171,13 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
 
 
 def release_for_order(conn: Connection, order_id: str) -> int:
-    """Give back every open reservation of an order (cancel). Returns units released."""
+    """Give back every open reservation of an order (cancel). Returns units released.
+
+    The reservations are read without a lock, so each guarded UPDATE must change its row: a
+    stock level that no longer holds the units, or a reservation consumed (shipped) since it
+    was read, means a race was lost — Retry rolls the command back and re-runs it on fresh
+    data (and a row that stays wrong ends, after the retries, in a 409, never in a reservation
+    marked released whose units were not given back)."""
     rows = conn.execute(
         select(reservation.c.id, reservation.c.product_id, reservation.c.location_id,
                reservation.c.quantity)
@@ -179,20 +185,27 @@ def release_for_order(conn: Connection, order_id: str) -> int:
     ).all()
     total = 0
     for r in sorted(rows, key=lambda r: (r.product_id, r.location_id)):
-        conn.execute(
+        done = conn.execute(
             update(stock_level)
             .where(stock_level.c.product_id == r.product_id,
                    stock_level.c.location_id == r.location_id,
                    stock_level.c.reserved >= r.quantity)
             .values(reserved=stock_level.c.reserved - r.quantity, updated_at=now())
         )
+        if done.rowcount != 1:
+            raise Retry(f"stock level {r.product_id}@{r.location_id} does not hold "
+                        f"reservation {r.id}")
         total += r.quantity
     if rows:
-        conn.execute(
+        done = conn.execute(
             update(reservation)
-            .where(reservation.c.id.in_([r.id for r in rows]))
+            # Unchanged since read: still open, with the quantity given back above.
+            .where(tuple_(reservation.c.id, reservation.c.quantity)
+                   .in_([(r.id, r.quantity) for r in rows]), reservation.c.status == "open")
             .values(status="released", quantity=0)
         )
+        if done.rowcount != len(rows):
+            raise Retry(f"a reservation of order {order_id} changed while it was released")
     return total
 
 

@@ -39,8 +39,10 @@ def database_urls() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def containers(database_urls: dict[str, str]) -> Iterator[dict[str, Container]]:
     # command_slots=0: as many commands at once as connections, so race tests really race.
+    # No per-key API limit: tests drive one key far faster than an integrator (the limit has
+    # its own tests, tests/e2e/test_rate_limits.py).
     made = {b: build(Settings(database_url=u, pool_size=8, pool_overflow=8, command_slots=0,
-                              auth_cache_seconds=0.0))
+                              auth_cache_seconds=0.0, rate_limit_api=""))
             for b, u in database_urls.items()}
     yield made
     for c in made.values():
@@ -59,7 +61,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def container(backend: str, containers: dict[str, Container]) -> Container:
     c = containers[backend]
     dbs.clean(c.engine)
-    c.keys._entries.clear()
+    c.keys.clear()
+    c.throttle.reset()  # rate-limit counts start afresh, like the database
     holds.forget_rules()  # hold rules are cached per process: the emptied table has none
     return c
 

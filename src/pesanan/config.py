@@ -22,8 +22,26 @@ class Settings(BaseSettings):
     # 2 measured best on 2 cores (bench/README.md): a command spends most of its time in Python,
     # so more threads only contend for the GIL and stretch every command's latency.
     command_slots: int = 2
+    # Seconds a request waits for a pooled connection before it fails.
+    pool_timeout: float = 30.0
     # How long an API key lookup may be served from the per-process cache (seconds).
     auth_cache_seconds: float = 30.0
+    # API key lookups (cache misses) get their own connections, so a burst of unknown keys can
+    # never take the connections that reads and commands need (and one request never holds two).
+    auth_pool_size: int = 2
+    # Rate limits (the `limits` library, moving window; "" turns one off). Counted per process
+    # with memory://; a shared storage (redis://host:6379) makes several hosts count together.
+    rate_limit_storage: str = "memory://"
+    rate_limit_api: str = "200/second"  # per API key
+    rate_limit_failed_auth: str = "20/minute"  # unknown or revoked keys, per client address
+    rate_limit_login_account: str = "6/minute"  # console login attempts, per email
+    rate_limit_login_address: str = "30/minute"  # console login attempts, per client address
+    # After this many failed logins in a row an account is locked for login_lockout_seconds
+    # (kept in the database, so every worker process agrees).
+    login_lockout_failures: int = 10
+    login_lockout_seconds: float = 900.0
+    # Password checks (argon2, ~50 ms of CPU each) running at once per process; the rest wait.
+    login_verify_slots: int = 2
     log_level: str = "info"
     # Signs console session cookies. Empty: a random key is made once and kept in
     # ./var/secret.key, so every worker process and restart shares it.

@@ -146,7 +146,7 @@ def machine_for(client: TestClient, container: Container) -> type[RuleBasedState
         def __init__(self) -> None:
             super().__init__()
             reset(engine)  # a fresh shop per example
-            container.keys._entries.clear()
+            container.keys.clear()
             self.api = Api(client, container)
             self.api.key("admin")  # created now, so refusals can compare whole snapshots
             self.loc = {code: self.api.location(code, kind="store" if code == "ST1"

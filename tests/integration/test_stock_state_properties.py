@@ -55,7 +55,7 @@ def machine_for(client: TestClient, container: Container) -> type[RuleBasedState
         def __init__(self) -> None:
             super().__init__()
             dbs.clean(container.engine)
-            container.keys._entries.clear()
+            container.keys.clear()
             self.api = Api(client, container)
             self.loc = {code: self.api.location(code)["id"] for code in LOCATIONS}
             for sku in SKUS:

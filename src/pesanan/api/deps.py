@@ -31,24 +31,43 @@ def _token(request: Request) -> str:
     return token.strip()
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def authenticate(request: Request) -> Actor:
     """The caller's actor. Async on purpose: a cached key costs no thread hand-off (FastAPI
     runs a plain `def` dependency in the thread pool, one extra hop per request); only a cache
-    miss reads the database, in a worker thread."""
+    miss reads the database, in a worker thread, on the key lookups' own connections and at
+    most as many at once as those (the rest wait on the event loop, holding nothing).
+
+    Every dependency that takes a connection depends on this one, so a request is
+    authenticated before it holds a connection, whatever order a route lists its parameters.
+    An address that keeps sending unknown keys is refused (429) before any lookup; a known
+    key's requests are counted against the key's own limit."""
     token = _token(request)
-    keys = get_container(request).keys
+    container = get_container(request)
+    keys = container.keys
     found, actor = keys.cached(token)
-    if not found:
-        actor = await run_in_threadpool(keys.lookup, token)
-    if actor is None:
-        raise Unauthenticated("the API key is unknown or revoked")
+    if not found or actor is None:
+        address = client_address(request)
+        container.throttle.check_failed_auth(address)
+        if not found:
+            async with container.key_lookups.hold():
+                actor = await run_in_threadpool(keys.lookup, token)
+        if actor is None:
+            container.throttle.failed_auth(address)
+            raise Unauthenticated("the API key is unknown or revoked")
+    container.throttle.api_request(actor.id)
     request.state.actor = actor
     return actor
 
 
-def require(permission: str) -> Callable[[Request], Awaitable[Actor]]:
-    async def dependency(request: Request) -> Actor:
-        actor = await authenticate(request)
+Authenticated = Annotated[Actor, Depends(authenticate)]
+
+
+def require(permission: str) -> Callable[[Actor], Awaitable[Actor]]:
+    async def dependency(actor: Authenticated) -> Actor:
         if not allows(actor.role, permission):
             raise Forbidden(f"role {actor.role} may not {permission.replace(':', ' ')}")
         return actor
@@ -56,8 +75,9 @@ def require(permission: str) -> Callable[[Request], Awaitable[Actor]]:
     return dependency
 
 
-def read_conn(request: Request) -> Iterator[Connection]:
-    """A connection for reads (GET). Commands use pesanan.api.commands.run instead."""
+def read_conn(request: Request, _: Authenticated) -> Iterator[Connection]:
+    """A connection for reads (GET), taken only once the caller is authenticated. Commands use
+    pesanan.api.commands.run instead."""
     with get_container(request).read_engine.connect() as conn:
         yield conn
 

@@ -50,7 +50,10 @@ def problem_response(status: int, body: bytes, headers: dict[str, str] | None = 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return problem_response(*domain_problem(exc, request.url.path))
+    # Errors that know when a retry may succeed (rate-limited) say so in Retry-After.
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return problem_response(*domain_problem(exc, request.url.path), headers)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

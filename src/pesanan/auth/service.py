@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -47,28 +48,44 @@ def revoke_api_key(conn: Connection, key_id: str) -> None:
 
 class KeyCache:
     """Per-process cache of key hash -> actor, so authenticating a request costs no query on
-    the hot path. Entries live `ttl` seconds: a revoked key stops working within that time."""
+    the hot path. Entries live `ttl` seconds: a revoked key stops working within that time.
+
+    Known keys and unknown tokens are kept apart: anyone can send unknown tokens, so they go
+    to a bounded LRU of their own (and for at most NEGATIVE_TTL, so a key just created in
+    another process works at once); a spray of random tokens evicts only other random tokens,
+    never a valid key. Lookups use `engine`, a small pool of their own (bootstrap.py)."""
+
+    NEGATIVE_SIZE = 10_000
+    NEGATIVE_TTL = 5.0
+    POSITIVE_SIZE = 100_000  # keys an operator created: only a real key gets in
 
     def __init__(self, engine: Engine, ttl: float) -> None:
         self._engine = engine
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, Actor | None]] = {}
+        self._known: OrderedDict[str, tuple[float, Actor]] = OrderedDict()
+        self._unknown: OrderedDict[str, float] = OrderedDict()
 
     def cached(self, secret: str) -> tuple[bool, Actor | None]:
         """(found, actor) from the cache alone: lets an async caller skip a thread hand-off
         on a hit and go to the database (`lookup`, in a worker thread) only on a miss."""
-        hit = self._entries.get(hash_key(secret))
-        if hit is not None and hit[0] > time.monotonic():
-            return True, hit[1]
+        return self._cached(hash_key(secret), time.monotonic())
+
+    def _cached(self, digest: str, t: float) -> tuple[bool, Actor | None]:
+        known = self._known.get(digest)
+        if known is not None and known[0] > t:
+            return True, known[1]
+        unknown_until = self._unknown.get(digest)
+        if unknown_until is not None and unknown_until > t:
+            return True, None
         return False, None
 
     def lookup(self, secret: str) -> Actor | None:
         digest = hash_key(secret)
-        hit = self._entries.get(digest)
         t = time.monotonic()
-        if hit is not None and hit[0] > t:
-            return hit[1]
+        found, actor = self._cached(digest, t)
+        if found:
+            return actor
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(api_key.c.id, api_key.c.name, api_key.c.role)
@@ -76,7 +93,23 @@ class KeyCache:
             ).first()
         actor = Actor(id=row.id, name=row.name, role=row.role) if row else None
         with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[digest] = (t + self._ttl, actor)
+            if actor is not None:
+                self._unknown.pop(digest, None)
+                _put(self._known, digest, (t + self._ttl, actor), self.POSITIVE_SIZE)
+            else:
+                self._known.pop(digest, None)
+                _put(self._unknown, digest, t + min(self._ttl, self.NEGATIVE_TTL),
+                     self.NEGATIVE_SIZE)
         return actor
+
+    def clear(self) -> None:
+        with self._lock:
+            self._known.clear()
+            self._unknown.clear()
+
+
+def _put(lru: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:
+    lru[key] = value
+    lru.move_to_end(key)
+    while len(lru) > size:
+        lru.popitem(last=False)

@@ -77,6 +77,17 @@ class PreconditionFailed(DomainError):
 class Invalid:
     """Collects field errors so a request reports all of them at once."""
 
+class RateLimited(DomainError):
+    """Too many requests; `retry_after` (whole seconds) says when the next one may succeed."""
+
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+
     errors: list[FieldError] = field(default_factory=list)
 
     def add(self, field_name: str, code: str, message: str) -> None:

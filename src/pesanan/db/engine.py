@@ -13,29 +13,30 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bool = False
-                ) -> Engine:
-    """`readonly` matters for SQLite only: readers get their own small pool and deferred
-    transactions (WAL lets them read while the one writer writes)."""
+def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bool = False,
+                timeout: float = 30.0) -> Engine:
+    """`readonly` matters for SQLite only: readers get their own pool of `pool_size` and
+    deferred transactions (WAL lets them read while the one writer writes); the writer is always
+    one connection. `timeout`: seconds to wait for a pooled connection."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, readonly)
+        return _sqlite_engine(url, readonly, pool_size, timeout)
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=overflow,
         pool_pre_ping=False,
-        pool_timeout=30,
+        pool_timeout=timeout,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
 
 
-def _sqlite_engine(url: str, readonly: bool) -> Engine:
+def _sqlite_engine(url: str, readonly: bool, pool_size: int, timeout: float) -> Engine:
     engine = create_engine(
         url,
-        pool_size=4 if readonly else 1,
+        pool_size=pool_size if readonly else 1,
         max_overflow=0,
-        pool_timeout=60,
+        pool_timeout=timeout,
         connect_args={"check_same_thread": False, "timeout": 30},
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,

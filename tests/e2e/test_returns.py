@@ -261,6 +261,21 @@ def test_a_warehouse_user_cannot_refund(api: Api) -> None:
              role="warehouse")
 
 
+def test_a_warehouse_user_cannot_exchange_and_a_clerk_cannot_receive(api: Api) -> None:
+    shop = _shop(api)
+    order = _order(api, shop, [("TEE", 2)], pay="220.00")
+    received = _received(api, order, shop["wh"], [("TEE", 1, "restock")])
+    _refused(api, f"/returns/{received['id']}/exchange",
+             {"lines": [{"sku": "MUG", "quantity": 1}]}, 403, "forbidden", role="warehouse")
+    rma = _requested(api, order, [("TEE", 1)])
+    api.ok(api.post(f"/returns/{rma['id']}/approve"))
+    _refused(api, f"/returns/{rma['id']}/receive", {
+        "location_id": shop["wh"]["id"],
+        "lines": [{"rma_line_id": rma["lines"][0]["id"], "disposition": "restock"}]},
+        403, "forbidden", role="clerk")
+    assert api.level("TEE", shop["wh"]["id"])["on_hand"] == 9
+
+
 def test_a_rejected_return_gives_its_units_back(api: Api) -> None:
     shop = _shop(api)
     order = _order(api, shop, [("TEE", 1)], pay="110.00")

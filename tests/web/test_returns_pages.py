@@ -86,17 +86,41 @@ def test_asking_for_more_than_was_delivered_shows_the_error_and_changes_nothing(
     assert row_counts(container.engine) == before
 
 
-def test_a_warehouse_user_sees_no_refund_form(
-        api: Api, client: TestClient, container: Container) -> None:
+def _received(api: Api) -> dict[str, Any]:
     order, wh = _delivered(api)
     rma = api.ok(api.post("/returns", {"order_id": order["id"], "lines": [
         {"sku": "TEE", "quantity": 1, "reason": "torn"}]}), 201)
     api.ok(api.post(f"/returns/{rma['id']}/approve"))
     api.ok(api.post(f"/returns/{rma['id']}/receive", {"location_id": wh["id"], "lines": [
         {"rma_line_id": rma["lines"][0]["id"], "disposition": "quarantine"}]}))
+    return rma
+
+
+def test_a_warehouse_user_sees_neither_refund_nor_exchange_nor_the_credit(
+        api: Api, client: TestClient, container: Container) -> None:
+    rma = _received(api)
     csrf = login(client, container, "warehouse")
     page = client.get(f"/returns/{rma['id']}").text
-    assert "Exchange" in page and 'action="/returns/' + rma["id"] + '/refund"' not in page
-    resp = client.post(f"/returns/{rma['id']}/refund", data={"csrf_token": csrf,
-                                                             "method": "card"})
-    assert resp.status_code == 403
+    assert f'action="/returns/{rma["id"]}/refund"' not in page
+    assert f'action="/returns/{rma["id"]}/exchange"' not in page
+    assert "Credit note" not in page and "CN-" not in page
+    before = row_counts(container.engine)
+    for step, data in (("refund", {"method": "card"}), ("exchange", {"sku": "MUG",
+                                                                     "quantity": "1"})):
+        resp = client.post(f"/returns/{rma['id']}/{step}", data={"csrf_token": csrf, **data})
+        assert resp.status_code == 403, step
+    assert row_counts(container.engine) == before
+
+
+def test_a_clerk_may_exchange_but_not_refund_and_an_accountant_the_reverse(
+        api: Api, client: TestClient, container: Container) -> None:
+    rma = _received(api)
+    login(client, container, "clerk")
+    page = client.get(f"/returns/{rma['id']}").text
+    assert f'action="/returns/{rma["id"]}/exchange"' in page
+    assert f'action="/returns/{rma["id"]}/refund"' not in page
+    assert "Credit note" in page
+    login(client, container, "accountant")
+    page = client.get(f"/returns/{rma['id']}").text
+    assert f'action="/returns/{rma["id"]}/refund"' in page
+    assert f'action="/returns/{rma["id"]}/exchange"' not in page

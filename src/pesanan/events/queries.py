@@ -2,18 +2,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, false, func, or_, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.events.models import outbox
+
+
+def _view(r: Any) -> dict[str, Any]:
+    return {"id": r["id"], "type": r["type"], "occurred_at": rfc3339(r["occurred_at"]),
+            "sequence": r["sequence"], "data": r["data"]}
 
 
 def list_events(conn: Connection, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(outbox).where(outbox.c.sequence > after).order_by(outbox.c.sequence).limit(limit)
     ).mappings()
-    return [
-        {"id": r["id"], "type": r["type"], "occurred_at": rfc3339(r["occurred_at"]),
-         "sequence": r["sequence"], "data": r["data"]}
-        for r in rows
-    ]
+    return [_view(r) for r in rows]
+
+
+def feed(conn: Connection, after: int, limit: int, prefixes: list[str]) -> dict[str, Any]:
+    """The events after `after` whose type starts `<prefix>.` for one of `prefixes` (the
+    caller's readable ones, auth/roles.py), in sequence order. `next_after` moves past the
+    events filtered out too, so a consumer that is shown nothing still advances, never loops."""
+    # The newest sequence first, and the page read only up to it: an event committed between
+    # the two statements lies above `high`, so it stays ahead of the cursor, never skipped.
+    high = conn.execute(select(func.max(outbox.c.sequence))).scalar_one_or_none() or 0
+    readable = or_(false(), *(outbox.c.type.startswith(f"{p}.", autoescape=True)
+                              for p in prefixes))
+    rows = conn.execute(
+        select(outbox).where(outbox.c.sequence > after, outbox.c.sequence <= high, readable)
+        .order_by(outbox.c.sequence).limit(limit)
+    ).mappings()
+    items = [_view(r) for r in rows]
+    # A full page may have readable events after its last one; a short one read up to `high`.
+    next_after = items[-1]["sequence"] if len(items) == limit else max(high, after)
+    return {"items": items, "next_after": next_after}

@@ -3,7 +3,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from pesanan.api.deps import ReadConn, require
+from pesanan.auth.roles import readable_event_prefixes
 from pesanan.core.actor import Actor
+from pesanan.core.schema import INT64_MAX
 from pesanan.events import queries
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -11,8 +13,9 @@ Reader = Annotated[Actor, Depends(require("orders:read"))]
 
 
 @router.get("")
-def list_events(conn: ReadConn, _: Reader, after: Annotated[int, Query(ge=0)] = 0,
+def list_events(conn: ReadConn, actor: Reader, after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
                 limit: Annotated[int, Query(ge=1, le=250)] = 100) -> dict[str, Any]:
-    """Outbox events in sequence order; resume with `after=<last sequence seen>`."""
-    items = queries.list_events(conn, after, limit)
-    return {"items": items, "next_after": items[-1]["sequence"] if items else after}
+    """Outbox events in sequence order, only the types the caller's role may read (each type
+    needs the read permission of its resource); resume with `after=<next_after>`, which moves
+    past events the role is not shown."""
+    return queries.feed(conn, after, limit, readable_event_prefixes(actor.role))

@@ -1,10 +1,9 @@
 """Returns (RMA), credit notes and refunds.
 
-Permissions: returns:write requests, decides, receives and exchanges; a refund pays money out,
-so it needs billing:write (an accountant refunds a received return; a warehouse user cannot).
+Permissions: each step its own (auth/roles.py): customer service requests, decides and
+exchanges (an exchange places an order), the warehouse receives (restocks), accounts refund.
 """
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +13,7 @@ from pesanan.api import commands
 from pesanan.api.deps import ReadConn, require
 from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
+from pesanan.core.schema import UtcFilter
 from pesanan.returns import queries, service
 from pesanan.returns.schemas import (
     Decide,
@@ -26,15 +26,18 @@ from pesanan.returns.schemas import (
 
 router = APIRouter(tags=["returns"])
 Reader = Annotated[Actor, Depends(require("returns:read"))]
-Writer = Annotated[Actor, Depends(require("returns:write"))]
-Refunder = Annotated[Actor, Depends(require("billing:write"))]
+Requester = Annotated[Actor, Depends(require("returns:request"))]
+Approver = Annotated[Actor, Depends(require("returns:approve"))]
+Receiver = Annotated[Actor, Depends(require("returns:receive"))]
+Refunder = Annotated[Actor, Depends(require("returns:refund"))]
+Exchanger = Annotated[Actor, Depends(require("returns:exchange"))]
 BillingReader = Annotated[Actor, Depends(require("billing:read"))]
 Status = Literal["requested", "approved", "rejected", "received", "refunded", "exchanged",
                  "closed"]
 
 
 @router.post("/returns", status_code=201)
-def request_return(body: RequestReturn, request: Request, actor: Writer) -> Response:
+def request_return(body: RequestReturn, request: Request, actor: Requester) -> Response:
     """Ask to return delivered units of an order (status requested)."""
     return commands.run(request, actor, lambda c: service.request_return(c, body, actor),
                         body=body, status_code=201,
@@ -44,8 +47,8 @@ def request_return(body: RequestReturn, request: Request, actor: Writer) -> Resp
 @router.get("/returns")
 def list_returns(conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
                  status: Status | None = None, order_id: str | None = None,
-                 customer_id: str | None = None, created_at_min: datetime | None = None,
-                 created_at_max: datetime | None = None) -> dict[str, Any]:
+                 customer_id: str | None = None, created_at_min: UtcFilter | None = None,
+                 created_at_max: UtcFilter | None = None) -> dict[str, Any]:
     return queries.list_rmas(conn, limit=limit, cursor=cursor, status=status,
                              order_id=order_id, customer_id=customer_id,
                              created_at_min=created_at_min, created_at_max=created_at_max)
@@ -57,7 +60,7 @@ def get_return(rma_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 
 
 @router.post("/returns/{rma_id}/approve")
-def approve(rma_id: str, request: Request, actor: Writer, body: Decide | None = None
+def approve(rma_id: str, request: Request, actor: Approver, body: Decide | None = None
             ) -> Response:
     cmd = body or Decide()
     return commands.run(request, actor, lambda c: service.approve_return(c, rma_id, cmd, actor),
@@ -65,13 +68,13 @@ def approve(rma_id: str, request: Request, actor: Writer, body: Decide | None = 
 
 
 @router.post("/returns/{rma_id}/reject")
-def reject(rma_id: str, body: Reject, request: Request, actor: Writer) -> Response:
+def reject(rma_id: str, body: Reject, request: Request, actor: Approver) -> Response:
     return commands.run(request, actor, lambda c: service.reject_return(c, rma_id, body, actor),
                         body=body)
 
 
 @router.post("/returns/{rma_id}/receive")
-def receive(rma_id: str, body: ReceiveReturn, request: Request, actor: Writer) -> Response:
+def receive(rma_id: str, body: ReceiveReturn, request: Request, actor: Receiver) -> Response:
     """Goods arrive at a location with a disposition per line; issues the credit note."""
     return commands.run(request, actor,
                         lambda c: service.receive_return(c, rma_id, body, actor), body=body)
@@ -85,14 +88,14 @@ def refund(rma_id: str, body: RefundReturn, request: Request, actor: Refunder) -
 
 
 @router.post("/returns/{rma_id}/exchange")
-def exchange(rma_id: str, body: ExchangeReturn, request: Request, actor: Writer) -> Response:
+def exchange(rma_id: str, body: ExchangeReturn, request: Request, actor: Exchanger) -> Response:
     """A replacement order paid from the credit note."""
     return commands.run(request, actor,
                         lambda c: service.exchange_return(c, rma_id, body, actor), body=body)
 
 
 @router.post("/returns/{rma_id}/close")
-def close(rma_id: str, request: Request, actor: Writer) -> Response:
+def close(rma_id: str, request: Request, actor: Approver) -> Response:
     return commands.run(request, actor, lambda c: service.close_return(c, rma_id, actor))
 
 

@@ -34,8 +34,12 @@ from pesanan.web.forms import clean, domain_errors, parse
 router = APIRouter()
 M = TypeVar("M", bound=BaseModel)
 Viewer = Annotated[Actor, Depends(page("returns:read"))]
-Writer = Annotated[Actor, Depends(page("returns:write"))]
-Refunder = Annotated[Actor, Depends(page("billing:write"))]
+# One permission per step, as in the API (auth/roles.py).
+Requester = Annotated[Actor, Depends(page("returns:request"))]
+Approver = Annotated[Actor, Depends(page("returns:approve"))]
+Receiver = Annotated[Actor, Depends(page("returns:receive"))]
+Refunder = Annotated[Actor, Depends(page("returns:refund"))]
+Exchanger = Annotated[Actor, Depends(page("returns:exchange"))]
 STATUSES = tuple(TRANSITIONS)
 METHODS = ("card", "bank_transfer", "cash", "cod", "other")
 
@@ -98,8 +102,9 @@ def return_detail(request: Request, rma_id: str, _: Viewer) -> Response:
 
 
 def _submit(request: Request, rma_id: str, schema: type[M], data: dict[str, Any],
-            form: dict[str, Any], run: Callable[[Connection, M], Any]) -> Response:
-    cmd, errors = parse(schema, data)
+            form: dict[str, Any], run: Callable[[Connection, M], Any],
+            money: dict[str, str | None] | None = None) -> Response:
+    cmd, errors = parse(schema, data, money)
     if cmd is None:
         return _page(request, rma_id, 422, errors, form)
     try:
@@ -110,21 +115,21 @@ def _submit(request: Request, rma_id: str, schema: type[M], data: dict[str, Any]
 
 
 @router.post("/returns/{rma_id}/approve", dependencies=[Depends(check_csrf)])
-def approve(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+def approve(request: Request, posted: PostedForm, rma_id: str, actor: Approver) -> Response:
     form = clean(posted)
     return _submit(request, rma_id, Decide, form, form,
                    lambda c, cmd: service.approve_return(c, rma_id, cmd, actor))
 
 
 @router.post("/returns/{rma_id}/reject", dependencies=[Depends(check_csrf)])
-def reject(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+def reject(request: Request, posted: PostedForm, rma_id: str, actor: Approver) -> Response:
     form = clean(posted)
     return _submit(request, rma_id, Reject, form, form,
                    lambda c, cmd: service.reject_return(c, rma_id, cmd, actor))
 
 
 @router.post("/returns/{rma_id}/receive", dependencies=[Depends(check_csrf)])
-def receive(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+def receive(request: Request, posted: PostedForm, rma_id: str, actor: Receiver) -> Response:
     """One select per line, named `disposition-<rma line id>`."""
     form = clean(posted)
     lines = [{"rma_line_id": k.removeprefix("disposition-"), "disposition": v}
@@ -137,12 +142,14 @@ def receive(request: Request, posted: PostedForm, rma_id: str, actor: Writer) ->
 @router.post("/returns/{rma_id}/refund", dependencies=[Depends(check_csrf)])
 def refund(request: Request, posted: PostedForm, rma_id: str, actor: Refunder) -> Response:
     form = clean(posted)
+    currency = read(request, lambda c: queries.get_rma(c, rma_id))["currency"]
     return _submit(request, rma_id, RefundReturn, form, form,
-                   lambda c, cmd: service.refund_return(c, rma_id, cmd, actor))
+                   lambda c, cmd: service.refund_return(c, rma_id, cmd, actor),
+                   money={"amount": currency})
 
 
 @router.post("/returns/{rma_id}/exchange", dependencies=[Depends(check_csrf)])
-def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -> Response:
+def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Exchanger) -> Response:
     form = clean(posted)
     data = {"lines": [{"sku": form.get("sku", ""), "quantity": form.get("quantity", "")}],
             "note": form.get("note")}
@@ -151,7 +158,7 @@ def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Writer) -
 
 
 @router.post("/returns/{rma_id}/close", dependencies=[Depends(check_csrf)])
-def close(request: Request, rma_id: str, actor: Writer) -> Response:
+def close(request: Request, rma_id: str, actor: Approver) -> Response:
     try:
         execute(request, lambda c: service.close_return(c, rma_id, actor))
     except DomainError as e:
@@ -170,7 +177,7 @@ def order_returns(request: Request, order_id: str, _: Viewer) -> Response:
 
 
 @router.post("/orders/{order_id}/returns", dependencies=[Depends(check_csrf)])
-def request_return(request: Request, posted: PostedForm, order_id: str, actor: Writer
+def request_return(request: Request, posted: PostedForm, order_id: str, actor: Requester
                    ) -> Response:
     """Quantities come as `qty-<order line id>`; lines left at 0 are not returned."""
     form = clean(posted)

@@ -72,6 +72,8 @@ def require(permission: str) -> Callable[[Actor], Awaitable[Actor]]:
             raise Forbidden(f"role {actor.role} may not {permission.replace(':', ' ')}")
         return actor
 
+    # Discoverable: the role x route matrix test reads each route's permission from here.
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
 
 

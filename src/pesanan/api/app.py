@@ -73,5 +73,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, errors.on_domain_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)
+    for fault in errors.DATABASE_FAULTS:  # 503 and the connection stays open (errors.py)
+        app.add_exception_handler(fault, errors.on_database_fault)
     app.add_exception_handler(Exception, errors.on_unexpected)
     return app

@@ -1,30 +1,42 @@
-"""Run one command: idempotency claim, one transaction, retry on a lost race, one response.
+"""Run one command: a command slot, idempotency claim, one transaction, retry on a lost race,
+one response.
 
-Every POST goes through `run`, so every command behaves the same: the service function gets a
-connection inside a transaction and returns the resource; this commits it at the boundary,
-together with the idempotency record, or rolls everything back.
+Every POST goes through `run` (plain `def` routes) or `run_async` (async routes), so every
+command behaves the same: it waits its turn for one of the process's command slots (one FIFO
+queue for all, api/slots.py), the service function gets a connection inside a transaction and
+returns the resource; this commits it at the boundary, together with the idempotency record,
+or rolls everything back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
+import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 import orjson
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
+from pesanan.api import slots
 from pesanan.api.errors import domain_problem, problem_response
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
-from pesanan.core.errors import DomainError, FieldError, ValidationFailed
+from pesanan.core.errors import (
+    DomainError,
+    FieldError,
+    IdempotencyInFlight,
+    ValidationFailed,
+)
 from pesanan.db.tx import transact
 from pesanan.idempotency import service as idem
+
+log = logging.getLogger("pesanan.commands")
+Result = dict[str, Any]
 
 
 def _check_key(key: str) -> None:
@@ -36,85 +48,128 @@ def _check_key(key: str) -> None:
 def run(
     request: Request,
     actor: Actor,
-    fn: Callable[[Connection], dict[str, Any]],
+    fn: Callable[[Connection], Result],
     *,
     body: BaseModel | None = None,
     status_code: int = 200,
-    location: Callable[[dict[str, Any]], str] | None = None,
+    location: Callable[[Result], str] | None = None,
+    replay: Callable[[Result], Result] | None = None,
+) -> Response:
+    """Run a command from a plain `def` route (FastAPI calls it in a worker thread).
+
+    `replay`, if given, turns the result into what is stored for an idempotent replay (e.g.
+    without a secret that must be shown only once); the live response is the result itself."""
+    with slots.slot_from_thread(request):
+        return _run(request, actor, fn, body, status_code, location, replay)
+
+
+async def run_async(
+    request: Request,
+    actor: Actor,
+    fn: Callable[[Connection], Result],
+    *,
+    body: BaseModel | None = None,
+    status_code: int = 200,
+    location: Callable[[Result], str] | None = None,
+    replay: Callable[[Result], Result] | None = None,
+) -> Response:
+    """`run` for an async endpoint (the hot ones): the whole command takes one thread
+    hand-off, after waiting for its slot on the event loop rather than in a thread."""
+    async with slots.slot(request) as held:
+        return await anyio.to_thread.run_sync(
+            functools.partial(_run, request, actor, fn, body, status_code, location, replay),
+            limiter=held.limiter)
+
+
+def _run(
+    request: Request,
+    actor: Actor,
+    fn: Callable[[Connection], Result],
+    body: BaseModel | None,
+    status_code: int,
+    location: Callable[[Result], str] | None,
+    replay: Callable[[Result], Result] | None,
 ) -> Response:
     container: Container = request.app.state.container
     engine = container.engine
     key = request.headers.get("idempotency-key")
     path = request.url.path
-    if key is not None:
-        _check_key(key)
-        digest = idem.request_hash(request.method, path,
-                                   body.model_dump_json().encode() if body else b"")
+    if key is None:
+        return _execute(engine, fn, None, status_code, location, replay, path)
+    _check_key(key)
+    digest = idem.request_hash(request.method, path,
+                               body.model_dump_json().encode() if body else b"")
+    try:
         with engine.begin() as conn:
-            stored = idem.claim(conn, actor.id, key, digest)
-        if stored is not None:
-            headers = {"Idempotency-Replayed": "true"}
-            if stored.location:
-                headers["Location"] = stored.location
-            media = "application/problem+json" if stored.status >= 400 else "application/json"
-            return Response(stored.body, status_code=stored.status, media_type=media,
-                            headers=headers)
+            claimed = idem.claim(conn, actor.id, key, digest)
+    except IdempotencyInFlight as exc:  # say when the claim's lease runs out
+        return problem_response(*domain_problem(exc, path),
+                                {"Retry-After": str(exc.retry_after)})
+    if isinstance(claimed, idem.StoredResponse):
+        headers = {"Idempotency-Replayed": "true"}
+        if claimed.location:
+            headers["Location"] = claimed.location
+        media = "application/problem+json" if claimed.status >= 400 else "application/json"
+        return Response(claimed.body, status_code=claimed.status, media_type=media,
+                        headers=headers)
+    return _execute(engine, fn, (actor.id, key, claimed), status_code, location, replay, path)
+
+
+def _execute(
+    engine: Engine,
+    fn: Callable[[Connection], Result],
+    claim: tuple[str, str, str] | None,  # (scope, key, token) when the request has a key
+    status_code: int,
+    location: Callable[[Result], str] | None,
+    replay: Callable[[Result], Result] | None,
+    path: str,
+) -> Response:
     def command(conn: Connection) -> tuple[bytes, str | None]:
         result = fn(conn)
         payload = orjson.dumps(result)
         loc = location(result) if location else None
-        if key is not None:
-            idem.complete(conn, actor.id, key, status_code, payload, loc)
+        if claim is not None:
+            stored = orjson.dumps(replay(result)) if replay else payload
+            # Fenced: raises ClaimLost (so this transaction rolls back) if a retry took over.
+            idem.complete(conn, *claim, status_code, stored, loc)
         return payload, loc
 
     try:
         payload, loc = transact(engine, command)
         return Response(payload, status_code=status_code, media_type="application/json",
                         headers={"Location": loc} if loc else None)
+    except idem.ClaimLost as exc:
+        log.warning("%s: %s; its work was rolled back", path, exc)
+        lost = IdempotencyInFlight("this request outlived its claim on the Idempotency-Key and "
+                                   "a retry took over; retry to get that request's response")
+        return problem_response(*domain_problem(lost, path), {"Retry-After": "1"})
+    except ValidationFailed as exc:
+        # The service refused the input and nothing ran: not stored (like Stripe), so the
+        # client can fix the body and retry with the same key.
+        _release(engine, claim)
+        return problem_response(*domain_problem(exc, path))
     except DomainError as exc:
         status, problem = domain_problem(exc, path)
-        if key is not None:
-            # The same bad request gets the same answer on retry, without running again.
-            with engine.begin() as conn:
-                idem.complete(conn, actor.id, key, status, problem, None)
+        if claim is not None:
+            # The same request gets the same answer on retry, without running again.
+            try:
+                with engine.begin() as conn:
+                    idem.complete(conn, *claim, status, problem, None)
+            except idem.ClaimLost:
+                pass  # a retry took over and answers for the key
         return problem_response(status, problem)
     except BaseException:
-        if key is not None:  # a 5xx is not stored: release the claim so a retry can succeed
-            with engine.begin() as conn:
-                idem.release(conn, actor.id, key)
+        _release(engine, claim)  # a 5xx is not stored: a retry can succeed
         raise
 
 
-async def run_async(
-    request: Request,
-    actor: Actor,
-    fn: Callable[[Connection], dict[str, Any]],
-    *,
-    body: BaseModel | None = None,
-    status_code: int = 200,
-    location: Callable[[dict[str, Any]], str] | None = None,
-) -> Response:
-    """`run` for an async endpoint (the hot ones): the whole command takes one thread
-    hand-off, and at most as many commands as the pool has connections run in threads at a
-    time. The rest wait their turn in FIFO order on the event loop instead of as runnable
-    threads contending for the GIL and the pool, which is what stretched p99 under load."""
-    async with _slots(request):
-        return await run_in_threadpool(run, request, actor, fn, body=body,
-                                       status_code=status_code, location=location)
-
-
-def _slots(request: Request) -> asyncio.Semaphore:
-    """The process's command slots for the running event loop (one loop per server process;
-    tests may drive one app from several loops, and a semaphore must not cross loops)."""
-    state = request.app.state
-    by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = (
-        getattr(state, "command_slots", None))
-    if by_loop is None:
-        by_loop = state.command_slots = weakref.WeakKeyDictionary()
-    loop = asyncio.get_running_loop()
-    slots = by_loop.get(loop)
-    if slots is None:
-        settings = state.container.settings
-        slots = by_loop[loop] = asyncio.Semaphore(
-            settings.command_slots or max(1, settings.pool_size + settings.pool_overflow))
-    return slots
+def _release(engine: Engine, claim: tuple[str, str, str] | None) -> None:
+    if claim is None:
+        return
+    try:
+        with engine.begin() as conn:
+            idem.release(conn, *claim)
+    except Exception:
+        # The database failed again (the usual reason we are here): the claim's lease runs
+        # out instead, and the retry is told when (Retry-After). Keep the first error.
+        log.warning("could not release idempotency key %r", claim[1], exc_info=True)

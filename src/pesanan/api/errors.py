@@ -3,11 +3,14 @@ here; the CLI uses the same table for its messages and exit codes."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -25,6 +28,7 @@ STATUS: dict[str, int] = {
     "idempotency-in-flight": 409,
     "precondition-failed": 412,
     "rate-limited": 429,
+    "service-unavailable": 503,
 }
 PROBLEM = "application/problem+json"
 
@@ -79,6 +83,25 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         exc.status_code, "http-error")
     return problem_response(exc.status_code, problem_body(
         code, str(exc.detail), exc.status_code, str(exc.detail), request.url.path))
+
+
+# A database that is down, unreachable, restarting or out of pooled connections. Answered by
+# its own handler, not the catch-all `Exception` one: that runs in Starlette's
+# ServerErrorMiddleware, which re-raises after responding, so uvicorn drops the keep-alive
+# connection; this one answers and the connection keeps serving.
+DATABASE_FAULTS: tuple[type[Exception], ...] = (OperationalError, InterfaceError,
+                                                PoolTimeout)
+DATABASE_RETRY_AFTER = 2  # seconds: a restart or failover, or a pool busy for a moment
+
+
+async def on_database_fault(request: Request, exc: Exception) -> Response:
+    request_id = getattr(request.state, "request_id", "-")
+    logging.getLogger("pesanan").error("database unavailable (request %s): %s", request_id,
+                                       exc, exc_info=exc)
+    return problem_response(503, problem_body(
+        "service-unavailable", "Service unavailable", 503,
+        f"the database did not answer request {request_id}; retry shortly",
+        request.url.path), {"Retry-After": str(DATABASE_RETRY_AFTER)})
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -67,15 +67,15 @@ class IdempotencyInFlight(DomainError):
     code = "idempotency-in-flight"
     title = "A request with this idempotency key is still in flight"
 
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)  # seconds until the claim's lease runs out
+
 
 class PreconditionFailed(DomainError):
     code = "precondition-failed"
     title = "Precondition failed"
 
-
-@dataclass
-class Invalid:
-    """Collects field errors so a request reports all of them at once."""
 
 class RateLimited(DomainError):
     """Too many requests; `retry_after` (whole seconds) says when the next one may succeed."""
@@ -87,6 +87,10 @@ class RateLimited(DomainError):
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
 
+
+@dataclass
+class Invalid:
+    """Collects field errors so a request reports all of them at once."""
 
     errors: list[FieldError] = field(default_factory=list)
 

@@ -3,16 +3,28 @@
 A request with a key first *claims* it in its own short transaction (so a concurrent duplicate
 sees it at once and gets 409 in-flight instead of waiting). The command's own transaction then
 marks the key done and stores the response, so "order committed" and "response stored" are one
-atomic fact: a retry can never run the command twice. A 4xx is stored too (the same bad request
-gets the same answer); a 5xx releases the claim so the client's retry can succeed. A claim left
-in flight by a crashed process expires after STALE_AFTER.
+atomic fact.
+
+What is stored: the response of a command that ran, success or refusal (insufficient stock, an
+invalid transition, not found, a stale version): a retry gets the same answer without running
+again. What is not (like Stripe, "results are only saved if an endpoint started executing"): a
+5xx, and a ValidationFailed (422) raised by the service's input checks, which only says the
+request as sent is wrong and changed nothing; both release the claim, so the client can retry,
+or fix the body and retry, with the same key.
+
+Fencing: a claim left in flight by a crashed process is taken over after LEASE. Every claim and
+takeover writes a fresh token, and `complete` and `release` act only where the key is still in
+flight under the caller's token: a command that outlived its lease finds its claim gone, and its
+transaction rolls back (`ClaimLost`) instead of committing a second time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, select, text, update
 
@@ -21,21 +33,31 @@ from pesanan.core.errors import IdempotencyInFlight, IdempotencyKeyReused
 from pesanan.db.types import UTCDateTime
 from pesanan.idempotency.models import idempotency_key
 
-STALE_AFTER = timedelta(minutes=5)
-_claim = text(
-    "INSERT INTO idempotency_key (scope, key, request_hash, state, created_at, locked_at) "
-    "VALUES (:s, :k, :h, 'in_flight', :t, :t) ON CONFLICT DO NOTHING RETURNING key"
-).bindparams(bindparam("t", type_=UTCDateTime))
+# How long a claim holds the key before a retry may take it over. Fencing makes a takeover
+# safe, so this only bounds how long a client waits after a crash; commands take well under a
+# second, and one still running after this is rolled back in favour of the retry.
+LEASE = timedelta(seconds=30)
 KEEP_FOR = timedelta(hours=24)
+_claim = text(
+    "INSERT INTO idempotency_key (scope, key, request_hash, state, claim_token, created_at, "
+    "locked_at) VALUES (:s, :k, :h, 'in_flight', :c, :t, :t) ON CONFLICT DO NOTHING "
+    "RETURNING key"
+).bindparams(bindparam("t", type_=UTCDateTime))
+_t = idempotency_key.c
 # Built once: constructing this UPDATE per request (its literals and cache key) cost ~0.25 ms
 # CPU, more than executing it (bench/README.md).
 _complete = (
     update(idempotency_key)
-    .where(idempotency_key.c.scope == bindparam("scope_"),
-           idempotency_key.c.key == bindparam("key_"))
+    .where(_t.scope == bindparam("scope_"), _t.key == bindparam("key_"),
+           _t.claim_token == bindparam("token_"), _t.state == "in_flight")
     .values(state="done", response_status=bindparam("status_"),
             response_body=bindparam("body_"), response_location=bindparam("location_"))
 )
+
+
+class ClaimLost(Exception):
+    """The claim was taken over (its lease ran out) while the command ran: the command's
+    transaction must roll back, since the request that took over runs it instead."""
 
 
 @dataclass(frozen=True)
@@ -55,54 +77,72 @@ def request_hash(method: str, path: str, body: bytes) -> str:
     return h.hexdigest()
 
 
-def claim(conn: Connection, scope: str, key: str, req_hash: str) -> StoredResponse | None:
-    """Claim the key (returns None: go ahead) or return the stored response to replay.
-    Raises IdempotencyKeyReused or IdempotencyInFlight. Run in its own transaction."""
+def claim(conn: Connection, scope: str, key: str, req_hash: str) -> str | StoredResponse:
+    """Claim the key, returning the claim's token (go ahead), or return the stored response to
+    replay. Raises IdempotencyKeyReused or IdempotencyInFlight. Run in its own transaction."""
     ts = now()
+    token = secrets.token_hex(16)
     # One statement on both databases; no savepoint, so the hot path stays short.
-    claimed = conn.execute(_claim, {"s": scope, "k": key, "h": req_hash, "t": ts}).first()
+    claimed = conn.execute(_claim, {"s": scope, "k": key, "h": req_hash, "c": token,
+                                    "t": ts}).first()
     if claimed is not None:
-        return None
+        return token
     row = conn.execute(
-        select(idempotency_key).where(idempotency_key.c.scope == scope,
-                                      idempotency_key.c.key == key)
+        select(idempotency_key).where(_t.scope == scope, _t.key == key)
     ).mappings().first()
     if row is None:  # released between our insert and read: treat as in flight, client retries
-        raise IdempotencyInFlight("the first request with this key is still being processed")
+        raise _in_flight(1)
     expired = row["created_at"] < ts - KEEP_FOR
     if row["request_hash"] != req_hash and not expired:
         raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
     if row["state"] == "done" and not expired:
         return StoredResponse(row["response_status"], row["response_body"],
                               row["response_location"])
-    if row["state"] == "in_flight" and row["locked_at"] > ts - STALE_AFTER:
-        raise IdempotencyInFlight("the first request with this key is still being processed")
-    # A stale claim (its process died) or an expired key: take it over, compare-and-set.
+    if row["state"] == "in_flight" and row["locked_at"] > ts - LEASE:
+        raise _in_flight(_seconds_left(row["locked_at"], ts))
+    # A claim whose lease ran out (its process died or it is far too slow), or an expired key:
+    # take it over, compare-and-set on the token and state we read. On PostgreSQL a complete()
+    # committing meanwhile makes this match nothing (state is then 'done'), never both.
     taken = conn.execute(
         update(idempotency_key)
-        .where(idempotency_key.c.scope == scope, idempotency_key.c.key == key,
-               idempotency_key.c.locked_at == row["locked_at"])
-        .values(state="in_flight", request_hash=req_hash, locked_at=ts, created_at=ts,
-                response_status=None, response_body=None, response_location=None)
+        .where(_t.scope == scope, _t.key == key, _t.claim_token == row["claim_token"],
+               _t.state == row["state"])
+        .values(state="in_flight", request_hash=req_hash, claim_token=token, locked_at=ts,
+                created_at=ts, response_status=None, response_body=None,
+                response_location=None)
     )
     if taken.rowcount != 1:
-        raise IdempotencyInFlight("the first request with this key is still being processed")
-    return None
+        raise _in_flight(1)
+    return token
 
 
-def complete(conn: Connection, scope: str, key: str, status: int, body: bytes,
+def _seconds_left(locked_at: datetime, ts: datetime) -> int:
+    return max(1, math.ceil((locked_at + LEASE - ts).total_seconds()))
+
+
+def _in_flight(retry_after: int) -> IdempotencyInFlight:
+    return IdempotencyInFlight("the first request with this key is still being processed",
+                               retry_after=retry_after)
+
+
+def complete(conn: Connection, scope: str, key: str, token: str, status: int, body: bytes,
              location: str | None) -> None:
-    conn.execute(_complete, {"scope_": scope, "key_": key, "status_": status, "body_": body,
-                             "location_": location})
+    """Store the response, in the command's transaction. Raises ClaimLost (roll it back) if
+    the key is no longer in flight under `token`."""
+    done = conn.execute(_complete, {"scope_": scope, "key_": key, "token_": token,
+                                    "status_": status, "body_": body, "location_": location})
+    if done.rowcount != 1:
+        raise ClaimLost(f"idempotency key {key!r} was taken over by a retry")
 
 
-def release(conn: Connection, scope: str, key: str) -> None:
-    conn.execute(delete(idempotency_key).where(idempotency_key.c.scope == scope,
-                                               idempotency_key.c.key == key,
-                                               idempotency_key.c.state == "in_flight"))
+def release(conn: Connection, scope: str, key: str, token: str) -> None:
+    """Forget the claim so a retry can run; a no-op if another request holds it now."""
+    conn.execute(delete(idempotency_key).where(_t.scope == scope, _t.key == key,
+                                               _t.claim_token == token,
+                                               _t.state == "in_flight"))
 
 
 def purge_expired(conn: Connection) -> int:
     return conn.execute(
-        delete(idempotency_key).where(idempotency_key.c.created_at < now() - KEEP_FOR)
+        delete(idempotency_key).where(_t.created_at < now() - KEEP_FOR)
     ).rowcount

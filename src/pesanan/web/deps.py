@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from pesanan.api.slots import slot_from_thread
 from pesanan.auth import users
 from pesanan.auth.roles import allows
 from pesanan.bootstrap import Container
@@ -107,8 +108,10 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 def execute(request: Request, fn: Callable[[Connection], T]) -> T:
     """Run one command in one transaction (retrying lost races); domain errors propagate so
-    the view can show them beside the fields."""
-    return transact(container_of(request).engine, fn)
+    the view can show them beside the fields. Views are plain `def`s, run in a worker thread:
+    the command waits for a slot in the same FIFO queue as the API's (api/slots.py)."""
+    with slot_from_thread(request):
+        return transact(container_of(request).engine, fn)
 
 
 def read(request: Request, fn: Callable[[Connection], T]) -> T:

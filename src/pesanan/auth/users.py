@@ -8,6 +8,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pesanan.auth.models import app_user
 from pesanan.auth.roles import ROLES
@@ -33,12 +34,17 @@ def create_user(conn: Connection, email: str, name: str, role: str, password: st
     if len(password) < MIN_PASSWORD:
         inv.add("password", "too_short", f"at least {MIN_PASSWORD} characters")
     inv.raise_if_any("The user cannot be created")
+    taken = Conflict(f"a user with email {email} exists",
+                     [FieldError("email", "duplicate", "email is taken")])
     if conn.execute(select(app_user.c.id).where(app_user.c.email == email)).first():
-        raise Conflict(f"a user with email {email} exists",
-                       [FieldError("email", "duplicate", "email is taken")])
+        raise taken
     row = {"id": new_id(), "email": email, "name": name.strip() or email, "role": role,
            "password_hash": _hasher.hash(password), "created_at": now(), "disabled_at": None}
-    conn.execute(app_user.insert(), row)
+    try:
+        with conn.begin_nested():
+            conn.execute(app_user.insert(), row)
+    except IntegrityError:  # a concurrent create of the same email won the unique index
+        raise taken from None
     return {"id": row["id"], "email": email, "name": row["name"], "role": role}
 
 

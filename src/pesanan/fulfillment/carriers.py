@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -50,14 +51,19 @@ def require(conn: Connection, code: str, field: str = "carrier") -> dict[str, An
 
 
 def create_carrier(conn: Connection, cmd: CarrierCreate) -> dict[str, Any]:
+    duplicate = Conflict(f"carrier {cmd.code} already exists",
+                         [FieldError("code", "duplicate", "carrier code must be unique")])
     if _by_code(conn, cmd.code) is not None:
-        raise Conflict(f"carrier {cmd.code} already exists",
-                       [FieldError("code", "duplicate", "carrier code must be unique")])
+        raise duplicate
     ts, cid = now(), new_id()
     row: dict[str, Any] = {"id": cid, "code": cmd.code, "name": cmd.name,
            "tracking_url_template": cmd.tracking_url_template, "created_at": ts,
            "updated_at": ts}
-    conn.execute(carrier.insert(), row)
+    try:
+        with conn.begin_nested():
+            conn.execute(carrier.insert(), row)
+    except IntegrityError:  # a concurrent create won the unique index on lower(code)
+        raise duplicate from None
     view = carrier_view(row)
     emit(conn, "carrier.created", "carrier", cid, view)
     return view

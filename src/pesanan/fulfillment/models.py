@@ -9,6 +9,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 from pesanan.db.base import metadata
@@ -92,13 +93,15 @@ carrier = Table(
     "carrier",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("code", String(32), nullable=False, unique=True),
+    # Unique case-insensitively (the index below): "dhl" and "DHL" are one carrier.
+    Column("code", String(32), nullable=False),
     Column("name", String(100), nullable=False),
     # e.g. https://track.example.com/{tracking}; {tracking} is replaced, URL-quoted.
     Column("tracking_url_template", String(500), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+Index("uq_carrier_lower_code", func.lower(carrier.c.code), unique=True)
 
 # A 3PL location's endpoint. The secret is kept (HMAC needs it to sign and to verify); it is
 # shown once when set and never listed, logged or put in an event.

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from pesanan.catalog.models import product
 from pesanan.core.clock import now
@@ -34,14 +35,19 @@ from pesanan.ledger import service as ledger
 
 
 def create_location(conn: Connection, cmd: LocationCreate) -> dict[str, Any]:
+    duplicate = Conflict(f"location {cmd.code} already exists",
+                         [FieldError("code", "duplicate", "location code must be unique")])
     if conn.execute(select(location.c.id).where(location.c.code == cmd.code)).first():
-        raise Conflict(f"location {cmd.code} already exists",
-                       [FieldError("code", "duplicate", "location code must be unique")])
+        raise duplicate
     row = {"id": new_id(), "code": cmd.code, "name": cmd.name, "kind": cmd.kind,
            "region": cmd.region, "country": cmd.country,
            "channels": ",".join(sorted(set(cmd.channels))) if cmd.channels else None,
            "created_at": now()}
-    conn.execute(location.insert(), row)
+    try:
+        with conn.begin_nested():
+            conn.execute(location.insert(), row)
+    except IntegrityError:  # a concurrent create of the same code won the unique index
+        raise duplicate from None
     emit(conn, "location.created", "location", str(row["id"]), location_view(row))
     return location_view(row)
 

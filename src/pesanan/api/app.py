@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan import __version__
-from pesanan.api import errors
+from pesanan.api import errors, openapi
 from pesanan.api.routes import (
     billing,
     catalog,
@@ -54,6 +54,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         title="Pesanan",
         version=__version__,
         description="Order management: capture, stock, purchasing, ledger, invoices, shipping.",
+        # /docs and /redoc come from pesanan.api.openapi, with assets served from the package.
+        docs_url=None, redoc_url=None,
     )
     app.state.container = container or build()
     api = APIRouter(prefix="/api/v1")
@@ -66,6 +68,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    openapi.install(app)
 
     app.add_middleware(RequestId)
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.billing import queries, service
 from pesanan.billing.schemas import IssueInvoice, RecordPayment
@@ -14,7 +15,7 @@ Reader = Annotated[Actor, Depends(require("billing:read"))]
 Writer = Annotated[Actor, Depends(require("billing:write"))]
 
 
-@router.post("/orders/{order_id}/invoices", status_code=201)
+@router.post("/orders/{order_id}/invoices", status_code=201, response_model=out.InvoiceOut)
 def issue_invoice(order_id: str, request: Request, actor: Writer,
                   body: IssueInvoice | None = None) -> Response:
     """Invoice everything on the order not yet invoiced, under the next gapless number."""
@@ -24,7 +25,7 @@ def issue_invoice(order_id: str, request: Request, actor: Writer,
                         location=lambda r: f"/api/v1/invoices/{r['id']}")
 
 
-@router.post("/orders/{order_id}/payments", status_code=201)
+@router.post("/orders/{order_id}/payments", status_code=201, response_model=out.PaymentOut)
 def record_payment(order_id: str, body: RecordPayment, request: Request, actor: Writer
                    ) -> Response:
     """Record a payment against the order's open invoices; answers with the payment and the

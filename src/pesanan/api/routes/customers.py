@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.customers import queries, service
@@ -14,7 +15,7 @@ Reader = Annotated[Actor, Depends(require("customers:read"))]
 Writer = Annotated[Actor, Depends(require("customers:write"))]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=out.CustomerOut)
 def create_customer(body: CustomerCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: service.create_customer(c, body), body=body,
                         status_code=201, location=lambda r: f"/api/v1/customers/{r['id']}")

@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pesanan.api import callback_route, commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.fulfillment import carriers, fo_queries, queries, service, tpl, work
@@ -27,7 +28,7 @@ Writer = Annotated[Actor, Depends(require("fulfillment:write"))]
 Admin = Annotated[Actor, Depends(require("settings:write"))]
 
 
-@router.post("/orders/{order_id}/shipments", status_code=201)
+@router.post("/orders/{order_id}/shipments", status_code=201, response_model=out.ShipmentListOut)
 def ship_order(order_id: str, body: CreateShipment, request: Request, actor: Writer
                ) -> Response:
     """Ship an order through its fulfilment orders. Answers `{"items": [shipment, ...]}`: one
@@ -59,13 +60,13 @@ def get_shipment(shipment_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return queries.get_shipment(conn, shipment_id)
 
 
-@router.post("/shipments/{shipment_id}/deliver")
+@router.post("/shipments/{shipment_id}/deliver", response_model=out.ShipmentOut)
 def deliver_shipment(shipment_id: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor,
                         lambda c: service.deliver_shipment(c, shipment_id, actor))
 
 
-@router.post("/shipments/{shipment_id}/fail")
+@router.post("/shipments/{shipment_id}/fail", response_model=out.ShipmentOut)
 def fail_delivery(shipment_id: str, body: FailDelivery, request: Request, actor: Writer
                   ) -> Response:
     """The carrier could not deliver. Stock is not put back (the goods are not on a shelf);
@@ -105,7 +106,8 @@ def pick_list(fo_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return fo_queries.pick_list(conn, fo_id)
 
 
-@router.post("/fulfilment-orders/{fo_id}/shipments", status_code=201)
+@router.post("/fulfilment-orders/{fo_id}/shipments", status_code=201,
+             response_model=out.ShipmentOut)
 def ship_fulfilment_order(fo_id: str, body: ShipFulfilmentOrder, request: Request,
                           actor: Writer) -> Response:
     """Ship (some of) one fulfilment order as one shipment with a known carrier."""
@@ -115,7 +117,7 @@ def ship_fulfilment_order(fo_id: str, body: ShipFulfilmentOrder, request: Reques
 
 
 # Registered after /shipments: a path parameter would otherwise swallow that route.
-@router.post("/fulfilment-orders/{fo_id}/{step}")
+@router.post("/fulfilment-orders/{fo_id}/{step}", response_model=out.FulfilmentOrderOut)
 def fulfilment_step(fo_id: str, step: Literal["pick", "pack", "unpack"], request: Request,
                     actor: Writer) -> Response:
     """`pick`: open -> picking; `pack`: -> packed; `unpack`: packed -> picking."""
@@ -124,7 +126,7 @@ def fulfilment_step(fo_id: str, step: Literal["pick", "pack", "unpack"], request
 
 # --- carriers ---------------------------------------------------------------------------------
 
-@router.post("/carriers", status_code=201)
+@router.post("/carriers", status_code=201, response_model=out.CarrierOut)
 def create_carrier(body: CarrierCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: carriers.create_carrier(c, body), body=body,
                         status_code=201, location=lambda r: f"/api/v1/carriers/{r['code']}")
@@ -141,21 +143,21 @@ def get_carrier(code: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return carriers.get_carrier(conn, code)
 
 
-@router.patch("/carriers/{code}")
+@router.patch("/carriers/{code}", response_model=out.CarrierOut)
 def update_carrier(code: str, body: CarrierUpdate, request: Request, actor: Writer
                    ) -> Response:
     return commands.run(request, actor, lambda c: carriers.update_carrier(c, code, body),
                         body=body)
 
 
-@router.delete("/carriers/{code}")
+@router.delete("/carriers/{code}", response_model=out.CarrierOut)
 def delete_carrier(code: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: carriers.delete_carrier(c, code))
 
 
 # --- 3PL --------------------------------------------------------------------------------------
 
-@router.put("/3pl/{location_code}/endpoint")
+@router.put("/3pl/{location_code}/endpoint", response_model=out.TplEndpointSetOut)
 def set_tpl_endpoint(location_code: str, body: TplEndpointSet, request: Request,
                      actor: Admin) -> Response:
     """Set a 3PL location's URL and shared secret. The answer shows the secret — the only
@@ -177,7 +179,7 @@ def list_tpl_dispatches(conn: ReadConn, _: Reader, fulfilment_order_id: str | No
             "next_cursor": None}
 
 
-@router.post("/3pl/{location_code}/callbacks")
+@router.post("/3pl/{location_code}/callbacks", response_model=out.TplCallbackOut)
 async def tpl_callback(location_code: str, request: Request) -> Response:
     """A 3PL reports shipments and deliveries. No API key: the HMAC signature over
     `<X-Pesanan-Timestamp>.<body>` in `X-Pesanan-Signature` authenticates it (401 when missing,

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.api.errors import domain_problem, problem_response
 from pesanan.core.actor import Actor
@@ -37,7 +38,7 @@ Writer = Annotated[Actor, Depends(require("inventory:write"))]
 MAX_IMPORT_BYTES = 2_000_000
 
 
-@router.post("/locations", status_code=201)
+@router.post("/locations", status_code=201, response_model=out.LocationOut)
 def create_location(body: LocationCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: service.create_location(c, body), body=body,
                         status_code=201, location=lambda r: f"/api/v1/locations/{r['id']}")
@@ -62,7 +63,7 @@ def stock_levels(conn: ReadConn, _: Reader, sku: str | None = None,
                                 cursor=cursor)
 
 
-@router.post("/inventory/adjustments", status_code=201)
+@router.post("/inventory/adjustments", status_code=201, response_model=out.StockLevelOut)
 def adjust_stock(body: StockAdjustment, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: service.adjust_stock(c, body), body=body,
                         status_code=201)
@@ -78,18 +79,18 @@ def movements(conn: ReadConn, _: Reader, product_id: str | None = None,
 
 # --- stock states (issue 4): quarantine, transfers, counts, CSV import -------------------------
 
-@router.post("/inventory/quarantine")
+@router.post("/inventory/quarantine", response_model=out.StockStatesOut)
 def quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
     """Damaged units found on the shelf: on hand (sellable) down, quarantined up."""
     return commands.run(request, actor, lambda c: states.quarantine_stock(c, body), body=body)
 
 
-@router.post("/inventory/quarantine/release")
+@router.post("/inventory/quarantine/release", response_model=out.StockStatesOut)
 def release_quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: states.release_quarantine(c, body), body=body)
 
 
-@router.post("/inventory/quarantine/scrap")
+@router.post("/inventory/quarantine/scrap", response_model=out.StockStatesOut)
 def scrap_quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
     """Write quarantined units off (Dr 5100 inventory adjustments / Cr 1200 inventory)."""
     return commands.run(request, actor, lambda c: states.scrap_quarantine(c, body), body=body)
@@ -103,7 +104,7 @@ def quarantine_movements(conn: ReadConn, _: Reader, product_id: str | None = Non
                                        limit=limit, cursor=cursor)
 
 
-@router.post("/inventory/transfers", status_code=201)
+@router.post("/inventory/transfers", status_code=201, response_model=out.TransferOut)
 def create_transfer(body: TransferCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: transfers.create_transfer(c, body, actor.name),
                         body=body, status_code=201,
@@ -123,13 +124,13 @@ def get_transfer(transfer_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return transfer_queries.get_transfer(conn, transfer_id)
 
 
-@router.post("/inventory/transfers/{transfer_id}/ship")
+@router.post("/inventory/transfers/{transfer_id}/ship", response_model=out.TransferOut)
 def ship_transfer(transfer_id: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor,
                         lambda c: transfers.ship_transfer(c, transfer_id, actor.name))
 
 
-@router.post("/inventory/transfers/{transfer_id}/receive")
+@router.post("/inventory/transfers/{transfer_id}/receive", response_model=out.TransferOut)
 def receive_transfer(transfer_id: str, request: Request, actor: Writer,
                      body: TransferReceive | None = None) -> Response:
     """Receive the given lines, or (no body) everything still in transit."""
@@ -139,13 +140,13 @@ def receive_transfer(transfer_id: str, request: Request, actor: Writer,
                         body=cmd)
 
 
-@router.post("/inventory/transfers/{transfer_id}/cancel")
+@router.post("/inventory/transfers/{transfer_id}/cancel", response_model=out.TransferOut)
 def cancel_transfer(transfer_id: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor,
                         lambda c: transfers.cancel_transfer(c, transfer_id, actor.name))
 
 
-@router.post("/inventory/counts", status_code=201)
+@router.post("/inventory/counts", status_code=201, response_model=out.StockCountOut)
 def record_count(body: CountCreate, request: Request, actor: Writer) -> Response:
     """Record counted quantities (and with `post: true`, post the differences at once)."""
     return commands.run(request, actor, lambda c: counts.record_count(c, body), body=body,
@@ -166,12 +167,12 @@ def get_count(count_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return count_queries.get_count(conn, count_id)
 
 
-@router.post("/inventory/counts/{count_id}/post")
+@router.post("/inventory/counts/{count_id}/post", response_model=out.StockCountOut)
 def post_count(count_id: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: counts.post_count(c, count_id))
 
 
-@router.post("/inventory/counts/{count_id}/cancel")
+@router.post("/inventory/counts/{count_id}/cancel", response_model=out.StockCountOut)
 def cancel_count(count_id: str, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: counts.cancel_count(c, count_id))
 
@@ -200,7 +201,7 @@ async def _import_body(request: Request, dry_run: bool) -> StockImport:
                                [FieldError("body", "not_utf8", "not UTF-8")]) from None
 
 
-@router.post("/inventory/imports")
+@router.post("/inventory/imports", response_model=out.StockImportOut)
 async def import_stock(request: Request, actor: Writer, dry_run: bool = True) -> Response:
     """Import absolute on-hand counts (`sku,location,on_hand`, location by code). dry_run=true
     (the default) reports what would change; dry_run=false applies every row or none."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.orders import edits, hold_settings, holds
@@ -27,14 +28,14 @@ Admin = Annotated[Actor, Depends(require("settings:write"))]
 AdminReader = Annotated[Actor, Depends(require("settings:read"))]
 
 
-@router.post("/orders/{order_id}/hold")
+@router.post("/orders/{order_id}/hold", response_model=out.HeldOrderOut)
 def hold_order(order_id: str, body: HoldOrder, request: Request, actor: Writer) -> Response:
     """Put an open order on hold with a reason; its unshipped goods stay reserved."""
     return commands.run(request, actor, lambda c: holds.hold_order(c, order_id, body, actor),
                         body=body)
 
 
-@router.post("/orders/{order_id}/release")
+@router.post("/orders/{order_id}/release", response_model=out.HeldOrderOut)
 def release_hold(order_id: str, request: Request, actor: Writer,
                  body: ReleaseHold | None = None) -> Response:
     """Release a held order: its reasons are cleared and it goes to fulfilment."""
@@ -43,7 +44,7 @@ def release_hold(order_id: str, request: Request, actor: Writer,
                         body=cmd)
 
 
-@router.post("/orders/{order_id}/cancel-held")
+@router.post("/orders/{order_id}/cancel-held", response_model=out.HeldOrderOut)
 def cancel_held(order_id: str, body: CancelHeldOrder, request: Request, actor: Writer
                 ) -> Response:
     """The review queue's cancel: only for an order on hold, with a note."""
@@ -63,7 +64,7 @@ def review_queue(conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None 
     return holds.list_holds(conn, limit=limit, cursor=cursor)
 
 
-@router.post("/orders/{order_id}/edits")
+@router.post("/orders/{order_id}/edits", response_model=out.EditedOrderOut)
 def edit_order(order_id: str, body: EditOrder, request: Request, actor: Writer) -> Response:
     """Edit a placed order (versioned, re-priced, re-reserved): answers the order with the new
     `revision`. `expected_version` stale -> 409; not enough stock -> 409, nothing changed."""
@@ -86,13 +87,13 @@ def get_rule(rule_id: str, conn: ReadConn, _: AdminReader) -> dict[str, Any]:
     return hold_settings.get_rule(conn, rule_id)
 
 
-@router.post("/hold-rules", status_code=201)
+@router.post("/hold-rules", status_code=201, response_model=out.HoldRuleOut)
 def create_rule(body: HoldRuleCreate, request: Request, actor: Admin) -> Response:
     return commands.run(request, actor, lambda c: hold_settings.create_rule(c, body), body=body,
                         status_code=201, location=lambda r: f"/api/v1/hold-rules/{r['id']}")
 
 
-@router.patch("/hold-rules/{rule_id}")
+@router.patch("/hold-rules/{rule_id}", response_model=out.HoldRuleOut)
 def update_rule(rule_id: str, body: HoldRuleUpdate, request: Request, actor: Admin
                 ) -> Response:
     """Change parameters, enable or disable (a rule is never deleted: holds name it)."""

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.orders import queries, service
@@ -15,7 +16,7 @@ Reader = Annotated[Actor, Depends(require("orders:read"))]
 Writer = Annotated[Actor, Depends(require("orders:write"))]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=out.OrderOut)
 async def place_order(body: PlaceOrder, request: Request, actor: Writer) -> Response:
     # async + run_async: the busiest endpoint takes one thread hand-off, not one per dependency.
     return await commands.run_async(
@@ -47,7 +48,7 @@ def timeline(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return queries.timeline(conn, order_id)
 
 
-@router.post("/{order_id}/cancel")
+@router.post("/{order_id}/cancel", response_model=out.OrderOut)
 def cancel_order(order_id: str, request: Request, actor: Writer,
                  body: CancelOrder | None = None) -> Response:
     cmd = body or CancelOrder()

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.purchasing import queries, service
@@ -24,7 +25,7 @@ POStatusParam = Literal["draft", "ordered", "partially_received", "received", "c
 
 # --- suppliers and offers ----------------------------------------------------------------------
 
-@router.post("/suppliers", status_code=201)
+@router.post("/suppliers", status_code=201, response_model=out.SupplierOut)
 def create_supplier(body: SupplierCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: service.create_supplier(c, body), body=body,
                         status_code=201, location=lambda r: f"/api/v1/suppliers/{r['id']}")
@@ -41,7 +42,7 @@ def get_supplier(supplier_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return queries.get_supplier(conn, supplier_id)
 
 
-@router.post("/supplier-offers", status_code=201)
+@router.post("/supplier-offers", status_code=201, response_model=out.SupplierOfferOut)
 def create_offer(body: SupplierOfferCreate, request: Request, actor: Writer) -> Response:
     return commands.run(request, actor, lambda c: service.create_offer(c, body), body=body,
                         status_code=201,
@@ -63,13 +64,13 @@ def get_offer(offer_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 
 # --- reorder rules -----------------------------------------------------------------------------
 
-@router.put("/reorder-rules")
+@router.put("/reorder-rules", response_model=out.ReorderRuleOut)
 def put_reorder_rule(body: ReorderRuleSet, request: Request, actor: Writer) -> Response:
     """Create or replace the rule for the body's (sku, location_id)."""
     return commands.run(request, actor, lambda c: service.set_reorder_rule(c, body), body=body)
 
 
-@router.post("/reorder-rules")
+@router.post("/reorder-rules", response_model=out.ReorderRuleOut)
 def post_reorder_rule(body: ReorderRuleSet, request: Request, actor: Writer) -> Response:
     """The same create-or-replace as PUT, for clients that only POST."""
     return commands.run(request, actor, lambda c: service.set_reorder_rule(c, body), body=body)
@@ -85,7 +86,7 @@ def list_reorder_rules(conn: ReadConn, _: Reader, sku: str | None = None,
 
 # --- purchase orders ---------------------------------------------------------------------------
 
-@router.post("/purchase-orders", status_code=201)
+@router.post("/purchase-orders", status_code=201, response_model=out.PurchaseOrderOut)
 def create_purchase_order(body: PurchaseOrderCreate, request: Request, actor: Writer
                           ) -> Response:
     return commands.run(request, actor,
@@ -94,7 +95,7 @@ def create_purchase_order(body: PurchaseOrderCreate, request: Request, actor: Wr
                         location=lambda r: f"/api/v1/purchase-orders/{r['id']}")
 
 
-@router.post("/purchase-orders/replenish")
+@router.post("/purchase-orders/replenish", response_model=out.ReplenishOut)
 def replenish(request: Request, actor: Writer) -> Response:
     """Draft purchase orders for everything below its reorder point."""
     return commands.run(request, actor, lambda c: service.replenish(c, actor))
@@ -115,7 +116,7 @@ def get_purchase_order(po_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return queries.get_purchase_order(conn, po_id)
 
 
-@router.post("/purchase-orders/{po_id}/receipts")
+@router.post("/purchase-orders/{po_id}/receipts", response_model=out.PurchaseOrderOut)
 def receive_purchase_order(po_id: str, request: Request, actor: Writer,
                            body: ReceivePurchaseOrder | None = None) -> Response:
     """Receive the given lines, or everything outstanding when there are none."""
@@ -124,14 +125,14 @@ def receive_purchase_order(po_id: str, request: Request, actor: Writer,
                         lambda c: service.receive_purchase_order(c, po_id, cmd, actor), body=cmd)
 
 
-@router.post("/purchase-orders/{po_id}/submit")
+@router.post("/purchase-orders/{po_id}/submit", response_model=out.PurchaseOrderOut)
 def submit_purchase_order(po_id: str, request: Request, actor: Writer) -> Response:
     """Mark a draft as sent to the supplier (draft -> ordered)."""
     return commands.run(request, actor,
                         lambda c: service.submit_purchase_order(c, po_id, actor))
 
 
-@router.post("/purchase-orders/{po_id}/cancel")
+@router.post("/purchase-orders/{po_id}/cancel", response_model=out.PurchaseOrderOut)
 def cancel_purchase_order(po_id: str, request: Request, actor: Writer,
                           body: CancelPurchaseOrder | None = None) -> Response:
     cmd = body or CancelPurchaseOrder()

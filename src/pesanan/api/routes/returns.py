@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
@@ -36,7 +37,7 @@ Status = Literal["requested", "approved", "rejected", "received", "refunded", "e
                  "closed"]
 
 
-@router.post("/returns", status_code=201)
+@router.post("/returns", status_code=201, response_model=out.ReturnOut)
 def request_return(body: RequestReturn, request: Request, actor: Requester) -> Response:
     """Ask to return delivered units of an order (status requested)."""
     return commands.run(request, actor, lambda c: service.request_return(c, body, actor),
@@ -59,7 +60,7 @@ def get_return(rma_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
     return queries.get_rma(conn, rma_id)
 
 
-@router.post("/returns/{rma_id}/approve")
+@router.post("/returns/{rma_id}/approve", response_model=out.ReturnOut)
 def approve(rma_id: str, request: Request, actor: Approver, body: Decide | None = None
             ) -> Response:
     cmd = body or Decide()
@@ -67,34 +68,34 @@ def approve(rma_id: str, request: Request, actor: Approver, body: Decide | None 
                         body=cmd)
 
 
-@router.post("/returns/{rma_id}/reject")
+@router.post("/returns/{rma_id}/reject", response_model=out.ReturnOut)
 def reject(rma_id: str, body: Reject, request: Request, actor: Approver) -> Response:
     return commands.run(request, actor, lambda c: service.reject_return(c, rma_id, body, actor),
                         body=body)
 
 
-@router.post("/returns/{rma_id}/receive")
+@router.post("/returns/{rma_id}/receive", response_model=out.ReturnOut)
 def receive(rma_id: str, body: ReceiveReturn, request: Request, actor: Receiver) -> Response:
     """Goods arrive at a location with a disposition per line; issues the credit note."""
     return commands.run(request, actor,
                         lambda c: service.receive_return(c, rma_id, body, actor), body=body)
 
 
-@router.post("/returns/{rma_id}/refund")
+@router.post("/returns/{rma_id}/refund", response_model=out.RefundedReturnOut)
 def refund(rma_id: str, body: RefundReturn, request: Request, actor: Refunder) -> Response:
     """Pay the credit back (at most what was paid and not yet refunded)."""
     return commands.run(request, actor,
                         lambda c: service.refund_return(c, rma_id, body, actor), body=body)
 
 
-@router.post("/returns/{rma_id}/exchange")
+@router.post("/returns/{rma_id}/exchange", response_model=out.ExchangedReturnOut)
 def exchange(rma_id: str, body: ExchangeReturn, request: Request, actor: Exchanger) -> Response:
     """A replacement order paid from the credit note."""
     return commands.run(request, actor,
                         lambda c: service.exchange_return(c, rma_id, body, actor), body=body)
 
 
-@router.post("/returns/{rma_id}/close")
+@router.post("/returns/{rma_id}/close", response_model=out.ReturnOut)
 def close(rma_id: str, request: Request, actor: Approver) -> Response:
     return commands.run(request, actor, lambda c: service.close_return(c, rma_id, actor))
 

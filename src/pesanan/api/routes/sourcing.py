@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pesanan.api import commands
+from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.inventory import backorders, settings, sourcing
@@ -23,14 +24,14 @@ def plan(body: sourcing.PlanRequest, conn: ReadConn, _: Reader) -> dict[str, Any
     return sourcing.dry_run(conn, body)
 
 
-@router.patch("/locations/{location_id}")
+@router.patch("/locations/{location_id}", response_model=out.LocationOut)
 def update_location(location_id: str, body: LocationUpdate, request: Request, actor: Writer
                     ) -> Response:
     return commands.run(request, actor,
                         lambda c: settings.update_location(c, location_id, body), body=body)
 
 
-@router.post("/inventory/settings")
+@router.post("/inventory/settings", response_model=out.SourcingSettingsOut)
 def stock_settings(body: StockSettings, request: Request, actor: Writer) -> Response:
     """Set the safety stock of a SKU at a location (units sourcing never plans)."""
     return commands.run(request, actor, lambda c: settings.set_stock_settings(c, body),

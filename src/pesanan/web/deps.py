@@ -94,6 +94,8 @@ def page(permission: str) -> Callable[[Request], Actor]:
             raise PageForbidden(permission)
         return actor
 
+    # Discoverable: the role x page matrix test reads each page's permission from here.
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
 
 

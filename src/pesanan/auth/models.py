@@ -1,4 +1,4 @@
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Column, Integer, String, Table
 
 from pesanan.db.base import metadata
 from pesanan.db.types import UTCDateTime
@@ -28,4 +28,8 @@ app_user = Table(
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),
+    # Lockout: failed logins in a row (reset by a success or a lock), and until when the
+    # account refuses every login. In the database so every worker process agrees.
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UTCDateTime, nullable=True),
 )

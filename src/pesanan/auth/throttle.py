@@ -66,9 +66,9 @@ class Throttle:
         refuses: an attacker's refused tries keep counting)."""
         refusals = [
             self._hits(self._login_account, "login-account", email.strip().lower(),
-                       "too many login attempts for this account"),
+                       "Too many login attempts for this account."),
             self._hits(self._login_address, "login-address", address,
-                       "too many login attempts from this address"),
+                       "Too many login attempts from this address."),
         ]
         worst = max((r for r in refusals if r is not None), default=None,
                     key=lambda r: r.retry_after)

@@ -1,12 +1,11 @@
 """Console users: argon2id password hashes (argon2-cffi, the reference implementation's
-bindings), verified in constant time; unknown emails cost the same as wrong passwords."""
+bindings). Logging in (verification, lockout) is auth.login."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,8 +17,6 @@ from pesanan.core.errors import Conflict, FieldError, Invalid
 from pesanan.core.ids import new_id
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
 
 
@@ -48,23 +45,6 @@ def create_user(conn: Connection, email: str, name: str, role: str, password: st
     return {"id": row["id"], "email": email, "name": row["name"], "role": role}
 
 
-def verify_login(conn: Connection, email: str, password: str) -> Actor | None:
-    row = conn.execute(
-        select(app_user).where(app_user.c.email == email.strip().lower(),
-                               app_user.c.disabled_at.is_(None))
-    ).mappings().first()
-    try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
-    if row is None:
-        return None
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        conn.execute(update(app_user).where(app_user.c.id == row["id"])
-                     .values(password_hash=_hasher.hash(password)))
-    return Actor(id=row["id"], name=row["name"], role=row["role"])
-
-
 def get_user(conn: Connection, user_id: str) -> Actor | None:
     row = conn.execute(
         select(app_user.c.id, app_user.c.name, app_user.c.role)
@@ -78,11 +58,12 @@ def any_user(conn: Connection) -> bool:
 
 
 def set_password(conn: Connection, email: str, password: str) -> bool:
-    """Reset a user's password; False when no such user."""
+    """Reset a user's password (and lift a login lockout); False when no such user."""
     if len(password) < MIN_PASSWORD:
         inv = Invalid()
         inv.add("password", "too_short", f"at least {MIN_PASSWORD} characters")
         inv.raise_if_any("The password is too short")
     done = conn.execute(update(app_user).where(app_user.c.email == email.strip().lower())
-                        .values(password_hash=_hasher.hash(password)))
+                        .values(password_hash=_hasher.hash(password), failed_logins=0,
+                                locked_until=None))
     return done.rowcount == 1

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, Select, case, func, or_, select
 
 from pesanan.billing.models import credit_note, credit_note_line, invoice, payment, refund
 from pesanan.core.clock import rfc3339
@@ -60,11 +60,11 @@ def list_invoices(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, status: str | None = None,
     customer_id: str | None = None, order_id: str | None = None,
     overdue_at: datetime | None = None, search: str | None = None,
-    customer_ids: list[str] | None = None,
+    customer_ids: Select[tuple[str]] | None = None,
 ) -> dict[str, Any]:
     """`overdue_at`: only invoices still owed whose due date is before that moment (the rule of
-    `is_overdue`). `search` matches the invoice number or, through `customer_ids` the caller
-    resolved from the same text, the customer."""
+    `is_overdue`). `search` matches the invoice number or, through `customer_ids` (the
+    customers the caller matched with the same text, as a subquery), the customer."""
     stmt = select(invoice)
     for col, value in ((invoice.c.status, status), (invoice.c.customer_id, customer_id),
                        (invoice.c.order_id, order_id)):
@@ -74,7 +74,7 @@ def list_invoices(
         stmt = stmt.where(invoice.c.status.in_(OPEN), invoice.c.due_at < overdue_at)
     if search:
         matches = [invoice.c.number.contains(search.strip().upper(), autoescape=True)]
-        if customer_ids:
+        if customer_ids is not None:
             matches.append(invoice.c.customer_id.in_(customer_ids))
         stmt = stmt.where(or_(*matches))
     rows, nxt = page(conn, stmt, invoice.c.id, limit, cursor)
@@ -106,7 +106,7 @@ def receivables(conn: Connection, as_of: datetime) -> list[dict[str, Any]]:
 
 def list_payments(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, method: str | None = None,
-    order_id: str | None = None, customer_ids: list[str] | None = None,
+    order_id: str | None = None, customer_ids: Select[tuple[str]] | None = None,
 ) -> dict[str, Any]:
     """Payments, newest first, each with the number and customer of the invoice it paid into."""
     stmt = (select(payment, invoice.c.number.label("invoice_number"), invoice.c.customer_id)

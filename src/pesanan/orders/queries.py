@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, false, func, or_, select
+from sqlalchemy import Connection, Select, false, func, select, union_all
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
@@ -84,19 +84,23 @@ def list_orders(
     financial_status: str | None = None, fulfillment_status: str | None = None,
     channel: str | None = None, customer_id: str | None = None,
     created_at_min: datetime | None = None, created_at_max: datetime | None = None,
-    search: str | None = None, customer_ids: list[str] | None = None,
+    search: str | None = None, customer_ids: Select[tuple[str]] | None = None,
 ) -> dict[str, Any]:
-    """`search` matches an order number (SO-000123 or 123) or, through `customer_ids` the
-    caller resolved from the same text, the customer."""
+    """`search` matches an order number (SO-000123 or 123) or, through `customer_ids` (the
+    customers the caller matched with the same text, as a subquery), the customer."""
     stmt = select(sales_order)
     if search:
         digits = search.strip().upper().removeprefix("SO-").lstrip("0")
+        # Each match is its own indexed lookup (number; customer_id), unioned, rather than an
+        # OR that PostgreSQL can only check row by row along the id order.
         matches = []
         if digits.isdigit():
-            matches.append(sales_order.c.number == int(digits))
-        if customer_ids:
-            matches.append(sales_order.c.customer_id.in_(customer_ids))
-        stmt = stmt.where(or_(*matches) if matches else false())
+            matches.append(select(sales_order.c.id).where(sales_order.c.number == int(digits)))
+        if customer_ids is not None:
+            matches.append(select(sales_order.c.id)
+                           .where(sales_order.c.customer_id.in_(customer_ids)))
+        stmt = stmt.where(sales_order.c.id.in_(union_all(*matches)) if len(matches) > 1
+                          else sales_order.c.id.in_(matches[0]) if matches else false())
     for col, value in ((sales_order.c.status, status),
                        (sales_order.c.financial_status, financial_status),
                        (sales_order.c.fulfillment_status, fulfillment_status),

@@ -79,7 +79,7 @@ def invoice_list(request: Request, _: Viewer, cursor: str | None = None) -> Resp
     as_of, partial = now(), _partial(request)
 
     def load(conn: Connection) -> dict[str, Any]:
-        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        ids = customers.ids_matching(f["q"]) if f["q"] else None
         result = billing_q.list_invoices(
             conn, limit=50, cursor=cursor, status=f["status"],
             overdue_at=as_of if f["overdue"] else None, search=f["q"], customer_ids=ids)
@@ -96,7 +96,7 @@ def payment_list(request: Request, _: Viewer, cursor: str | None = None) -> Resp
     f = _filters(request, ("method", "q"), {"method": METHODS})
 
     def load(conn: Connection) -> dict[str, Any]:
-        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        ids = customers.ids_matching(f["q"]) if f["q"] else None
         result = billing_q.list_payments(conn, limit=50, cursor=cursor, method=f["method"],
                                          customer_ids=ids)
         return {**result, **_labels(conn, result["items"])}

@@ -47,7 +47,7 @@ def order_list(request: Request, _: Viewer, cursor: str | None = None) -> Respon
     errors: dict[str, str] = {}
 
     def load(conn: Connection) -> dict[str, Any]:
-        ids = customers.ids_matching(conn, f["q"]) if f["q"] else None
+        ids = customers.ids_matching(f["q"]) if f["q"] else None
         return queries.list_orders(
             conn, limit=50, cursor=cursor, status=f["status"], channel=f["channel"],
             customer_id=f["customer_id"], created_at_min=_day(f["date_from"]),

@@ -54,6 +54,8 @@ async def authenticate(request: Request) -> Actor:
         container.throttle.check_failed_auth(address)
         if not found:
             async with container.key_lookups.hold():
+                # Again: failures counted while this request waited for its turn count too.
+                container.throttle.check_failed_auth(address)
                 actor = await run_in_threadpool(keys.lookup, token)
         if actor is None:
             container.throttle.failed_auth(address)

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = 900.0
     # Password checks (argon2, ~50 ms of CPU each) running at once per process; the rest wait.
     login_verify_slots: int = 2
+    # Outbound calls (3PL, webhooks) reach public addresses only; this comma-separated list of
+    # IPs or CIDRs is allowed anyway, for development and tests ("127.0.0.1,::1").
+    outbound_allow: str = ""
+    # Seals secrets at rest (3PL secrets): Fernet keys, comma-separated, the first sealing.
+    # Empty: a key derived (HKDF) from the app's secret key. See core/crypto.py.
+    encryption_key: str = ""
     log_level: str = "info"
     # Signs console session cookies. Empty: a random key is made once and kept in
     # ./var/secret.key, so every worker process and restart shares it.

@@ -18,8 +18,10 @@ from fastapi.testclient import TestClient
 
 from pesanan.api.app import create_app
 from pesanan.audit import checks
+from pesanan.core import crypto
 from pesanan.core.clock import now
-from pesanan.fulfillment import signing, tpl
+from pesanan.fulfillment import dispatch, signing
+from pesanan.outbound import Client, Policy
 from tests.dbs import snapshot
 from tests.factories import Api
 
@@ -52,6 +54,17 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers here listen on 127.0.0.1, which only an explicit allow-list admits."""
+    monkeypatch.setattr(api.container.settings, "outbound_allow", "127.0.0.1")
+
+
+def _send(api: Api, **kw: Any) -> dict[str, int]:
+    return dispatch.send_pending(api.container.engine, crypto.box_for(api.container.settings),
+                                 Client(Policy.parse("127.0.0.1")), **kw)
 
 
 @pytest.fixture
@@ -121,7 +134,7 @@ def test_releasing_to_a_3pl_writes_a_dispatch_that_is_sent_signed(api: Api,
     [pending] = api.ok(api.get("/3pl/dispatches", fulfilment_order_id=fo["id"]))["items"]
     assert (pending["kind"], pending["status"], pending["attempts"]) == ("release", "pending", 0)
     assert receiver.received == []  # nothing leaves inside the transaction
-    assert tpl.send_pending(api.container.engine) == {"sent": 1, "retry": 0, "failed": 0}
+    assert _send(api) == {"sent": 1, "retry": 0, "failed": 0}
     [(headers, body)] = receiver.received
     ts = headers[signing.TIMESTAMP_HEADER]
     assert signing.verify(SECRET, ts, headers[signing.SIGNATURE_HEADER], body,
@@ -134,7 +147,7 @@ def test_releasing_to_a_3pl_writes_a_dispatch_that_is_sent_signed(api: Api,
     assert [(x["sku"], x["quantity"]) for x in sent["fulfilment_order"]["lines"]] == [("TEE", 3)]
     [done] = api.ok(api.get("/3pl/dispatches", fulfilment_order_id=fo["id"]))["items"]
     assert (done["status"], done["attempts"], done["last_status"]) == ("sent", 1, 200)
-    assert tpl.send_pending(api.container.engine) == {"sent": 0, "retry": 0, "failed": 0}
+    assert _send(api) == {"sent": 0, "retry": 0, "failed": 0}
 
 
 def test_a_failed_dispatch_is_retried_with_backoff(api: Api, receiver: Receiver) -> None:
@@ -142,14 +155,14 @@ def test_a_failed_dispatch_is_retried_with_backoff(api: Api, receiver: Receiver)
     order = api.order(cust["id"], [("TEE", 1)])
     receiver.answers = [503]
     t0 = now()
-    assert tpl.send_pending(api.container.engine, at=t0) == {"sent": 0, "retry": 1, "failed": 0}
+    assert _send(api, at=t0) == {"sent": 0, "retry": 1, "failed": 0}
     [d] = api.ok(api.get("/3pl/dispatches"))["items"]
     assert (d["status"], d["attempts"], d["last_status"], d["last_error"]) == (
         "pending", 1, 503, "HTTP 503")
     # Not due yet: nothing is sent before the backoff has passed.
-    assert tpl.send_pending(api.container.engine, at=t0 + timedelta(seconds=10)) == {
+    assert _send(api, at=t0 + timedelta(seconds=10)) == {
         "sent": 0, "retry": 0, "failed": 0}
-    assert tpl.send_pending(api.container.engine, at=t0 + timedelta(seconds=31)) == {
+    assert _send(api, at=t0 + timedelta(seconds=31)) == {
         "sent": 1, "retry": 0, "failed": 0}
     assert len(receiver.received) == 2
     assert api.ok(api.get("/3pl/dispatches"))["items"][0]["attempts"] == 2
@@ -163,7 +176,7 @@ def test_an_unreachable_3pl_is_given_up_after_the_last_attempt(api: Api) -> None
     at = now()
     outcomes = []
     for _ in range(8):
-        outcomes.append(tpl.send_pending(api.container.engine, at=at))
+        outcomes.append(_send(api, at=at))
         at += timedelta(hours=2)
     assert outcomes[-1] == {"sent": 0, "retry": 0, "failed": 1}
     assert sum(o["retry"] for o in outcomes) == 7
@@ -283,12 +296,12 @@ def test_withdrawing_a_3pl_order_cancels_an_unsent_release_or_tells_the_3pl(
                          fulfilment_order_id=_fo_of(api, unsent["id"])["id"]))["items"]
     assert (d["kind"], d["status"]) == ("release", "cancelled")
     sent = api.order(cust["id"], [("TEE", 1)])
-    assert tpl.send_pending(api.container.engine)["sent"] == 1
+    assert _send(api)["sent"] == 1
     api.ok(api.post(f"/orders/{sent['id']}/cancel", {"reason": "changed mind"}))
     fo = _fo_of(api, sent["id"])
     kinds = [(x["kind"], x["status"]) for x in api.ok(api.get(
         "/3pl/dispatches", fulfilment_order_id=fo["id"]))["items"]]
     assert kinds == [("cancel", "pending"), ("release", "sent")]
-    assert tpl.send_pending(api.container.engine)["sent"] == 1
+    assert _send(api)["sent"] == 1
     assert json.loads(receiver.received[-1][1])["type"] == "fulfilment_order.cancelled"
     assert len(receiver.received) == 2  # the unsent release never left

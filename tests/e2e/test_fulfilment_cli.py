@@ -61,10 +61,16 @@ def test_carriers_are_added_listed_and_removed(cli: Cli, api: Api) -> None:
     assert api.get("/carriers/JNE").status_code == 404
 
 
-def test_a_3pl_endpoint_is_set_and_dispatch_reports_what_it_did(cli: Cli, api: Api) -> None:
+def test_a_3pl_endpoint_is_set_and_dispatch_reports_what_it_did(
+        cli: Cli, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     api.product("TEE")
     loc = api.location("TPL1", kind="3pl")
     api.stock("TEE", loc["id"], 5)
+    refused = cli("fulfilment", "endpoint", "TPL1", "http://127.0.0.1:9/none")
+    assert refused.exit_code == 2  # refused input, as a 422
+    assert "the address is loopback (this machine): 127.0.0.1" in refused.stderr
+    monkeypatch.setenv("PESANAN_OUTBOUND_ALLOW", "127.0.0.1")  # development: a local 3PL
+    get_settings.cache_clear()
     set_ = cli("fulfilment", "endpoint", "TPL1", "http://127.0.0.1:9/none")
     assert set_.exit_code == 0, set_.output
     assert "secret (shown once" in set_.stdout

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from pesanan.api.errors import domain_problem, problem_body, problem_response
 from pesanan.bootstrap import Container
+from pesanan.core import crypto
 from pesanan.core.errors import DomainError
 from pesanan.db.tx import transact
 from pesanan.fulfillment import callbacks, tpl
@@ -36,7 +37,7 @@ def receive(request: Request, code: str, body: bytes) -> Response:
         with container.read_engine.connect() as conn:
             loc = tpl.verify_callback(conn, code, request.headers.get(TIMESTAMP_HEADER),
                                       request.headers.get(SIGNATURE_HEADER), body,
-                                      int(time.time()))
+                                      int(time.time()), box=crypto.box_for(container.settings))
         try:
             cmd = TplCallback.model_validate_json(body)
         except ValidationError as exc:

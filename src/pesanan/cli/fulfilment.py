@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pesanan import outbound
 from pesanan.cli import CLI, console, container, err, run_command
-from pesanan.fulfillment import carriers, fo_queries, tpl, work
+from pesanan.config import get_settings
+from pesanan.core import crypto
+from pesanan.fulfillment import carriers, dispatch, fo_queries, tpl, work
 from pesanan.fulfillment.schemas import CarrierCreate
 from pesanan.fulfillment.status import FOStatus
 
@@ -63,14 +66,15 @@ def step(fulfilment_order_id: str,
 
 
 @app.command("dispatch")
-def dispatch(
+def dispatch_(
     loop: Annotated[bool, typer.Option(help="keep sending every --interval seconds")] = False,
     interval: Annotated[float, typer.Option(min=0.5)] = 5.0,
 ) -> None:
     """Send pending 3PL dispatches (signed), retrying failures with backoff."""
     with container() as c:
+        box, client = crypto.box_for(c.settings), outbound.client_for(c.settings)
         while True:
-            tally = tpl.send_pending(c.engine)
+            tally = dispatch.send_pending(c.engine, box, client)
             console.print(f"sent {tally['sent']}, to retry {tally['retry']}, "
                           f"given up {tally['failed']}")
             if not loop:
@@ -94,7 +98,10 @@ def endpoint(
     except ValueError as e:
         err.print(f"[bold red]error[/]: {e}")
         raise typer.Exit(2) from None
-    result = run_command(lambda c: tpl.set_endpoint(c, location_code, cmd.url, cmd.secret))
+    settings = get_settings()
+    result = run_command(lambda c: tpl.set_endpoint(
+        c, location_code, str(cmd.url), cmd.secret, policy=outbound.policy_for(settings),
+        box=crypto.box_for(settings)))
     console.print(f"{result['location_code']} -> {result['url']}")
     console.print(f"secret (shown once, give it to the 3PL): {result['secret']}",
                   markup=False, highlight=False)

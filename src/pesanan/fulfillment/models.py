@@ -110,7 +110,8 @@ tpl_endpoint = Table(
     metadata,
     Column("location_id", String(36), ForeignKey("location.id"), primary_key=True),
     Column("url", String(500), nullable=False),
-    Column("secret", String(200), nullable=False),
+    # The shared HMAC secret, sealed (core/crypto.py: "fernet:" + token); never plain text.
+    Column("secret_sealed", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

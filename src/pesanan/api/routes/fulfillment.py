@@ -5,11 +5,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from pesanan import outbound
 from pesanan.api import callback_route, commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
+from pesanan.auth.roles import allows
+from pesanan.core import crypto
 from pesanan.core.actor import Actor
-from pesanan.fulfillment import carriers, fo_queries, queries, service, tpl, work
+from pesanan.fulfillment import carriers, dispatch, fo_queries, queries, service, tpl, work
 from pesanan.fulfillment.schemas import (
     CarrierCreate,
     CarrierUpdate,
@@ -162,8 +165,10 @@ def set_tpl_endpoint(location_code: str, body: TplEndpointSet, request: Request,
                      actor: Admin) -> Response:
     """Set a 3PL location's URL and shared secret. The answer shows the secret — the only
     time it is ever shown (omit `secret` and the server makes one)."""
+    settings = request.app.state.container.settings
     return commands.run(request, actor, lambda c: tpl.set_endpoint(
-        c, location_code, body.url, body.secret), body=body)
+        c, location_code, str(body.url), body.secret, policy=outbound.policy_for(settings),
+        box=crypto.box_for(settings)), body=body, replay=tpl.replay_view)
 
 
 @router.get("/3pl/{location_code}/endpoint")
@@ -172,10 +177,14 @@ def get_tpl_endpoint(location_code: str, conn: ReadConn, _: Reader) -> dict[str,
 
 
 @router.get("/3pl/dispatches")
-def list_tpl_dispatches(conn: ReadConn, _: Reader, fulfilment_order_id: str | None = None,
+def list_tpl_dispatches(conn: ReadConn, actor: Reader, fulfilment_order_id: str | None = None,
                         status: Literal["pending", "sent", "failed", "cancelled"] | None = None
                         ) -> dict[str, Any]:
-    return {"items": tpl.list_dispatches(conn, fulfilment_order_id, status),
+    """`last_error` and `last_status` say why a delivery failed only to admins (settings:read):
+    "connection refused" vs "timed out" would map the internal network for anyone else, who
+    sees "delivery failed", the attempts and the next try."""
+    return {"items": dispatch.list_dispatches(conn, fulfilment_order_id, status,
+                                              detail=allows(actor.role, "settings:read")),
             "next_cursor": None}
 
 

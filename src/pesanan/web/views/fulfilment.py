@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
+from pesanan.auth.roles import allows
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
-from pesanan.fulfillment import carriers, fo_queries, service, work
+from pesanan.fulfillment import carriers, dispatch, fo_queries, service, work
 from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.schemas import CarrierCreate, FailDelivery, ShipFulfilmentOrder
 from pesanan.inventory import queries as inventory_q
@@ -47,10 +48,14 @@ def queue(request: Request, _: Viewer, cursor: str | None = None) -> Response:
                   more=next_url("/fulfilment", {**f, "cursor": fos["next_cursor"]}))
 
 
-def _detail(conn: Connection, fo_id: str) -> dict[str, Any]:
+def _detail(conn: Connection, fo_id: str, detail: bool) -> dict[str, Any]:
     fo = fo_queries.get_fulfilment_order(conn, fo_id)
     status = fst.FOStatus(fo["status"])
-    return {"fo": fo, "carriers": carriers.list_carriers(conn, limit=250)["items"],
+    # Why a 3PL delivery failed maps the internal network: admins (settings:read) only.
+    sends = (dispatch.list_dispatches(conn, fo_id, detail=detail)
+             if fo["location_kind"] == "3pl" else [])
+    return {"fo": fo, "dispatches": sends,
+            "carriers": carriers.list_carriers(conn, limit=250)["items"],
             "steps": [s for s, (allowed, _) in fst.STEPS.items() if status in allowed],
             "can_ship": fst.can_ship(status) and any(x["quantity_remaining"] for x in fo["lines"]),
             "order": orders_q.get_order(conn, fo["order_id"])}
@@ -59,7 +64,8 @@ def _detail(conn: Connection, fo_id: str) -> dict[str, Any]:
 def _fo_page(request: Request, fo_id: str, errors: dict[str, str], form: dict[str, Any],
              status: int = 200) -> Response:
     try:
-        ctx = read(request, lambda c: _detail(c, fo_id))
+        user = request.state.user
+        ctx = read(request, lambda c: _detail(c, fo_id, allows(user.role, "settings:read")))
     except NotFound:
         return render(request, "error.html", 404, title="Fulfilment order not found",
                       message="There is no such fulfilment order. It may have been mistyped.")

@@ -1,0 +1,212 @@
+"""The one client for every call Pesanan makes to the outside (3PL dispatch now; webhooks and
+email later): SSRF-checked, pinned to the vetted address, no redirects, one total deadline and
+a cap on the answer's size.
+
+Built on httpcore (the transport under httpx, by the same maintainers) rather than httpx's
+client, because the two guarantees below live at the network-backend layer, which httpcore
+exposes as a public interface (`httpcore.NetworkBackend`) and httpx's transport does not:
+
+- `connect_tcp` gets the URL's host: this backend resolves it once, refuses the call unless
+  every address is allowed (outbound/addresses.py), and connects to that very address. There
+  is no second lookup, so a name that answers a public address to the check and 127.0.0.1 to
+  the connect (DNS rebinding) gains nothing. TLS still verifies the certificate against the
+  host name and sends it as SNI, and `Host:` is the name, because the URL is left as it was.
+- every read and write gets the time left until the deadline as its timeout, so an answer
+  dripped a byte at a time is cut at the deadline, not after n times the timeout.
+
+httpcore never follows redirects (a 3xx is just an answer) and reads no proxy variables from
+the environment, so neither can route a request around the address check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpcore
+
+from pesanan.outbound.addresses import (
+    AddressRefused,
+    IPAddress,
+    Policy,
+    check_url,
+    host_address,
+    refusal,
+)
+
+DEADLINE_SECONDS = 10.0
+MAX_BODY_BYTES = 64 * 1024
+Resolver = Callable[[str, int], list[IPAddress]]
+# Lookups run here so the deadline also bounds a DNS server that never answers (getaddrinfo
+# itself takes no timeout); a stuck lookup holds one of these threads, not the caller.
+_dns_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="outbound-dns")
+
+
+class OutboundError(Exception):
+    """A call that got no usable answer. `kind`: refused, dns, connect, timeout, protocol,
+    network, too_large. The message is for operators: it can reveal the network."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address the system resolver gives for host (in its order, without repeats)."""
+    found: list[IPAddress] = []
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if ip not in found:
+            found.append(ip)
+    return found
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self, timeout: float | None, exc: type[Exception]) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise exc(f"no complete answer within {self.seconds:g} s")
+        return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A connection whose every operation ends by the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self.deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self.inner.start_tls(ssl_context, server_hostname,
+                                     self.deadline.left(timeout, httpcore.ConnectTimeout))
+        return _Stream(inner, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Resolve once, vet every address, connect to a vetted one (see the module docstring)."""
+
+    def __init__(self, policy: Policy, deadline: _Deadline, resolver: Resolver) -> None:
+        self.policy = policy
+        self.deadline = deadline
+        self.resolver = resolver
+        self.tcp = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                    ) -> httpcore.NetworkStream:
+        addresses = self._addresses(host, port)
+        for ip in addresses:
+            why = refusal(ip, self.policy)
+            if why is not None:  # one bad address refuses the name: it may be the one used
+                raise AddressRefused(why, f"{host} -> {ip}" if str(ip) != host else host)
+        last: Exception | None = None
+        for ip in addresses:
+            try:
+                stream = self.tcp.connect_tcp(
+                    str(ip), port, self.deadline.left(timeout, httpcore.ConnectTimeout),
+                    local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+                continue
+            return _Stream(stream, self.deadline)
+        raise last or httpcore.ConnectError(f"{host} has no address")
+
+    def _addresses(self, host: str, port: int) -> list[IPAddress]:
+        literal = host_address(host)
+        if literal is not None:
+            return [literal]
+        future = _dns_pool.submit(self.resolver, host, port)
+        try:
+            found = future.result(self.deadline.left(None, httpcore.ConnectTimeout))
+        except FutureTimeout:
+            raise httpcore.ConnectTimeout(
+                f"no DNS answer for {host} within {self.deadline.seconds:g} s") from None
+        except OSError as exc:
+            raise OutboundError("dns", f"cannot resolve {host}: {exc}") from None
+        if not found:
+            raise OutboundError("dns", f"cannot resolve {host}: no address")
+        return found
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                            ) -> httpcore.NetworkStream:
+        raise AddressRefused("scheme")
+
+
+@dataclass(frozen=True)
+class Client:
+    """policy: which non-public addresses are allowed (none by default); deadline: for the
+    whole call, DNS to last byte; max_body: bytes of answer read, past that the call fails."""
+
+    policy: Policy = field(default_factory=Policy)
+    deadline: float = DEADLINE_SECONDS
+    max_body: int = MAX_BODY_BYTES
+    resolver: Resolver = resolve
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        try:
+            check_url(url, self.policy)
+            return self._send("POST", url, body, headers)
+        except AddressRefused as exc:
+            raise OutboundError("refused", f"refused: {exc}") from None
+        except httpcore.TimeoutException:
+            raise OutboundError(
+                "timeout", f"timed out: no complete answer within {self.deadline:g} s") from None
+        except httpcore.ConnectError as exc:
+            raise OutboundError("connect", f"cannot connect: {exc}") from None
+        except httpcore.ProtocolError as exc:
+            raise OutboundError("protocol", f"not an HTTP answer: {exc}") from None
+        except (httpcore.NetworkError, OSError) as exc:
+            raise OutboundError("network", f"connection failed: {exc}") from None
+
+    def _send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        deadline = _Deadline(self.deadline)
+        backend = _PinnedBackend(self.policy, deadline, self.resolver)
+        budget = {k: self.deadline for k in ("connect", "read", "write", "pool")}
+        # A pool per call: the connection is pinned to this call's vetted address and deadline,
+        # so it must not be reused by another call.
+        with httpcore.ConnectionPool(network_backend=backend, retries=0, max_connections=1,
+                                     keepalive_expiry=0) as pool, \
+                pool.stream(method, url, headers=list(headers.items()), content=body,
+                            extensions={"timeout": budget}) as resp:
+            data = bytearray()
+            for chunk in resp.iter_stream():
+                data += chunk
+                if len(data) > self.max_body:
+                    raise OutboundError("too_large",
+                                        f"answer larger than {self.max_body} bytes")
+            return Answer(resp.status,
+                          [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers],
+                          bytes(data))

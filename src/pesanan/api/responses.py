@@ -281,7 +281,8 @@ class TplEndpointSetOut(_Out):
     location_id: str
     location_code: str
     url: str
-    secret: str = Field(description="shown here once, never again")
+    secret: str | None = Field(
+        description="shown here once, never again: null in an Idempotency-Key replay")
     secret_set: bool
     updated_at: Stamp
 

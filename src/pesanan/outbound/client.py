@@ -174,6 +174,8 @@ class Client:
     deadline: float = DEADLINE_SECONDS
     max_body: int = MAX_BODY_BYTES
     resolver: Resolver = resolve
+    # None: httpcore's default (certifi's CAs, hostname checked). Tests pass their own CA.
+    ssl_context: ssl.SSLContext | None = None
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -197,8 +199,8 @@ class Client:
         budget = {k: self.deadline for k in ("connect", "read", "write", "pool")}
         # A pool per call: the connection is pinned to this call's vetted address and deadline,
         # so it must not be reused by another call.
-        with httpcore.ConnectionPool(network_backend=backend, retries=0, max_connections=1,
-                                     keepalive_expiry=0) as pool, \
+        with httpcore.ConnectionPool(ssl_context=self.ssl_context, network_backend=backend,
+                                     retries=0, max_connections=1, keepalive_expiry=0) as pool, \
                 pool.stream(method, url, headers=list(headers.items()), content=body,
                             extensions={"timeout": budget}) as resp:
             data = bytearray()

@@ -35,13 +35,14 @@ class Settings(BaseSettings):
     rate_limit_api: str = "200/second"  # per API key
     rate_limit_failed_auth: str = "20/minute"  # unknown or revoked keys, per client address
     rate_limit_login_account: str = "6/minute"  # console login attempts, per email
-    rate_limit_login_address: str = "30/minute"  # console login attempts, per client address
+    rate_limit_login_address: str = "10/minute"  # console login attempts, per client address
     # After this many failed logins in a row an account is locked for login_lockout_seconds
     # (kept in the database, so every worker process agrees).
     login_lockout_failures: int = 10
     login_lockout_seconds: float = 900.0
-    # Password checks (argon2, ~50 ms of CPU each) running at once per process; the rest wait.
-    login_verify_slots: int = 2
+    # Password checks (argon2, ~45 ms of CPU each) running at once per process; the rest wait.
+    # One: a login spray then takes at most one core from order placement, never both.
+    login_verify_slots: int = 1
     # Outbound calls (3PL, webhooks) reach public addresses only; this comma-separated list of
     # IPs or CIDRs is allowed anyway, for development and tests ("127.0.0.1,::1").
     outbound_allow: str = ""

@@ -167,3 +167,18 @@ def test_logins_per_address_are_rate_limited(make: Make) -> None:
     statuses = [_login(tc, e, "wrong password").status_code for e in emails]
     assert statuses == [401, 401, 401, 429]
     _refused_429(_login(tc, emails[0], PASSWORD), "from this address", 60)
+
+
+def test_a_hash_with_the_old_parameters_is_rehashed_at_the_next_login(make: Make) -> None:
+    c, tc = make()
+    email = make_user(c, "admin")
+    with c.engine.begin() as conn:  # as stored before auth.passwords: argon2-cffi's defaults
+        conn.execute(app_user.update().where(app_user.c.email == email)
+                     .values(password_hash=PasswordHasher().hash(PASSWORD)))
+    assert _login(tc, email, PASSWORD).status_code == 303
+    with c.engine.connect() as conn:
+        stored = conn.execute(select(app_user.c.password_hash)
+                              .where(app_user.c.email == email)).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    _, again = make()
+    assert _login(again, email, PASSWORD).status_code == 303

@@ -18,17 +18,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, case, or_, select, update
 
 from pesanan.auth.models import app_user
+from pesanan.auth.passwords import DUMMY_HASH, HASHER
 from pesanan.core.actor import Actor
 from pesanan.core.errors import RateLimited
-
-_hasher = PasswordHasher()  # the same (default) parameters as auth.users hashes with
-# Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -74,12 +70,12 @@ def refuse_if_locked(account: Account | None, at: datetime) -> None:
 def check(account: Account | None, password: str) -> Verdict:
     """The argon2 verification: CPU only, no database."""
     try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        HASHER.verify(account.password_hash if account else DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return Verdict(account, ok=False)
     if account is None:
         return Verdict(None, ok=False)
-    new_hash = (_hasher.hash(password) if _hasher.check_needs_rehash(account.password_hash)
+    new_hash = (HASHER.hash(password) if HASHER.check_needs_rehash(account.password_hash)
                 else None)
     return Verdict(account, ok=True, new_hash=new_hash)
 

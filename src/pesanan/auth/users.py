@@ -1,22 +1,21 @@
-"""Console users: argon2id password hashes (argon2-cffi, the reference implementation's
-bindings). Logging in (verification, lockout) is auth.login."""
+"""Console users, their passwords stored as argon2id hashes (auth.passwords). Logging in
+(verification, lockout) is auth.login."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pesanan.auth.models import app_user
+from pesanan.auth.passwords import HASHER as _hasher
 from pesanan.auth.roles import ROLES
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict, FieldError, Invalid
 from pesanan.core.ids import new_id
 
-_hasher = PasswordHasher()
 MIN_PASSWORD = 10
 
 

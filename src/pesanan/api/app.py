@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pesanan import __version__
 from pesanan.api import errors, openapi
 from pesanan.api.routes import (
+    api_keys,
     billing,
     catalog,
     customers,
@@ -61,7 +62,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
-                   purchasing, billing, ledger, fulfillment, returns, events):
+                   purchasing, billing, ledger, fulfillment, returns, events, api_keys):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -28,7 +28,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                     if p != "returns:read"}
                        | set(RETURN_ACTIONS)
                        # Settings (hold rules) are the admin's alone.
-                       | {"settings:read", "settings:write"}),
+                       | {"settings:read", "settings:write"}
+                       # So are API keys: a key holder could mint keys of any role.
+                       | {"apikeys:read", "apikeys:write"}),
     # A clerk captures orders and keeps customers; sees stock to sell it; no ledger. Handles
     # the customer's side of a return, and an exchange (which places an order).
     "clerk": frozenset({

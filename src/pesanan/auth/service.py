@@ -102,6 +102,12 @@ class KeyCache:
                      self.NEGATIVE_SIZE)
         return actor
 
+    def forget(self, key_id: str) -> None:
+        """Drop a key just revoked, so this process refuses it at once (others within ttl)."""
+        with self._lock:
+            for digest in [d for d, (_, a) in self._known.items() if a.id == key_id]:
+                del self._known[digest]
+
     def clear(self) -> None:
         with self._lock:
             self._known.clear()

@@ -101,6 +101,45 @@ def apikey_create(
     typer.echo(secret)  # plain, unwrapped: scripts take the last line
 
 
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """Every API key, newest first (the secret is never shown: only its hash is stored)."""
+    from rich.table import Table
+
+    from pesanan.auth import keys
+    from pesanan.db.paging import MAX_LIMIT
+
+    def all_keys(conn: Connection) -> list[dict[str, Any]]:
+        page = keys.list_api_keys(conn, limit=MAX_LIMIT)
+        found: list[dict[str, Any]] = page["items"]
+        while page["next_cursor"]:
+            page = keys.list_api_keys(conn, limit=MAX_LIMIT, cursor=page["next_cursor"])
+            found += page["items"]
+        return found
+
+    def minute(stamp: str | None) -> str:  # 2026-12-01T23:41:07.123456Z -> 2026-12-01 23:41Z
+        return f"{stamp[:10]} {stamp[11:16]}Z" if stamp else ""
+
+    table = Table("id", "name", "role", "prefix", "created", "revoked")
+    for k in run_command(all_keys):
+        table.add_row(k["id"], k["name"], k["role"], f"{k['prefix']}…", minute(k["created_at"]),
+                      minute(k["revoked_at"]))
+    # Piped (not a terminal, where rich assumes 80 columns): wide enough that ids stay whole.
+    Console(width=None if console.is_terminal else 160).print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (apikey list)")]
+                  ) -> None:
+    """Revoke an API key. Running servers refuse it within PESANAN_AUTH_CACHE_SECONDS."""
+    from pesanan.auth import keys
+    from pesanan.config import get_settings
+
+    key = run_command(lambda conn: keys.revoke_key(conn, key_id))
+    console.print(f"revoked {key['role']} key {key['prefix']}… ({key['id']}, {key['name']}); "
+                  f"servers refuse it within {get_settings().auth_cache_seconds:g} s")
+
+
 @app.command()
 def audit(
     show: Annotated[int, typer.Option(help="breaches to show per check")] = 3,

@@ -13,6 +13,7 @@ from pesanan.auth.passwords import HASHER as _hasher
 from pesanan.auth.roles import ROLES
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
+from pesanan.core.emails import normalize_email
 from pesanan.core.errors import Conflict, FieldError, Invalid
 from pesanan.core.ids import new_id
 
@@ -22,9 +23,10 @@ MIN_PASSWORD = 10
 def create_user(conn: Connection, email: str, name: str, role: str, password: str
                 ) -> dict[str, Any]:
     inv = Invalid()
-    email = email.strip().lower()
-    if "@" not in email:
-        inv.add("email", "invalid", "enter an email address")
+    try:  # the same syntax check as customers and suppliers (pesanan.core.emails)
+        email = normalize_email(email.strip()).lower()
+    except ValueError as e:
+        inv.add("email", "invalid", str(e))
     if role not in ROLES:
         inv.add("role", "unknown_role", f"one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:

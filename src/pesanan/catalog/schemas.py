@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from pesanan.core.schema import Currency, Input, MoneyStr, RateStr, Text
+from pesanan.core.schema import Currency, Input, MoneyStr, RateStr, StrictInt, Text
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
@@ -18,7 +18,7 @@ class ProductCreate(Input):
     standard_cost: MoneyStr = "0"
     active: bool = True
     oversell_policy: Literal["deny", "backorder"] = "deny"
-    backorder_limit: int = Field(default=0, ge=0, le=1_000_000_000)
+    backorder_limit: StrictInt = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class ProductUpdate(Input):
@@ -28,7 +28,7 @@ class ProductUpdate(Input):
     standard_cost: MoneyStr | None = None
     active: bool | None = None
     oversell_policy: Literal["deny", "backorder"] | None = None
-    backorder_limit: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    backorder_limit: StrictInt | None = Field(default=None, ge=0, le=1_000_000_000)
 
 
 class ProductOut(BaseModel):

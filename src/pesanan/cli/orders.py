@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from pesanan.cli import CLI, console, err, run_command
 from pesanan.core.errors import FieldError, ValidationFailed
+from pesanan.core.schema import document_number
 from pesanan.orders import edits, holds
 from pesanan.orders.queries import order_lines
 from pesanan.orders.schemas import EditOrder, HoldOrder, ReleaseHold
@@ -69,10 +70,11 @@ def list_holds(limit: Annotated[int, typer.Option(min=1, max=250)] = 50) -> None
 
 def _pair(item: str, what: str) -> tuple[str, int]:
     key, sep, qty = item.rpartition("=")
-    if not sep or not key.strip() or not qty.strip().isdigit():
+    n = document_number(qty)
+    if not sep or not key.strip() or n is None:
         err.print(f"[bold red]error[/]: {item!r} is not {what}=QUANTITY")
         raise typer.Exit(2)
-    return key.strip(), int(qty)
+    return key.strip(), n
 
 
 def _line_ids(conn: Connection, order_id: str, numbers: list[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from pesanan.cli import console, err, run_command
+from pesanan.core.schema import document_number
 from pesanan.inventory import backorders, settings, sourcing
 from pesanan.inventory.schemas import LocationUpdate, StockSettings
 
@@ -19,10 +20,11 @@ def _lines(raw: list[str]) -> list[dict[str, Any]]:
     out = []
     for item in raw:
         sku, _, qty = item.rpartition(":")
-        if not sku or not qty.isdigit():
+        n = document_number(qty)
+        if not sku or n is None:
             err.print(f"[bold red]error[/]: --line {item!r}: expected SKU:QUANTITY")
             raise typer.Exit(2)
-        out.append({"sku": sku, "quantity": int(qty)})
+        out.append({"sku": sku, "quantity": n})
     return out
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from pesanan.cli import CLI, console, err, run_command
 from pesanan.core.errors import FieldError, ValidationFailed
+from pesanan.core.schema import document_number
 from pesanan.inventory import (
     count_queries,
     counts,
@@ -55,11 +56,12 @@ def _pairs(items: list[str], least: int = 1) -> list[tuple[str, int]]:
     out = []
     for item in items:
         sku, sep, qty = item.rpartition("=")
-        if not sep or not sku.strip() or not qty.strip().isdigit() or int(qty) < least:
+        n = document_number(qty)
+        if not sep or not sku.strip() or n is None or n < least:
             err.print(f"[bold red]error[/]: {item!r} is not SKU=QUANTITY "
                       f"(a whole number, at least {least})")
             raise typer.Exit(2)
-        out.append((sku.strip(), int(qty)))
+        out.append((sku.strip(), n))
     return out
 
 

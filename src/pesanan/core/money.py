@@ -22,6 +22,13 @@ ROUNDING = ROUND_HALF_UP
 # Amounts are stored as integers scaled by 10^STORAGE_SCALE (see pesanan.db.types), so every
 # value the system keeps has at most this many decimal places.
 STORAGE_SCALE = 4
+# The largest amount a BIGINT scaled by 10^4 holds (922,337,203,685,477.5807): any single amount
+# or sum the system records must fit, or the driver fails with an overflow.
+MAX_STORED_AMOUNT = Decimal(2**63 - 1).scaleb(-STORAGE_SCALE)
+
+
+def storable(amount: Decimal) -> bool:
+    return abs(amount) <= MAX_STORED_AMOUNT
 
 
 class MoneyError(ValueError):

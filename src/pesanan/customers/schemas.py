@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
-from pesanan.core.schema import Country, Input, MoneyStr, Text
+from pesanan.core.schema import Country, Email, Input, MoneyStr, Text
 
 PaymentPreference = Literal["card", "bank_transfer", "cash", "cod", "invoice"]
 
@@ -22,7 +22,7 @@ class AddressIn(Input):
 
 class CustomerCreate(Input):
     name: Text
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(default=None, max_length=40)
     kind: Literal["b2c", "b2b"] = "b2c"
     payment_preference: PaymentPreference = "card"

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
-from pesanan.core.errors import Conflict, Retry
+from pesanan.core.errors import Conflict, DomainError, Retry
 
 log = logging.getLogger("pesanan.tx")
 T = TypeVar("T")
@@ -22,6 +22,12 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
 def retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def domain_error_of(exc: StatementError) -> DomainError | None:
+    """The domain error a bind processor raised (db/types.py: an amount past the column),
+    which SQLAlchemy wraps in a StatementError: callers refuse with it (422), not a 500."""
+    return exc.orig if isinstance(exc.orig, DomainError) else None
 
 
 def transact(engine: Engine, fn: Callable[[Connection], T], attempts: int = MAX_ATTEMPTS) -> T:
@@ -35,4 +41,9 @@ def transact(engine: Engine, fn: Callable[[Connection], T], attempts: int = MAX_
             if not retryable(exc):
                 raise
             log.info("retrying after %s; attempt %d", exc.orig, attempt + 1)
+        except StatementError as exc:
+            refused = domain_error_of(exc)
+            if refused is None:
+                raise
+            raise refused from None
     raise Conflict("the resource kept changing under this request; try again")

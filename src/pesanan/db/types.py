@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
-from pesanan.core.money import STORAGE_SCALE
+from pesanan.core.errors import FieldError, ValidationFailed
+from pesanan.core.money import MAX_STORED_AMOUNT, STORAGE_SCALE, storable
 
 _SCALE = 10**STORAGE_SCALE
 
@@ -33,6 +34,13 @@ class Amount(TypeDecorator[Decimal]):
         scaled = d * _SCALE
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{value} has more than {STORAGE_SCALE} decimal places")
+        if not storable(d):
+            # A sum or product past the column (inputs are bounded, their totals are not):
+            # a validation error the command refuses with, not a driver overflow (db/tx.py
+            # unwraps it from SQLAlchemy's StatementError).
+            raise ValidationFailed("An amount is too large to record",
+                                   [FieldError("amount", "too_large",
+                                               f"{value} is over {MAX_STORED_AMOUNT}")])
         return int(scaled)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from pesanan.core.schema import Input, Text
+from pesanan.core.schema import Input, Quantity, Text, Version
 
 
 class ShipmentLineIn(Input):
@@ -14,7 +14,7 @@ class ShipmentLineIn(Input):
 
     order_line_id: str | None = Field(default=None, min_length=1, max_length=36)
     sku: str | None = Field(default=None, min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
 
     @model_validator(mode="after")
     def _one_reference(self) -> ShipmentLineIn:
@@ -31,7 +31,7 @@ class CreateShipment(Input):
     lines: list[ShipmentLineIn] | None = Field(default=None, min_length=1, max_length=1000)
     # The order's `version` as read: 409 if it changed since (say an edit changed the lines),
     # so a shipment never sends what the caller did not see (orders.edits.require_version).
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 # --- fulfilment orders, carriers, 3PL (issue 4) -----------------------------------------------

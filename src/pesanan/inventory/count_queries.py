@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 from pesanan.catalog.models import product
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
+from pesanan.core.schema import document_number
 from pesanan.db.paging import page
 from pesanan.inventory.models import location, stock_count, stock_count_line
 
@@ -65,7 +66,8 @@ def list_counts(conn: Connection, *, location_id: str | None = None,
 def resolve(conn: Connection, ref: str) -> str:
     """A count id from its id or its number (CC-000042 or 42)."""
     digits = ref.upper().removeprefix("CC-")
-    cond = (stock_count.c.number == int(digits)) if digits.isdigit() \
+    number = document_number(digits)
+    cond = (stock_count.c.number == number) if number is not None \
         else (stock_count.c.id == ref)
     found = conn.execute(select(stock_count.c.id).where(cond)).scalar()
     if found is None:

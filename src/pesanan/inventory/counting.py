@@ -11,8 +11,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from pesanan.core.schema import MAX_QUANTITY, ascii_int
+
 COLUMNS = ("sku", "location", "on_hand")
 MAX_ROWS = 10_000
+# No SKU, location code or count is longer; a longer field is a wrong file, not a value.
+MAX_FIELD = 100
+MAX_CHARS = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +45,8 @@ class CsvRow:
 
 
 def _int(text: str) -> int | None:
-    text = text.strip()
-    if not text or not (text.isdigit() or (text[0] in "+-" and text[1:].isdigit())):
-        return None
-    return int(text)
+    # ASCII digits only: '²' and '①' pass str.isdigit() but int() refuses them.
+    return ascii_int(text.strip())
 
 
 def _header(names: list[str]) -> list[Problem]:
@@ -65,7 +68,14 @@ def _header(names: list[str]) -> list[Problem]:
 def parse_stock_csv(text: str) -> tuple[list[CsvRow], list[Problem]]:
     """Rows with their own problems, plus problems of the file as a whole (header, size).
     Blank lines are skipped; a SKU listed twice for one location is an error on the repeat."""
-    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if len(text) > MAX_CHARS:
+        return [], [Problem("file", "too_large", f"at most {MAX_CHARS} characters per import")]
+    if "\x00" in text:  # PostgreSQL cannot store it, and no CSV export has one
+        return [], [Problem("file", "nul_character", "the file contains a NUL character")]
+    try:
+        lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as e:  # e.g. a field past the csv module's own limit (128 KB)
+        return [], [Problem("file", "bad_csv", f"not a readable CSV file: {e}")]
     while lines and not any(c.strip() for c in lines[0]):
         lines.pop(0)
     if not lines:
@@ -86,6 +96,10 @@ def parse_stock_csv(text: str) -> tuple[list[CsvRow], list[Problem]]:
             rows.append(CsvRow(n, "", "", None, [Problem(
                 "row", "wrong_columns", f"{len(cells)} fields, expected {len(header)}")]))
             continue
+        if any(len(c) > MAX_FIELD for c in cells):
+            rows.append(CsvRow(n, "", "", None, [Problem(
+                "row", "too_long", f"a field is longer than {MAX_FIELD} characters")]))
+            continue
         sku, loc = cells[pos["sku"]].strip(), cells[pos["location"]].strip()
         qty = _int(cells[pos["on_hand"]])
         r = CsvRow(n, sku, loc, qty)
@@ -97,6 +111,8 @@ def parse_stock_csv(text: str) -> tuple[list[CsvRow], list[Problem]]:
             r.problems.append(Problem("on_hand", "not_integer", "on_hand must be a whole number"))
         elif qty < 0:
             r.problems.append(Problem("on_hand", "negative", "on_hand cannot be negative"))
+        elif qty > MAX_QUANTITY:
+            r.problems.append(Problem("on_hand", "too_large", f"at most {MAX_QUANTITY}"))
         if sku and loc:
             if (sku, loc) in seen:
                 r.problems.append(Problem("sku", "duplicate",

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from pesanan.core.schema import Country, Input, Text
+from pesanan.core.schema import Count, Country, Delta, Input, Quantity, StrictInt, Text
 
 Channel = Literal["web", "pos", "phone"]
 
@@ -32,13 +32,13 @@ class StockSettings(Input):
     """Per SKU and location settings: units sourcing never plans (safety stock)."""
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=36)
-    safety_stock: int = Field(ge=0, le=1_000_000_000)
+    safety_stock: StrictInt = Field(ge=0, le=1_000_000_000)
 
 
 class StockAdjustment(Input):
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=36)
-    quantity: int = Field(description="Units to add (positive) or remove (negative); not zero")
+    quantity: Delta = Field(description="Units to add (positive) or remove (negative); not zero")
     reason: Text
     reason_code: Literal["adjustment", "opening"] = Field(
         "adjustment", description="opening: an opening balance, posted against equity (3000) "
@@ -47,7 +47,6 @@ class StockAdjustment(Input):
 
 # --- stock states (issue 4) -----------------------------------------------------------------
 
-Quantity = Annotated[int, Field(gt=0, le=1_000_000)]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 LocationId = Annotated[str, Field(min_length=1, max_length=36)]
 
@@ -81,7 +80,7 @@ class TransferReceive(Input):
 
 class CountLineIn(Input):
     sku: Sku
-    counted: int = Field(ge=0, le=1_000_000)
+    counted: Count
 
 
 class CountCreate(Input):

@@ -7,14 +7,14 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy import Connection
 
-from pesanan.core.schema import Country, Input
+from pesanan.core.schema import Country, Input, Quantity
 from pesanan.inventory.allocation import ShipTo
 from pesanan.orders.availability import OrderPlan, plan_order
 
 
 class PlanLine(Input):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
 
 
 class ShipToIn(Input):

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 from pesanan.catalog.models import product
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
+from pesanan.core.schema import document_number
 from pesanan.db.paging import page
 from pesanan.inventory.models import (
     location,
@@ -96,7 +97,8 @@ def list_transfers(conn: Connection, *, status: str | None = None,
 def resolve(conn: Connection, ref: str) -> str:
     """A transfer id from its id or its number (TR-000042 or 42), as people type it."""
     digits = ref.upper().removeprefix("TR-")
-    cond = (stock_transfer.c.number == int(digits)) if digits.isdigit() \
+    number = document_number(digits)
+    cond = (stock_transfer.c.number == number) if number is not None \
         else (stock_transfer.c.id == ref)
     found = conn.execute(select(stock_transfer.c.id).where(cond)).scalar()
     if found is None:

@@ -52,7 +52,7 @@ from pesanan.orders.availability import (
     ship_to_of,
 )
 from pesanan.orders.models import order_line, order_revision, sales_order
-from pesanan.orders.pricing import price_line
+from pesanan.orders.pricing import price_line, require_storable
 from pesanan.orders.queries import get_order, order_lines, order_number
 from pesanan.orders.schemas import (
     AddLine,
@@ -215,6 +215,8 @@ def _write_lines(conn: Connection, order: dict[str, Any], lines: list[dict[str, 
             changed.append({"id_": x["id"], "quantity": q, "subtotal": p.subtotal,
                             "tax": p.tax, "total": p.total})
         out.append(x)
+    # Checked before anything is written: a line past the money column fails in the driver.
+    require_storable(sum((x["total"] for x in out + added), Decimal(0)), "changes")
     if changed:
         conn.execute(_update_line, changed)
     if added:

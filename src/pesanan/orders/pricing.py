@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pesanan.core.money import quantize_minor
+from pesanan.core.errors import FieldError, ValidationFailed
+from pesanan.core.money import MAX_STORED_AMOUNT, quantize_minor, storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +41,14 @@ def totals(lines: list[PricedLine]) -> Totals:
     subtotal = sum((line.subtotal for line in lines), Decimal(0))
     tax = sum((line.tax for line in lines), Decimal(0))
     return Totals(subtotal, tax, subtotal + tax)
+
+
+def require_storable(total: Decimal, field: str = "lines") -> None:
+    """Every line's price fits the money column, but a total of many lines may not (1,000
+    lines at 99,999,999,999,999.99): refuse the order rather than fail writing it."""
+    if not storable(total):
+        raise ValidationFailed(
+            "The order total is too large to record",
+            [FieldError(field, "total_too_large",
+                        f"the total {total} is over the most an order can hold "
+                        f"({MAX_STORED_AMOUNT.normalize():f})")])

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, false, func, select, union_all
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
+from pesanan.core.schema import document_number
 from pesanan.db.paging import page
 from pesanan.orders.models import order_event, order_line, sales_order
 
@@ -94,8 +95,8 @@ def list_orders(
         # Each match is its own indexed lookup (number; customer_id), unioned, rather than an
         # OR that PostgreSQL can only check row by row along the id order.
         matches = []
-        if digits.isdigit():
-            matches.append(select(sales_order.c.id).where(sales_order.c.number == int(digits)))
+        if (number := document_number(digits)) is not None:
+            matches.append(select(sales_order.c.id).where(sales_order.c.number == number))
         if customer_ids is not None:
             matches.append(select(sales_order.c.id)
                            .where(sales_order.c.customer_id.in_(customer_ids)))

@@ -4,12 +4,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from pesanan.core.schema import Country, Currency, Input, Text
+from pesanan.core.schema import Country, Currency, Input, Quantity, Text, Version
 
 
 class OrderLineIn(Input):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
 
 
 class ShippingAddress(Input):
@@ -82,13 +82,13 @@ class HoldRuleUpdate(Input):
 class SetQuantity(Input):
     op: Literal["set_quantity"]
     line_id: str = Field(min_length=1, max_length=36)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
 
 
 class AddLine(Input):
     op: Literal["add_line"]
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
 
 
 class RemoveLine(Input):
@@ -109,6 +109,6 @@ class EditOrder(Input):
     """An edit of a placed order. `expected_version` (the order's `version`, as read) makes the
     edit refuse (409) if anything changed the order since — a shipment, a payment, an edit."""
 
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
     changes: list[OrderChange] = Field(min_length=1, max_length=1000)
     note: str | None = Field(default=None, max_length=500)

@@ -33,7 +33,7 @@ from pesanan.orders.availability import (
     ship_to_of,
 )
 from pesanan.orders.models import order_event, order_line, sales_order
-from pesanan.orders.pricing import price_line, totals
+from pesanan.orders.pricing import price_line, require_storable, totals
 from pesanan.orders.queries import get_order, order_view
 from pesanan.orders.schemas import CancelOrder, PlaceOrder
 
@@ -63,6 +63,7 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
                              ship_to=ship_to_of(order_address(cmd)),
                              preferred_location_id=preferred)
     sums = totals(priced_lines)
+    require_storable(sums.total)
     # Hold rules (orders/holds.py): no statement unless a rule needs the customer's facts.
     held = holds.check_at_placement(conn, customer_id=cmd.customer_id, currency=currency,
                                      total=sums.total, shipping_address=order_address(cmd),

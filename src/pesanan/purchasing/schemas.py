@@ -3,16 +3,26 @@ the service checks it against the currency's minor units."""
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, EmailStr, Field, model_validator
+from pydantic import Field, model_validator
 
-from pesanan.core.schema import Currency, Input, MoneyStr, Text
+from pesanan.core.schema import (
+    MAX_QUANTITY,
+    Currency,
+    Email,
+    Input,
+    MoneyStr,
+    Quantity,
+    StrictInt,
+    Text,
+    UtcTimestamp,
+)
 
-MAX_QTY = 1_000_000
+MAX_QTY = MAX_QUANTITY
 
 
 class SupplierCreate(Input):
     name: Text
-    email: EmailStr | None = None
+    email: Email | None = None
     currency: Currency
 
 
@@ -21,20 +31,20 @@ class SupplierOfferCreate(Input):
     sku: str = Field(min_length=1, max_length=64)
     price: MoneyStr
     currency: Currency
-    lead_time_days: int = Field(ge=0, le=3650)
-    min_order_qty: int = Field(default=1, ge=1, le=MAX_QTY)
+    lead_time_days: StrictInt = Field(ge=0, le=3650)
+    min_order_qty: StrictInt = Field(default=1, ge=1, le=MAX_QTY)
 
 
 class ReorderRuleSet(Input):
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=36)
-    reorder_point: int = Field(ge=0, le=MAX_QTY)
-    reorder_qty: int = Field(ge=1, le=MAX_QTY)
+    reorder_point: StrictInt = Field(ge=0, le=MAX_QTY)
+    reorder_qty: StrictInt = Field(ge=1, le=MAX_QTY)
 
 
 class PurchaseOrderLineIn(Input):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=MAX_QTY)
+    quantity: Quantity
     unit_cost: MoneyStr | None = Field(
         default=None, description="Defaults to the supplier's offer price for the SKU")
 
@@ -43,14 +53,14 @@ class PurchaseOrderCreate(Input):
     supplier_id: str = Field(min_length=1, max_length=36)
     location_id: str = Field(min_length=1, max_length=36)
     lines: list[PurchaseOrderLineIn] = Field(min_length=1, max_length=500)
-    expected_at: AwareDatetime | None = Field(
+    expected_at: UtcTimestamp | None = Field(
         default=None, description="Defaults to now + the longest offer lead time of the lines")
 
 
 class ReceiptLineIn(Input):
     sku: str | None = Field(default=None, min_length=1, max_length=64)
     purchase_order_line_id: str | None = Field(default=None, min_length=1, max_length=36)
-    quantity: int = Field(gt=0, le=MAX_QTY)
+    quantity: Quantity
 
     @model_validator(mode="after")
     def _one_reference(self) -> ReceiptLineIn:
@@ -63,6 +73,13 @@ class ReceivePurchaseOrder(Input):
     """No lines (or no body) receives everything still outstanding."""
 
     lines: list[ReceiptLineIn] = Field(default_factory=list, max_length=500)
+
+
+class Replenish(Input):
+    """No body (or no location) replenishes every location."""
+
+    location_id: str | None = Field(default=None, min_length=1, max_length=36,
+                                    description="Only this location's reorder rules")
 
 
 class CancelPurchaseOrder(Input):

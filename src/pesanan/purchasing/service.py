@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from pesanan.catalog import queries as catalog
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
-from pesanan.core.errors import Conflict, FieldError, Invalid
+from pesanan.core.errors import Conflict, FieldError, Invalid, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.core.money import Money, MoneyError, check_currency, quantize_minor
 from pesanan.db.sequences import next_number
@@ -37,6 +37,7 @@ from pesanan.purchasing.schemas import (
     PurchaseOrderCreate,
     PurchaseOrderLineIn,
     ReorderRuleSet,
+    Replenish,
     SupplierCreate,
     SupplierOfferCreate,
 )
@@ -240,12 +241,16 @@ def create_purchase_order(conn: Connection, cmd: PurchaseOrderCreate, actor: Act
     return _draft(conn, sup, cmd.location_id, lines, expected, actor, "manual")
 
 
-def replenish(conn: Connection, actor: Actor) -> dict[str, Any]:
+def replenish(conn: Connection, actor: Actor, cmd: Replenish | None = None) -> dict[str, Any]:
     """Draft purchase orders for every SKU and location below its reorder point (rules in
-    pesanan.purchasing.reorder). Returns {"items": drafted orders, "unsourced": positions below
-    their reorder point that no supplier offers}."""
+    pesanan.purchasing.reorder), or only at `cmd.location_id`. Returns {"items": drafted
+    orders, "unsourced": positions below their reorder point that no supplier offers}."""
+    only = cmd.location_id if cmd else None
+    if only is not None and not inventory.location_exists(conn, only):
+        raise ValidationFailed("No such location",
+                               [FieldError("location_id", "unknown_location", "no such location")])
     qs.lock_reorder_rules(conn)
-    positions = qs.reorder_positions(conn)
+    positions = [p for p in qs.reorder_positions(conn) if only is None or p.location_id == only]
     short = [p for p in positions
              if reorder.needed_quantity(p.available, p.incoming, p.reorder_point, p.reorder_qty)]
     offers = qs.offers_by_product(conn, {p.product_id for p in short}) if short else {}

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
+from pesanan.core.schema import document_number
 from pesanan.db.paging import page
 from pesanan.db.types import Amount
 from pesanan.fulfillment.models import shipment, shipment_line
@@ -143,8 +144,8 @@ def resolve_order(conn: Connection, ref: str) -> str:
     """An order id from its id or number (SO-000123 or 123), for the command line."""
     digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
     cond = sales_order.c.id == ref
-    if digits.isdigit():
-        cond = cond | (sales_order.c.number == int(digits))
+    if (number := document_number(digits)) is not None:
+        cond = cond | (sales_order.c.number == number)
     found = conn.execute(select(sales_order.c.id).where(cond)).scalar()
     if found is None:
         raise NotFound(f"order {ref} not found")

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from pesanan.billing.schemas import PaymentMethod
-from pesanan.core.schema import Input, MoneyStr, Text
+from pesanan.core.schema import Input, MoneyStr, Quantity, Text
 from pesanan.orders.schemas import OrderLineIn
 
 
@@ -15,7 +15,7 @@ class ReturnLineIn(Input):
     # The order line by id, or by SKU when the order has it on one line only.
     order_line_id: str | None = Field(default=None, min_length=1, max_length=36)
     sku: str | None = Field(default=None, min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity
     reason: Text
 
     @model_validator(mode="after")

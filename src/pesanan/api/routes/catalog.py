@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from pesanan.api import commands
 from pesanan.api.deps import ReadConn, require
+from pesanan.api.input_guard import version_from_if_match
 from pesanan.catalog import queries, service
 from pesanan.catalog.schemas import ProductCreate, ProductOut, ProductUpdate
 from pesanan.core.actor import Actor
@@ -35,6 +36,6 @@ def get_product(product_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 @router.patch("/{product_id}", response_model=ProductOut)
 def update_product(product_id: str, body: ProductUpdate, request: Request, actor: Writer,
                    if_match: Annotated[str | None, Header()] = None) -> Response:
-    version = int(if_match.strip('"W/')) if if_match and if_match.strip('"W/').isdigit() else None
+    version = version_from_if_match(if_match)
     return commands.run(request, actor,
                         lambda c: service.update_product(c, product_id, body, version), body=body)

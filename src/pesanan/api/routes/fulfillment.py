@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +11,7 @@ from pesanan.api.deps import ReadConn, require
 from pesanan.auth.roles import allows
 from pesanan.core import crypto
 from pesanan.core.actor import Actor
+from pesanan.core.schema import UtcFilter
 from pesanan.fulfillment import carriers, dispatch, fo_queries, queries, service, tpl, work
 from pesanan.fulfillment.schemas import (
     CarrierCreate,
@@ -51,7 +51,7 @@ def order_shipments(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 def list_shipments(
     conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     order_id: str | None = None, status: Literal["shipped", "delivered", "failed"] | None = None,
-    created_at_min: datetime | None = None, created_at_max: datetime | None = None,
+    created_at_min: UtcFilter | None = None, created_at_max: UtcFilter | None = None,
 ) -> dict[str, Any]:
     return queries.list_shipments(conn, limit=limit, cursor=cursor, order_id=order_id,
                                   status=status, created_at_min=created_at_min,
@@ -84,8 +84,8 @@ def fail_delivery(shipment_id: str, body: FailDelivery, request: Request, actor:
 def list_fulfilment_orders(
     conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     status: FOStatus | None = None, location_id: str | None = None,
-    order_id: str | None = None, created_at_min: datetime | None = None,
-    created_at_max: datetime | None = None,
+    order_id: str | None = None, created_at_min: UtcFilter | None = None,
+    created_at_max: UtcFilter | None = None,
 ) -> dict[str, Any]:
     return fo_queries.list_fulfilment_orders(
         conn, limit=limit, cursor=cursor, status=status.value if status else None,

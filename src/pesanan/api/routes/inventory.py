@@ -199,6 +199,10 @@ async def _import_body(request: Request, dry_run: bool) -> StockImport:
     except UnicodeDecodeError:
         raise ValidationFailed("The file must be UTF-8 text",
                                [FieldError("body", "not_utf8", "not UTF-8")]) from None
+    except PydanticValidationError as e:  # e.g. a NUL character (core/schema.py Input)
+        message = str(e.errors()[0].get("msg", "invalid")).removeprefix("Value error, ")
+        raise ValidationFailed("The file cannot be imported",
+                               [FieldError("csv", "invalid", message)]) from None
 
 
 @router.post("/inventory/imports", response_model=out.StockImportOut)

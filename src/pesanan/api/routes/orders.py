@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -8,6 +7,7 @@ from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
+from pesanan.core.schema import UtcFilter
 from pesanan.orders import queries, service
 from pesanan.orders.schemas import CancelOrder, PlaceOrder
 
@@ -30,7 +30,7 @@ def list_orders(
     status: Literal["open", "on_hold", "completed", "cancelled"] | None = None,
     financial_status: str | None = None, fulfillment_status: str | None = None,
     channel: Literal["web", "pos", "phone"] | None = None, customer_id: str | None = None,
-    created_at_min: datetime | None = None, created_at_max: datetime | None = None,
+    created_at_min: UtcFilter | None = None, created_at_max: UtcFilter | None = None,
 ) -> dict[str, Any]:
     return queries.list_orders(
         conn, limit=limit, cursor=cursor, status=status, financial_status=financial_status,

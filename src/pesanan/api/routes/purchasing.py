@@ -13,6 +13,7 @@ from pesanan.purchasing.schemas import (
     PurchaseOrderCreate,
     ReceivePurchaseOrder,
     ReorderRuleSet,
+    Replenish,
     SupplierCreate,
     SupplierOfferCreate,
 )
@@ -96,9 +97,11 @@ def create_purchase_order(body: PurchaseOrderCreate, request: Request, actor: Wr
 
 
 @router.post("/purchase-orders/replenish", response_model=out.ReplenishOut)
-def replenish(request: Request, actor: Writer) -> Response:
-    """Draft purchase orders for everything below its reorder point."""
-    return commands.run(request, actor, lambda c: service.replenish(c, actor))
+def replenish(request: Request, actor: Writer, body: Replenish | None = None) -> Response:
+    """Draft purchase orders for everything below its reorder point (at `location_id` only,
+    when given; an unknown location is 422 and drafts nothing)."""
+    cmd = body or Replenish()
+    return commands.run(request, actor, lambda c: service.replenish(c, actor, cmd), body=cmd)
 
 
 @router.get("/purchase-orders")

@@ -3,6 +3,7 @@ section (hold / release, the edit form, revisions), loaded lazily into the order
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
+from pesanan.core.schema import document_number
 from pesanan.customers import queries as customers
 from pesanan.orders import edits, hold_settings, holds
 from pesanan.orders.schemas import (
@@ -24,7 +26,7 @@ from pesanan.orders.schemas import (
     ReleaseHold,
 )
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
-from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.forms import clean, domain_errors, money_problem, parse
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("orders:read"))]
@@ -150,18 +152,56 @@ def edit_changes(form: FormData | dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+_CHANGE_ERROR = re.compile(
+    r"changes\[(\d+)\]\.(?:(?:set_quantity|add_line|remove_line|set_shipping_address)\.)?(.+)")
+
+
+def beside_fields(errors: dict[str, str], body: dict[str, Any]) -> dict[str, str]:
+    """Errors named after the EditOrder body (`changes[2].quantity`, from the schema or from
+    the service) renamed after the form field that made that change (`add_qty`, `qty-<line>`,
+    `addr_city`), so each shows beside its input; the rest stay under the form."""
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        m = _CHANGE_ERROR.fullmatch(key)
+        change = body["changes"][int(m.group(1))] if m and int(m.group(1)) < len(
+            body["changes"]) else None
+        if m is None or change is None:
+            out.setdefault(key, message)
+            continue
+        what = m.group(2)
+        if change["op"] == "add_line":
+            name = "add_sku" if what == "sku" else "add_qty"
+        elif change["op"] == "set_shipping_address":
+            name = f"addr_{what.rsplit('.', 1)[1]}" if "." in what else "addr_line1"
+            out.setdefault("form", "Check the new shipping address")
+        else:
+            name = f"qty-{change['line_id']}"
+        out.setdefault(name, message)
+    whole = out.pop("changes", None)  # about the edit as a whole (no line left, too large)
+    if whole:
+        out["form"] = whole
+    elif out.get("form") != "Check the new shipping address":
+        out["form"] = "The edit was not saved: see the fields marked below"
+    return out
+
+
 @router.post("/orders/{order_id}/edit", dependencies=[Depends(check_csrf)])
 def edit(request: Request, posted: PostedForm, order_id: str, actor: Writer) -> Response:
     form = clean(posted)
-    cmd, errors = parse(EditOrder, edit_changes(form))
-    for key in [k for k in errors if ".address." in k]:  # shown beside the address field
-        errors[f"addr_{key.rsplit('.', 1)[1]}"] = errors.pop(key)
-        errors.setdefault("form", "Check the new shipping address")
-    if cmd is None and "changes" in errors:
-        errors["form"] = "Change a quantity, remove a line, add one or change the address"
-    return _order_action(request, order_id,
-                         lambda c: edits.edit_order(c, order_id, cmd, actor) if cmd else None,
-                         form, errors)
+    body = edit_changes(form)
+    if not body["changes"]:
+        return _order_action(request, order_id, lambda c: None, form, {
+            "form": "Change a quantity, remove a line, add one or change the address"})
+    cmd, errors = parse(EditOrder, body)
+    if cmd is None:
+        return _order_action(request, order_id, lambda c: None, form,
+                             beside_fields(errors, body))
+    try:
+        execute(request, lambda c: edits.edit_order(c, order_id, cmd, actor))
+    except DomainError as e:
+        return _order_action(request, order_id, lambda c: None, form,
+                             beside_fields(domain_errors(e), body))
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
 # --- hold rules (settings, admin) ------------------------------------------------------------
@@ -184,7 +224,8 @@ def rule_parameters(kind: str, form: dict[str, Any]) -> dict[str, Any]:
     if kind == "order_velocity":
         def number(name: str) -> Any:
             raw = str(form.get(name, "")).strip()
-            return int(raw) if raw.isdigit() else raw
+            n = document_number(raw)
+            return raw if n is None else n
         return {"orders": number("orders"), "minutes": number("minutes")}
     return {}
 
@@ -211,8 +252,13 @@ def _field(name: str) -> str:
 def create_rule(request: Request, posted: PostedForm, _: Admin) -> Response:
     form = clean(posted)
     kind = str(form.get("kind", ""))
+    params = rule_parameters(kind, form)
     cmd, errors = parse(HoldRuleCreate, {"kind": kind, "note": form.get("note"),
-                                         "parameters": rule_parameters(kind, form)})
+                                         "parameters": params})
+    limit_problems = [p for cur, amount in params.get("limits", {}).items()
+                      if (p := money_problem(amount, cur))]
+    if limit_problems:
+        cmd, errors = None, {**errors, "limits": limit_problems[0]}
     if cmd is not None:
         try:
             execute(request, lambda c: hold_settings.create_rule(c, cmd))

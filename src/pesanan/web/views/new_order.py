@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.core.money import fmt
+from pesanan.core.schema import MAX_QUANTITY, ascii_int
 from pesanan.customers import queries as customers
 from pesanan.customers import service as customer_service
 from pesanan.customers.schemas import CustomerCreate
@@ -49,11 +50,10 @@ def _pairs(params: Params) -> Pairs:
 
 
 def _whole(raw: str) -> int | None:
-    try:
-        n = int(raw)
-    except ValueError:
-        return None
-    return n if n > 0 else None
+    # ASCII digits, at most what an order line takes: a quantity of 10**40 would overflow
+    # the price arithmetic of the preview before the order's own check could refuse it.
+    n = ascii_int(raw.strip())
+    return n if n is not None and 0 < n <= MAX_QUANTITY else None
 
 
 def _edit(pairs: Pairs, add: str | None, remove: str | None) -> Pairs:

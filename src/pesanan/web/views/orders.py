@@ -99,9 +99,10 @@ def _invalid(request: Request, order_id: str, errors: dict[str, str], form: dict
 
 
 def _submit(request: Request, order_id: str, schema: type[M], data: dict[str, Any],
-            form: dict[str, Any], run: Callable[[Connection, M], Any]) -> Response:
+            form: dict[str, Any], run: Callable[[Connection, M], Any],
+            money: dict[str, str | None] | None = None) -> Response:
     """Parse a detail-page form into the API's input schema, then run the command."""
-    cmd, errors = parse(schema, data)
+    cmd, errors = parse(schema, data, money)
     if cmd is None:
         return _invalid(request, order_id, errors, form)
     return _act(request, order_id, lambda c: run(c, cmd), form)
@@ -135,8 +136,10 @@ def invoice(request: Request, order_id: str,
 def pay(request: Request, posted: PostedForm, order_id: str,
         actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     form = clean(posted)
+    currency = read(request, lambda c: queries.get_order(c, order_id))["currency"]
     return _submit(request, order_id, RecordPayment, form, form,
-                   lambda c, cmd: billing.record_payment(c, order_id, cmd, actor))
+                   lambda c, cmd: billing.record_payment(c, order_id, cmd, actor),
+                   money={"amount": currency})
 
 
 @router.post("/shipments/{shipment_id}/deliver", dependencies=[Depends(check_csrf)])

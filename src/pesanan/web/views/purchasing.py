@@ -237,7 +237,7 @@ def create_offer(request: Request, posted: PostedForm, _: Writer) -> Response:
     if "currency" in form:
         form["currency"] = str(form["currency"]).strip().upper()
     f = {"sku": None, "supplier_id": None}
-    cmd, errors = parse(SupplierOfferCreate, form)
+    cmd, errors = parse(SupplierOfferCreate, form, money={"price": form.get("currency")})
     if cmd is None:
         return _offers_page(request, f, None, _hints(errors), form, 422)
     try:

@@ -9,12 +9,15 @@ import ipaddress
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from pesanan.core import crypto
-from pesanan.fulfillment import dispatch
+from pesanan.core.clock import now, rfc3339
+from pesanan.fulfillment import dispatch, signing
 from pesanan.outbound import Client, Policy
 from pesanan.outbound.addresses import IPAddress
 from tests import outbound_servers as peers
@@ -178,3 +181,43 @@ def test_the_connection_goes_to_the_address_that_was_checked(api: Api,
     assert answers == [ipaddress.ip_address("169.254.169.254")]  # never asked again
     [request] = receiver.requests
     assert peers.header_lines(request)["host"] == f"3pl.example:{receiver.port}"
+
+
+def test_a_sender_whose_lease_ran_out_records_nothing(api: Api, receiver: peers.Peer) -> None:
+    """Fencing: a sender that outlived its lease (another worker re-claimed the row) cannot
+    overwrite the newer attempt with its own outcome."""
+    api.product("TEE")
+    _three_pl(api, "TPL1", receiver.url)
+    api.order(api.customer()["id"], [("TEE", 1)])
+    engine, box = api.container.engine, crypto.box_for(api.container.settings)
+    lease = timedelta(seconds=30)
+    t0 = now()
+    late = dispatch._claim_next(engine, t0, lease, box)
+    assert late is not None
+    assert dispatch._claim_next(engine, t0 + timedelta(seconds=10), lease, box) is None
+    taken_over = dispatch._claim_next(engine, t0 + timedelta(seconds=31), lease, box)
+    assert taken_over is not None
+    assert dispatch._record(engine, taken_over, t0 + timedelta(seconds=32), 503,
+                            "HTTP 503") == "retry"
+    # Both saw attempts == 0 and status pending: only the lease tells them apart.
+    assert dispatch._record(engine, late, t0 + timedelta(seconds=40), None,
+                            "timed out") == "lost"
+    d = _dispatches(api)["TPL1"]
+    assert (d["status"], d["attempts"], d["last_error"]) == ("pending", 1, "HTTP 503")
+    assert d["last_attempt_at"] == rfc3339(t0 + timedelta(seconds=32))
+
+
+def test_a_secret_sealed_under_another_key_fails_that_dispatch_and_its_callbacks(
+        api: Api, receiver: peers.Peer, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.product("TEE")
+    _three_pl(api, "TPL1", receiver.url)
+    api.order(api.customer()["id"], [("TEE", 1)])
+    monkeypatch.setattr(api.container.settings, "encryption_key", Fernet.generate_key().decode())
+    assert _send(api) == {"sent": 0, "retry": 1, "failed": 0}
+    assert receiver.requests == []
+    d = _dispatches(api)["TPL1"]
+    assert d["last_error"] == "the endpoint's secret cannot be unsealed with the current key"
+    raw = b'{"event_id": "e1", "fulfilment_order_id": "x"}'
+    resp = api.client.post("/api/v1/3pl/TPL1/callbacks", content=raw, headers={
+        **signing.headers(SECRET, int(time.time()), raw), "Content-Type": "application/json"})
+    assert (resp.status_code, resp.json()["type"]) == (401, "/problems/unauthenticated")

@@ -163,3 +163,60 @@ def test_the_backorder_list_pages_with_a_cursor(api: Api) -> None:
     assert [b["order_id"] for b in page1["items"] + page2["items"]] == \
         [o["id"] for o in reversed(orders)]
     assert page2["next_cursor"] is None
+
+
+def fulfilment_orders(api: Api, order_id: str) -> list[tuple[str, str, str, int]]:
+    """(number, location code, status, units) per fulfilment order of the order."""
+    return [(f["number"], f["location_code"], f["status"], f["units"])
+            for f in api.ok(api.get(f"/orders/{order_id}/fulfilment-orders"))["items"]]
+
+
+def test_released_backorder_units_join_the_open_fulfilment_order_at_that_location(
+        api: Api) -> None:
+    backorderable(api, "TEE", limit=10)
+    wh = api.location("WH1")
+    api.stock("TEE", wh["id"], 3)
+    order = api.order(api.customer()["id"], [("TEE", 7)])  # 3 reserved, 4 on backorder
+    (fo,) = api.ok(api.get(f"/orders/{order['id']}/fulfilment-orders"))["items"]
+
+    receive(api, "TEE", wh["id"], 4)
+
+    assert fulfilment_orders(api, order["id"]) == [("SO-000001-1", "WH1", "open", 7)]
+    lines = api.ok(api.get(f"/fulfilment-orders/{fo['id']}"))["lines"]
+    assert [(x["sku"], x["quantity"], x["quantity_shipped"]) for x in lines] == [("TEE", 7, 0)]
+    assert audit_breaches(api) == {}
+
+
+def test_released_backorder_units_get_a_new_fulfilment_order_when_the_open_one_is_packed(
+        api: Api) -> None:
+    backorderable(api, "TEE", limit=10)
+    wh = api.location("WH1")
+    api.stock("TEE", wh["id"], 3)
+    order = api.order(api.customer()["id"], [("TEE", 7)])
+    (fo,) = api.ok(api.get(f"/orders/{order['id']}/fulfilment-orders"))["items"]
+    api.ok(api.post(f"/fulfilment-orders/{fo['id']}/pack"))
+
+    receive(api, "TEE", wh["id"], 4)
+
+    assert fulfilment_orders(api, order["id"]) == [("SO-000001-1", "WH1", "packed", 3),
+                                                   ("SO-000001-2", "WH1", "open", 4)]
+    assert audit_breaches(api) == {}
+
+
+def test_released_backorder_units_join_a_picking_fulfilment_order_line_by_line(
+        api: Api) -> None:
+    backorderable(api, "TEE", limit=10)
+    api.product("CAP")
+    wh = api.location("WH1")
+    api.stock("TEE", wh["id"], 1)
+    api.stock("CAP", wh["id"], 2)
+    order = api.order(api.customer()["id"], [("TEE", 3), ("CAP", 2)])
+    (fo,) = api.ok(api.get(f"/orders/{order['id']}/fulfilment-orders"))["items"]
+    api.ok(api.post(f"/fulfilment-orders/{fo['id']}/pick"))
+
+    receive(api, "TEE", wh["id"], 1)  # one of the two backordered units
+
+    assert fulfilment_orders(api, order["id"]) == [("SO-000001-1", "WH1", "picking", 4)]
+    lines = api.ok(api.get(f"/fulfilment-orders/{fo['id']}"))["lines"]
+    assert [(x["sku"], x["quantity"]) for x in lines] == [("TEE", 2), ("CAP", 2)]
+    assert audit_breaches(api) == {}

@@ -1,10 +1,11 @@
 """Release an order to fulfilment (create its fulfilment orders) and withdraw it again.
 
 `release_order` turns the order's open reservations that no fulfilment order covers yet into one
-fulfilment order per location. It is idempotent: what is covered is not released twice, so
-holds, edits, backorder receipts and shipping may all call it. Units on the lines of
-non-cancelled fulfilment orders = the order line's open reservations + units shipped; the audit
-checks it (`fulfilment_units`).
+fulfilment order per location, or adds them to the order's fulfilment order at that location
+that is not started yet (a filled backorder joins it). It is idempotent: what is covered is
+not released twice, so holds, edits, backorder receipts and shipping may all call it. Units on
+the lines of non-cancelled fulfilment orders = the order line's open reservations + units
+shipped; the audit checks it (`fulfilment_units`).
 
 Placement (the hot path) passes the picks it has just reserved, so nothing is read back; on
 PostgreSQL the fulfilment orders, their lines and any 3PL dispatch rows are then written by ONE
@@ -55,7 +56,8 @@ def fo_number(order_no: int | str, seq: int) -> str:
 
 def release_order(conn: Connection, order_id: str, actor: Actor | None, *,
                   picks: Sequence[Pick] | None = None) -> list[str]:
-    """Create fulfilment orders for the open reservations not yet on one; returns their ids.
+    """Put the open reservations not yet on a fulfilment order on one (new, or joined);
+    returns the ids of those created or joined.
 
     `picks`: only from place_order, for an order that has no fulfilment order yet — the
     reservations it has just made, so they need not be read back."""
@@ -75,14 +77,66 @@ def release_order(conn: Connection, order_id: str, actor: Actor | None, *,
     wanted = _uncovered(conn, order_id)
     if not wanted:
         return []
-    last = conn.execute(select(func.coalesce(func.max(fulfilment_order.c.seq), 0))
-                        .where(fulfilment_order.c.order_id == order_id)).scalar_one()
-    made = _create(conn, order_id, wanted, first_seq=int(last) + 1)
+    joined = _join_open(conn, order_id, wanted)
+    rest = {k: q for k, q in wanted.items() if k[0] not in joined}
+    made: list[str] = []
+    if rest:
+        last = conn.execute(select(func.coalesce(func.max(fulfilment_order.c.seq), 0))
+                            .where(fulfilment_order.c.order_id == order_id)).scalar_one()
+        made = _create(conn, order_id, rest, first_seq=int(last) + 1)
     units = sum(wanted.values())
     orders.note_event(conn, order_id, "fulfilment.released",
-                      f"Released {units} unit(s) to fulfilment ({len(made)} fulfilment "
-                      "order(s))", actor)
-    return made
+                      f"Released {units} unit(s) to fulfilment ({len(made)} new fulfilment "
+                      f"order(s), {len(joined)} joined)", actor)
+    return made + sorted(set(joined.values()))
+
+
+def _join_open(conn: Connection, order_id: str, wanted: dict[tuple[str, str, str], int]
+               ) -> dict[str, str]:
+    """Add the wanted units to the order's fulfilment order at the same location that is not
+    started yet (open or picking), line by line; returns {location: fulfilment order} joined.
+
+    A backorder filled by a receipt then ships with the rest of the order instead of as a second
+    parcel. Not joined: a packed or shipping one (its box is closed: a new fulfilment order
+    takes the units) and a 3PL's (its release may be on its way already; the 3PL gets a new one
+    by its own signed request). The rows are locked and their status re-checked under the lock,
+    so a pack committed meanwhile is not joined."""
+    fo, fol = fulfilment_order.c, fulfilment_order_line.c
+    rows = conn.execute(
+        select(fo.id, fo.location_id)
+        .join(location, location.c.id == fo.location_id)
+        .where(fo.order_id == order_id, fo.location_id.in_(sorted({k[0] for k in wanted})),
+               fo.status.in_(sorted(str(s) for s in NOT_STARTED)), location.c.kind != "3pl")
+        .order_by(fo.seq).with_for_update(of=fulfilment_order)
+    ).all()
+    target: dict[str, str] = {}
+    for r in rows:
+        target.setdefault(r.location_id, r.id)  # the oldest, should there be several
+    if not target:
+        return {}
+    have = {(r.fulfilment_order_id, r.order_line_id): r.id for r in conn.execute(
+        select(fol.id, fol.fulfilment_order_id, fol.order_line_id)
+        .where(fol.fulfilment_order_id.in_(list(target.values()))))}
+    grow, add = [], []
+    for (loc, line_id, product_id), qty in sorted(wanted.items()):
+        if loc not in target:
+            continue
+        line = have.get((target[loc], line_id))
+        if line is not None:
+            grow.append({"line": line, "q": qty})
+        else:
+            add.append({"id": new_id(), "fulfilment_order_id": target[loc],
+                        "order_line_id": line_id, "product_id": product_id, "quantity": qty,
+                        "quantity_picked": 0, "quantity_shipped": 0})
+    if grow:
+        conn.execute(update(fulfilment_order_line)
+                     .where(fol.id == bindparam("line"))
+                     .values(quantity=fol.quantity + bindparam("q")), grow)
+    if add:
+        insert_rows(conn, fulfilment_order_line, add)
+    conn.execute(update(fulfilment_order).where(fo.id.in_(list(target.values())))
+                 .values(updated_at=now()))
+    return target
 
 
 def _uncovered(conn: Connection, order_id: str) -> dict[tuple[str, str, str], int]:

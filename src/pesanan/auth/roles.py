@@ -80,8 +80,13 @@ def event_prefix(event_type: str) -> str:
     return event_type.split(".", 1)[0]
 
 
+def event_permission(event_type: str) -> str | None:
+    """The read permission an event type needs; None for a type not in the table."""
+    return EVENT_PERMISSIONS.get(event_prefix(event_type))
+
+
 def may_read_event(role: str, event_type: str) -> bool:
-    needed = EVENT_PERMISSIONS.get(event_prefix(event_type))
+    needed = event_permission(event_type)
     return needed is not None and allows(role, needed)
 
 

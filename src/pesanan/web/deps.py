@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,7 +17,7 @@ from starlette.responses import Response
 
 from pesanan.api.slots import slot_from_thread
 from pesanan.auth import users
-from pesanan.auth.roles import allows
+from pesanan.auth.roles import allows, event_permission
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
 from pesanan.db.tx import transact
@@ -147,5 +148,17 @@ def positive(value: Any) -> bool:
         return False
 
 
+# A decimal amount inside free text (a timeline message: "... 135.80 USD", "added 1x TEE at
+# 12.50"), for a role without billing:read. Quantities are whole numbers, so they stay.
+_AMOUNT = re.compile(r"\d[\d,]*\.\d+")
+
+
+def hide_amounts(text: str) -> str:
+    return _AMOUNT.sub("…", text)
+
+
 templates.env.filters["money"] = money
+templates.env.filters["hide_amounts"] = hide_amounts
 templates.env.tests["positive"] = positive
+# The timeline shows an entry about an invoice, payment or refund only to who may read those.
+templates.env.globals["event_permission"] = event_permission

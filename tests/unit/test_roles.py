@@ -14,9 +14,11 @@ from pesanan.auth.roles import (
     allows,
     may_read_event,
     readable_event_prefixes,
+    role_table,
 )
 
 SRC = Path(pesanan.__file__).parent
+README = SRC.parents[1] / "README.md"
 # Functions whose event-type argument is a literal: the outbox, the order timeline, and the
 # stock-state helper that forwards its literal to emit.
 EMITTERS = {"emit", "note_event", "_done"}
@@ -84,3 +86,10 @@ def test_who_may_take_each_return_step() -> None:
         "returns:refund": ["accountant", "admin"],
         "returns:exchange": ["admin", "clerk"],
     }
+
+
+def test_the_readme_prints_the_role_table_of_the_code() -> None:
+    # On a failure, paste `pesanan.auth.roles.role_table()` into README.md's "Roles".
+    assert role_table() in README.read_text()
+    assert "| warehouse | catalog, fulfillment, inventory, orders, purchasing, returns |" in \
+        role_table()

@@ -93,3 +93,16 @@ def may_read_event(role: str, event_type: str) -> bool:
 def readable_event_prefixes(role: str) -> list[str]:
     """The event type prefixes `role` may read, sorted (for a SQL filter)."""
     return sorted(p for p, needed in EVENT_PERMISSIONS.items() if allows(role, needed))
+
+
+def role_table() -> str:
+    """The role table as README.md prints it (tests/unit/test_roles.py keeps the two equal)."""
+    lines = ["| role | reads | writes | return steps |", "|---|---|---|---|"]
+    for role in ROLES:
+        held = PERMISSIONS[role]
+        reads = sorted(p.split(":")[0] for p in held if p.endswith(":read"))
+        writes = sorted(p.split(":")[0] for p in held if p.endswith(":write"))
+        steps = [p.split(":")[1] for p in RETURN_ACTIONS if p in held]
+        lines.append(f"| {role} | {', '.join(reads)} | {', '.join(writes) or '—'} | "
+                     f"{', '.join(steps) or '—'} |")
+    return "\n".join(lines) + "\n"

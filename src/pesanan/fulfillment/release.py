@@ -66,8 +66,7 @@ def release_order(conn: Connection, order_id: str, actor: Actor | None, *,
         for product_id, location_id, qty, line_id in picks:
             key = (location_id, line_id, product_id)
             wanted[key] = wanted.get(key, 0) + qty
-        made = _create(conn, order_id, wanted, first_seq=1)
-        return made
+        return _create(conn, order_id, wanted, first_seq=1)
     # The order lock makes "what is uncovered" and the insert one step: two releases of one
     # order (a receipt filling a backorder while a clerk ships) cannot both cover the same
     # units. Callers that hold it already (ship, hold release, edit) re-take it for free.

@@ -10,6 +10,7 @@ from pesanan.bootstrap import Container
 from pesanan.web.deps import HERE, CsrfFailed, LoginRequired, PageForbidden, render
 from pesanan.web.static_files import static_app
 from pesanan.web.views import (
+    api_keys,
     auth,
     billing,
     customers,
@@ -39,7 +40,7 @@ def install(app: FastAPI, container: Container) -> None:
     )
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
-                   inventory, sourcing, purchasing, fulfilment, returns):
+                   inventory, sourcing, purchasing, fulfilment, returns, api_keys):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

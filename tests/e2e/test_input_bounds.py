@@ -345,3 +345,24 @@ def test_replenish_with_a_location_drafts_only_there(api: Api) -> None:
     assert [po["location_id"] for po in drafted["items"]] == [wh2["id"]]
     rest = api.ok(api.post("/purchase-orders/replenish"))
     assert [po["location_id"] for po in rest["items"]] == [wh1["id"]]
+
+
+# --- the rest of the API: free-form amounts, timestamps in bodies ------------------------------
+
+@pytest.mark.parametrize("limit", ["1e30", "99999999999999999999", "1e999999"])
+def test_a_hold_limit_past_the_money_column_is_refused(api: Api, limit: str) -> None:
+    rule = {"kind": "order_total_above", "parameters": {"limits": {"USD": limit}}}
+    refused(api, lambda: api.post("/hold-rules", rule), 422, "validation-error",
+            "parameters.limits.USD")
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-01:00", "2026-12-24T10:00:00"])
+def test_a_purchase_order_date_out_of_range_or_without_a_zone_is_refused(
+        api: Api, when: str) -> None:
+    api.product("GOLD")
+    wh = api.location("WH9")
+    sup = api.ok(api.post("/suppliers", {"name": "Mint", "currency": "USD"}), 201)
+    body = {"supplier_id": sup["id"], "location_id": wh["id"], "expected_at": when,
+            "lines": [{"sku": "GOLD", "quantity": 1, "unit_cost": "1.00"}]}
+    refused(api, lambda: api.post("/purchase-orders", body), 422, "validation-error",
+            "expected_at")

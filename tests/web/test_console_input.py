@@ -16,7 +16,6 @@ from pesanan.core.errors import ValidationFailed
 from tests.dbs import row_counts, snapshot
 from tests.factories import Api
 from tests.web.helpers import login
-from tests.web.test_returns_pages import _received
 
 SENTENCE = "Type the amount in digits without thousands separators"
 
@@ -28,6 +27,27 @@ def _beside(html: str, name: str) -> str:
                   html)
     assert m, f"no error beside {name}"
     return m.group(1)
+
+
+def _received(api: Api) -> dict[str, Any]:
+    """A paid, delivered order with one unit returned and received: ready for a refund."""
+    api.product("TEE", price="100.00", tax_rate="0")
+    wh = api.location("WH")
+    api.stock("TEE", wh["id"], 5)
+    order = api.order(api.customer()["id"], [("TEE", 2)])
+    api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
+    api.ok(api.post(f"/orders/{order['id']}/payments", {"amount": order["total"],
+                                                        "method": "card"}), 201)
+    shipped = api.ok(api.post(f"/orders/{order['id']}/shipments", {
+        "carrier": "JNE", "service": "parcel", "tracking_number": "T1"}), 201)
+    for s in shipped["items"]:
+        api.ok(api.post(f"/shipments/{s['id']}/deliver"))
+    rma = api.ok(api.post("/returns", {"order_id": order["id"], "lines": [
+        {"sku": "TEE", "quantity": 1, "reason": "torn"}]}), 201)
+    api.ok(api.post(f"/returns/{rma['id']}/approve"))
+    api.ok(api.post(f"/returns/{rma['id']}/receive", {"location_id": wh["id"], "lines": [
+        {"rma_line_id": rma["lines"][0]["id"], "disposition": "restock"}]}))
+    return rma
 
 
 def _idr_order(api: Api) -> dict[str, Any]:

@@ -78,6 +78,9 @@ class Money:
         silent rounding, because a client that sends 10.005 USD has a bug we should surface."""
         d = to_decimal(value)
         minor = MINOR_UNITS[check_currency(currency)]
+        # Checked before quantize, which fails (InvalidOperation) past 28 digits: "1e30".
+        if not storable(d):
+            raise MoneyError(f"{value} is more than the {MAX_STORED_AMOUNT} an amount can be")
         if d != d.quantize(Decimal(1).scaleb(-minor), rounding=ROUNDING):
             raise MoneyError(f"{value} has more than {minor} decimal places for {currency}")
         return cls(d.quantize(Decimal(1).scaleb(-minor)), currency)

@@ -6,8 +6,11 @@
 #   bench/run.sh postgresql [workers=2]     # database pesanan_bench on 127.0.0.1:5432
 #   bench/run.sh sqlite [workers=1]         # var/bench/bench.db
 #
-# Env: DURATION (15), CLIENTS (8,32,64), MODES (random,hot), PORT (8765),
+#   BENCH=spray bench/run.sh postgresql     # bench/spray.py: place order quiet vs under a spray
+#
+# Env: DURATION (15), CLIENTS (8,32,64; spray: the first), MODES (random,hot), PORT (8765),
 #      PESANAN_BENCH_PG (admin URL, postgresql://postgres@127.0.0.1:5432/postgres),
+#      BENCH_DB (database name: pesanan_bench, or bench for var/bench/bench.db),
 #      EXTRA (more place_orders.py arguments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,24 +22,26 @@ DURATION=${DURATION:-15}
 CLIENTS=${CLIENTS:-8,32,64}
 MODES=${MODES:-random,hot}
 PG_ADMIN=${PESANAN_BENCH_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
+NAME=${BENCH_DB:-pesanan_bench}  # the PostgreSQL database, or var/bench/bench.db for SQLite
+[ "$DB" = sqlite ] && NAME=${BENCH_DB:-bench}
 
 case "$DB" in
   postgresql)
     WORKERS=${2:-2}
-    "$BIN/python" - "$PG_ADMIN" <<'PY'
+    "$BIN/python" - "$PG_ADMIN" "$NAME" <<'PY'
 import sys, psycopg
 with psycopg.connect(sys.argv[1], autocommit=True) as c:
-    c.execute('DROP DATABASE IF EXISTS pesanan_bench WITH (FORCE)')
-    c.execute('CREATE DATABASE pesanan_bench')
+    c.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
+    c.execute(f'CREATE DATABASE "{sys.argv[2]}"')
 PY
     base=${PG_ADMIN%/*}
-    export PESANAN_DATABASE_URL="${base/postgresql:\/\//postgresql+psycopg://}/pesanan_bench"
+    export PESANAN_DATABASE_URL="${base/postgresql:\/\//postgresql+psycopg://}/$NAME"
     ;;
   sqlite)
     WORKERS=${2:-1}
     mkdir -p var/bench
-    rm -f var/bench/bench.db var/bench/bench.db-wal var/bench/bench.db-shm
-    export PESANAN_DATABASE_URL="sqlite:///$PWD/var/bench/bench.db"
+    rm -f "var/bench/$NAME.db" "var/bench/$NAME.db-wal" "var/bench/$NAME.db-shm"
+    export PESANAN_DATABASE_URL="sqlite:///$PWD/var/bench/$NAME.db"
     ;;
   *) echo "usage: bench/run.sh postgresql|sqlite [workers]" >&2; exit 2 ;;
 esac
@@ -59,6 +64,16 @@ done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null
 
 echo "== $DB, $WORKERS worker(s), $(nproc) CPU(s), ${DURATION}s per run, $(date -u +%FT%TZ), load average $(cut -d" " -f1-3 /proc/loadavg)"
+if [ "${BENCH:-orders}" = spray ]; then
+  # Place order quiet, then under waves of unknown keys and wrong logins (bench/spray.py).
+  SPRAY_EMAIL=spray@bench.pesanan.io
+  PESANAN_NEW_USER_PASSWORD=spray-bench-password "$BIN/pesanan" user create \
+    --email "$SPRAY_EMAIL" --role clerk >/dev/null
+  "$BIN/python" bench/spray.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
+    --login-email "$SPRAY_EMAIL" --clients "${CLIENTS%%,*}" --duration "$DURATION" \
+    --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag "$NAME") ${EXTRA:-}
+  exit $?
+fi
 "$BIN/python" bench/place_orders.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
   --clients "$CLIENTS" --duration "$DURATION" --mode "$MODES" --count-sql \
-  --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag pesanan_bench) ${EXTRA:-}
+  --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag "$NAME") ${EXTRA:-}

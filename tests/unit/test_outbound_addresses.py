@@ -57,6 +57,9 @@ def test_every_disguise_of_an_internal_address_is_refused(url: str, code: str,
 
 @pytest.mark.parametrize(("url", "code"), [
     ("http://user:pw@3pl.example/", "credentials"),
+    ("http://3pl.example\\@127.0.0.1/", "credentials"),  # parsers disagree on "\\": refuse
+    ("http://127.0.0.1#@3pl.example/", "loopback"),  # the host is before the fragment
+    ("http://127.0.0.1?@3pl.example/", "loopback"),
     ("https://token@3pl.example/", "credentials"),
     ("http://:pw@3pl.example/", "credentials"),
     ("ftp://3pl.example/", "scheme"),

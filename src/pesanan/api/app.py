@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan import __version__
 from pesanan.api import errors, openapi
+from pesanan.api.input_guard import RefuseNul
 from pesanan.api.routes import (
     api_keys,
     billing,
@@ -73,6 +74,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     openapi.install(app)
 
     app.add_middleware(RequestId)
+    app.add_middleware(RefuseNul)  # NUL in a path or query: 404/422 (api/input_guard.py)
 
     web.install(app, app.state.container)
     app.add_exception_handler(DomainError, errors.on_domain_error)

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from sqlalchemy import Connection
+from sqlalchemy.exc import StatementError
 
 from pesanan.api.errors import STATUS
 from pesanan.bootstrap import Container, build
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
+from pesanan.db.tx import domain_error_of
 
 if TYPE_CHECKING:  # imported lazily at run time: most commands never need them
     from pesanan.demo import Simulation, Tally
@@ -49,8 +51,14 @@ def run_command(fn: Callable[[Connection], T]) -> T:
     usage errors, as the HTTP table says 4xx)."""
     with container() as c:
         try:
-            with c.engine.begin() as conn:
-                return fn(conn)
+            try:
+                with c.engine.begin() as conn:
+                    return fn(conn)
+            except StatementError as wrapped:  # an amount past the column (db/types.py)
+                refused = domain_error_of(wrapped)
+                if refused is None:
+                    raise
+                raise refused from None
         except DomainError as e:
             err.print(f"[bold red]error[/]: {e.detail}")
             for fe in e.errors:
@@ -173,16 +181,23 @@ def audit(
 
 
 @app.command()
-def replenish() -> None:
+def replenish(
+    location: Annotated[str | None, typer.Option(
+        help="only this location's reorder rules (its code or id)")] = None,
+) -> None:
     """Draft purchase orders for every SKU below its reorder point and show them."""
     from rich.table import Table
 
     from pesanan.inventory import queries as inventory
     from pesanan.purchasing import service as purchasing
+    from pesanan.purchasing.schemas import Replenish
 
     def command(conn: Connection) -> tuple[dict[str, Any], dict[str, str]]:
         codes = {x["id"]: x["code"] for x in inventory.list_locations(conn, limit=250)["items"]}
-        return purchasing.replenish(conn, CLI), codes
+        ids = {code: id_ for id_, code in codes.items()}
+        # An unknown code goes through as an id: the service refuses it (nothing drafted).
+        cmd = Replenish(location_id=ids.get(location, location)) if location else None
+        return purchasing.replenish(conn, CLI, cmd), codes
 
     result, codes = run_command(command)
     drafted = result["items"]

@@ -1,0 +1,61 @@
+"""`pesanan replenish --location CODE` drafts only there; an unknown location drafts nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from pesanan.bootstrap import Container
+from pesanan.cli import app
+from pesanan.config import get_settings
+from pesanan.purchasing import service as purchasing
+from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
+from tests.dbs import row_counts
+from tests.factories import Api
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    monkeypatch.setenv("PESANAN_DATABASE_URL", container.settings.database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def two_short_locations(api: Api, container: Container) -> None:
+    api.product("MUG", price="5.00", standard_cost="2.00")
+    locations = [api.location("WH1"), api.location("WH2")]
+    with container.engine.begin() as conn:
+        sup = purchasing.create_supplier(conn, SupplierCreate(name="Mugs Ltd", currency="USD"))
+        purchasing.create_offer(conn, SupplierOfferCreate(
+            supplier_id=sup["id"], sku="MUG", price="2.10", currency="USD", lead_time_days=2))
+        for wh in locations:
+            purchasing.set_reorder_rule(conn, ReorderRuleSet(
+                sku="MUG", location_id=wh["id"], reorder_point=5, reorder_qty=12))
+
+
+@pytest.mark.usefixtures("two_short_locations")
+def test_replenish_with_a_location_drafts_only_there(cli: Cli) -> None:
+    result = cli("replenish", "--location", "WH2")
+    assert result.exit_code == 0, result.output
+    assert "1 purchase order(s) drafted" in result.stdout
+    assert "WH2" in result.stdout and "WH1" not in result.stdout
+    rest = cli("replenish")
+    assert "1 purchase order(s) drafted" in rest.stdout and "WH1" in rest.stdout
+
+
+@pytest.mark.usefixtures("two_short_locations")
+def test_replenish_with_an_unknown_location_exits_2_and_drafts_nothing(
+        cli: Cli, container: Container) -> None:
+    before = row_counts(container.engine)
+    result = cli("replenish", "--location", "NOPE")
+    assert result.exit_code == 2, result.output
+    assert "location_id: no such location" in result.stderr
+    assert row_counts(container.engine) == before

@@ -74,3 +74,16 @@ def test_a_full_page_ends_at_its_last_event_not_past_unread_ones(api: Api) -> No
                           after=feed[3]["sequence"]))
     assert [e["type"] for e in page["items"]] == ["order.placed", "invoice.issued"]
     assert page["next_after"] == feed[5]["sequence"]
+
+
+def test_the_order_timeline_shows_invoices_and_payments_only_to_roles_that_read_billing(
+        api: Api) -> None:
+    _shop(api)
+    (order,) = api.ok(api.get("/orders"))["items"]
+    kinds = {role: [e["kind"] for e in api.ok(api.get(f"/orders/{order['id']}/timeline",
+                                                       role=role))["items"]]
+             for role in ("warehouse", "accountant")}
+    assert "invoice.issued" in kinds["accountant"] and "payment.recorded" in kinds["accountant"]
+    assert kinds["warehouse"] == [k for k in kinds["accountant"]
+                                  if k not in ("invoice.issued", "payment.recorded")]
+    assert kinds["warehouse"][0] == "order.placed"

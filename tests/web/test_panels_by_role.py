@@ -87,3 +87,22 @@ def test_the_warehouse_hold_queue_shows_no_order_totals(
     assert order["number"] in html and TOTAL not in html
     login(client, container, "accountant")
     assert TOTAL in client.get("/holds").text
+
+
+def test_the_warehouse_sees_revisions_without_their_totals(
+        api: Api, client: TestClient, container: Container) -> None:
+    order = _paid_order(api)
+    line = order["lines"][0]["id"]
+    api.ok(api.post(f"/orders/{order['id']}/edits", {"changes": [
+        {"op": "set_quantity", "line_id": line, "quantity": 2}]}))
+    # 2 x 123.45 = 246.90 + 10% tax 24.69 = 271.59; 100.00 paid, so 171.59 due.
+    login(client, container, "warehouse")
+    section = client.get(f"/orders/{order['id']}/changes").text
+    assert "Revision 1" in section
+    for hidden in (TOTAL, "271.59", "171.59", "balance due"):
+        assert hidden not in section, hidden
+    timeline = client.get(f"/orders/{order['id']}").text
+    assert "TEE 1 → 2" in timeline and "271.59" not in timeline
+    login(client, container, "accountant")
+    section = client.get(f"/orders/{order['id']}/changes").text
+    assert f"Total {TOTAL} → 271.59 USD" in section and "balance due 171.59" in section

@@ -6,6 +6,7 @@ from starlette.responses import Response
 from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
+from pesanan.auth.roles import allows, event_permission
 from pesanan.core.actor import Actor
 from pesanan.core.schema import UtcFilter
 from pesanan.orders import queries, service
@@ -44,8 +45,13 @@ def get_order(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/{order_id}/timeline")
-def timeline(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
-    return queries.timeline(conn, order_id)
+def timeline(order_id: str, conn: ReadConn, actor: Reader) -> dict[str, Any]:
+    """The order's history; an entry about an invoice, payment or refund only for a role that
+    may read those (the event table in auth/roles.py, as for GET /events)."""
+    result = queries.timeline(conn, order_id)
+    result["items"] = [e for e in result["items"]
+                       if allows(actor.role, event_permission(e["kind"]) or "orders:read")]
+    return result
 
 
 @router.post("/{order_id}/cancel", response_model=out.OrderOut)

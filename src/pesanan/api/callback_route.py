@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from pesanan.api.errors import domain_problem, problem_body, problem_response
+from pesanan.api.slots import slot_from_thread
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.core.errors import DomainError
@@ -42,8 +43,9 @@ def receive(request: Request, code: str, body: bytes) -> Response:
             cmd = TplCallback.model_validate_json(body)
         except ValidationError as exc:
             return _invalid(exc, path)
-        result, replayed = transact(container.engine,
-                                    lambda c: callbacks.handle_callback(c, loc, cmd))
+        with slot_from_thread(request):  # a command like any other: the same FIFO slots
+            result, replayed = transact(container.engine,
+                                        lambda c: callbacks.handle_callback(c, loc, cmd))
     except DomainError as exc:
         status, problem = domain_problem(exc, path)
         # Not "Bearer": this endpoint is authenticated by signature, not by API key.

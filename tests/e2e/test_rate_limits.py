@@ -102,3 +102,11 @@ def test_an_empty_limit_is_off(make: Make) -> None:
     bad = {"Authorization": "Bearer psn_not-a-key"}
     assert {api.client.get("/api/v1/orders", headers=bad).status_code
             for _ in range(30)} == {401}
+
+
+def test_past_the_unknown_key_limit_a_request_is_refused_before_routing(make: Make) -> None:
+    api = make(rate_limit_failed_auth="1/minute")
+    bad = {"Authorization": "Bearer psn_not-a-key"}
+    assert api.client.get("/api/v1/orders", headers=bad).status_code == 401
+    _rate_limited(api.client.get("/api/v1/no-such-route", headers=bad), 60)
+    assert api.client.get("/api/v1/no-such-route").status_code == 404  # no key: not shed

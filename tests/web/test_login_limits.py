@@ -182,3 +182,12 @@ def test_a_hash_with_the_old_parameters_is_rehashed_at_the_next_login(make: Make
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     _, again = make()
     assert _login(again, email, PASSWORD).status_code == 303
+
+
+def test_past_the_address_limit_a_login_is_refused_before_its_form_is_read(make: Make) -> None:
+    c, tc = make(rate_limit_login_address="2/minute")
+    email = make_user(c, "admin")
+    assert [_login(tc, email, "wrong password").status_code for _ in range(2)] == [401, 401]
+    resp = tc.post("/login", data={"email": email, "password": PASSWORD})  # no CSRF token
+    _refused_429(resp, "Too many login attempts from this address. Try again in", 60)
+    assert resp.headers["content-type"].startswith("text/html")

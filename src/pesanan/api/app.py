@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan import __version__
 from pesanan.api import errors, openapi
+from pesanan.api.door import Door
 from pesanan.api.input_guard import RefuseNul
 from pesanan.api.routes import (
     api_keys,
@@ -77,6 +78,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(RefuseNul)  # NUL in a path or query: 404/422 (api/input_guard.py)
 
     web.install(app, app.state.container)
+    # Last added, so outermost: what the rate limits refuse is answered before anything runs.
+    app.add_middleware(Door, container=app.state.container)
     app.add_exception_handler(DomainError, errors.on_domain_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)

@@ -56,6 +56,14 @@ class Throttle:
                 raise RateLimited("too many requests with unknown API keys from this address",
                                   self._retry_after(item, "auth-failed", address))
 
+    def login_address_refusal(self, address: str) -> RateLimited | None:
+        """Whether this address is already past its login limit (without counting a hit)."""
+        for item in self._login_address:
+            if not self._limiter.test(item, "login-address", address):
+                return RateLimited("Too many login attempts from this address.",
+                                   self._retry_after(item, "login-address", address))
+        return None
+
     def failed_auth(self, address: str) -> None:
         for item in self._failed_auth:
             self._limiter.hit(item, "auth-failed", address)

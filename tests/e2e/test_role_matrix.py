@@ -126,6 +126,8 @@ PINNED = {
     ("GET", "/api/v1/ledger/entries"): "ledger:read",
     ("POST", "/api/v1/hold-rules"): "settings:write",
     ("PUT", "/api/v1/3pl/{location_code}/endpoint"): "settings:write",
+    # Where a 3PL is reached is configuration, as its events are (auth/roles.py).
+    ("GET", "/api/v1/3pl/{location_code}/endpoint"): "settings:read",
     ("GET", "/billing"): "billing:read",
     ("GET", "/customers/{customer_id}"): "customers:read",
 }

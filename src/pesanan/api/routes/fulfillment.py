@@ -29,6 +29,8 @@ Reader = Annotated[Actor, Depends(require("fulfillment:read"))]
 Writer = Annotated[Actor, Depends(require("fulfillment:write"))]
 # A 3PL's shared secret is a setting: the admin's alone.
 Admin = Annotated[Actor, Depends(require("settings:write"))]
+# Where a 3PL is reached is configuration too (its tpl_endpoint events need the same).
+SettingsReader = Annotated[Actor, Depends(require("settings:read"))]
 
 
 @router.post("/orders/{order_id}/shipments", status_code=201, response_model=out.ShipmentListOut)
@@ -172,7 +174,7 @@ def set_tpl_endpoint(location_code: str, body: TplEndpointSet, request: Request,
 
 
 @router.get("/3pl/{location_code}/endpoint")
-def get_tpl_endpoint(location_code: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
+def get_tpl_endpoint(location_code: str, conn: ReadConn, _: SettingsReader) -> dict[str, Any]:
     return tpl.get_endpoint(conn, location_code)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from pesanan.api.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
+from tests.dbs import row_counts
 from tests.factories import Api
 
 KEY = {"Authorization": "Bearer psn_not-looked-up-the-database-is-down"}
@@ -141,3 +142,22 @@ def test_killed_database_connections_answer_503_then_reconnect_on_the_same_conne
     assert statuses[0] == 503
     assert statuses[-1] == 200
     assert set(statuses) == {503, 200}
+
+
+def test_a_pool_with_no_free_connection_answers_503_and_nothing_is_written(
+        backend: str, api: Api, database_urls: dict[str, str]) -> None:
+    api.key("admin")
+    c = build(Settings(database_url=database_urls[backend], pool_size=1, pool_overflow=0,
+                       pool_timeout=0.2, auth_cache_seconds=0, secret_key="test-secret"))
+    before = row_counts(api.container.engine)
+    try:
+        with c.engine.connect(), TestClient(create_app(c)) as client:  # the only connection
+            resp = client.post("/api/v1/customers", headers=api.headers("admin"),
+                               json={"name": "Ada", "email": "ada@example.com",
+                                     "addresses": []})
+    finally:
+        c.close()
+    assert resp.status_code == 503
+    assert resp.headers["retry-after"] == "2"
+    assert resp.json()["type"] == "/problems/service-unavailable"
+    assert row_counts(api.container.engine) == before

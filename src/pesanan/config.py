@@ -17,8 +17,9 @@ class Settings(BaseSettings):
     # A few connections per core: more only adds lock contention and context switches.
     pool_size: int = 4
     pool_overflow: int = 2
-    # Hot commands (place order) running in threads at once per process; 0 = pool size +
-    # overflow. The rest wait in FIFO order on the event loop (see api.commands.run_async).
+    # Commands (every API write, console form post and 3PL callback) running in threads at once
+    # per process; 0 = pool size + overflow. The rest wait in one FIFO queue on the event loop
+    # (api/slots.py).
     # 2 measured best on 2 cores (bench/README.md): a command spends most of its time in Python,
     # so more threads only contend for the GIL and stretch every command's latency.
     command_slots: int = 2

@@ -80,13 +80,16 @@ def test_the_order_page_shows_money_and_contact_to_roles_that_read_them(
 
 def test_the_warehouse_hold_queue_shows_no_order_totals(
         api: Api, client: TestClient, container: Container) -> None:
+    api.ok(api.post("/hold-rules", {"kind": "order_total_above",
+                                    "parameters": {"limits": {"USD": "99.00"}}}), 201)
     order = _paid_order(api)
-    api.ok(api.post(f"/orders/{order['id']}/hold", {"reason": "check address"}))
     login(client, container, "warehouse")
     html = client.get("/holds").text
-    assert order["number"] in html and TOTAL not in html
+    assert order["number"] in html and "order total … USD is above the limit … USD" in html
+    assert TOTAL not in html and "99.00" not in html
     login(client, container, "accountant")
-    assert TOTAL in client.get("/holds").text
+    html = client.get("/holds").text
+    assert f"order total {TOTAL} USD is above the limit 99.00 USD" in html
 
 
 def test_the_warehouse_sees_revisions_without_their_totals(

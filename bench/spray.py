@@ -48,11 +48,20 @@ async def login_session(url: str) -> tuple[str, str]:
 
 async def _one(conn: RawConnection, method: str, path: str, body: bytes,
                headers: dict[str, str], timeout: float) -> str:
-    try:
-        return str(await asyncio.wait_for(conn.request(method, path, body, headers), timeout))
-    except (TimeoutError, OSError, EOFError, ValueError, IndexError) as exc:
-        conn.close()  # a half-read answer would poison the next request
-        return "timeout" if isinstance(exc, TimeoutError) else f"transport:{type(exc).__name__}"
+    # Twice at most: uvicorn closes a keep-alive connection idle for 5 s (a wave can take that
+    # long), and a request sent on it just then gets no answer; a client retries on a new one.
+    for attempt in (1, 2):
+        reused = conn.writer is not None
+        try:
+            return str(await asyncio.wait_for(conn.request(method, path, body, headers),
+                                              timeout))
+        except (TimeoutError, OSError, EOFError, ValueError, IndexError) as exc:
+            conn.close()  # a half-read answer would poison the next request
+            if isinstance(exc, TimeoutError):
+                return "timeout"
+            if not (reused and attempt == 1):
+                return f"transport:{type(exc).__name__}"
+    raise AssertionError("unreachable")
 
 
 async def spray(args: argparse.Namespace, stop: asyncio.Event,

@@ -43,19 +43,22 @@ async def authenticate(request: Request) -> Actor:
 
     Every dependency that takes a connection depends on this one, so a request is
     authenticated before it holds a connection, whatever order a route lists its parameters.
-    An address that keeps sending unknown keys is refused (429) before any lookup; a known
-    key's requests are counted against the key's own limit."""
+    An address that keeps sending unknown keys is refused (429) before any lookup, except for
+    keys this process has seen valid; a known key's requests count against its own limit."""
     token = _token(request)
     container = get_container(request)
     keys = container.keys
     found, actor = keys.cached(token)
     if not found or actor is None:
         address = client_address(request)
-        container.throttle.check_failed_auth(address)
+        # A key this process has seen valid is looked up whatever its neighbours send.
+        shed = not keys.vouched(token)
+        if shed:
+            container.throttle.check_failed_auth(address)
         if not found:
             async with container.key_lookups.hold():
-                # Again: failures counted while this request waited for its turn count too.
-                container.throttle.check_failed_auth(address)
+                if shed:  # again: failures counted while this one waited count too
+                    container.throttle.check_failed_auth(address)
                 actor = await run_in_threadpool(keys.lookup, token)
         if actor is None:
             container.throttle.failed_auth(address)

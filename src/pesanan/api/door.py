@@ -4,11 +4,11 @@ sessions, form parsing or dependencies run.
 A spray is cheap to send and each refusal still costs the server a request's work; through the
 whole stack a refused login cost ~2 ms of CPU (session cookie, form, template) and an unknown key
 ~0.5 ms (route matching, dependencies). Here either is a header look-up and a small answer, so
-a spray takes as little as possible from order placement (bench/spray.py). Only what is sure to
-be refused is answered here: an API request whose key is not a cached valid key, from an address
-past its unknown-key limit; a login POST from an address past its login limit. Everything else
-(and every per-key and per-account limit) is decided where it was, in api.deps and the login
-view, which check again.
+a spray takes as little as possible from order placement (bench/spray.py). Only what is sure
+to be refused is answered here: an API request whose key this process has never seen valid,
+from an address past its unknown-key limit; a login POST from an address past its login limit.
+Everything else (and every per-key and per-account limit) is decided where it was, in api.deps
+and the login view, which check again.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class Door:
         throttle = self.container.throttle
         if path.startswith("/api/"):
             token = _bearer(scope)
-            if token is None or self.container.keys.cached(token)[1] is not None:
-                return None  # no key: a plain 401 later; a cached valid key: never shed
+            if token is None or self.container.keys.vouched(token):
+                return None  # no key: a plain 401 later; a key seen valid: never shed
             try:
                 throttle.check_failed_auth(address)
             except RateLimited as exc:

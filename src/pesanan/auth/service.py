@@ -53,7 +53,8 @@ class KeyCache:
     Known keys and unknown tokens are kept apart: anyone can send unknown tokens, so they go
     to a bounded LRU of their own (and for at most NEGATIVE_TTL, so a key just created in
     another process works at once); a spray of random tokens evicts only other random tokens,
-    never a valid key. Lookups use `engine`, a small pool of their own (bootstrap.py)."""
+    never a valid key. A valid key's entry stays after it expires (it is looked up again), so
+    `vouched` still knows it. Lookups use `engine`, a small pool of their own (bootstrap.py)."""
 
     NEGATIVE_SIZE = 10_000
     NEGATIVE_TTL = 5.0
@@ -79,6 +80,12 @@ class KeyCache:
         if unknown_until is not None and unknown_until > t:
             return True, None
         return False, None
+
+    def vouched(self, secret: str) -> bool:
+        """Whether this process has seen the key valid, however long ago: such a key is looked
+        up again when its entry expires, never refused with the unknown tokens sprayed from its
+        address (a NAT, a proxy, a misconfigured client next to a good one)."""
+        return hash_key(secret) in self._known
 
     def lookup(self, secret: str) -> Actor | None:
         digest = hash_key(secret)

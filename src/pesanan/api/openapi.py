@@ -25,6 +25,14 @@ from pesanan.inventory.schemas import StockImport
 SWAGGER = "/static/vendor/swagger-ui-dist-5.35.0"
 REDOC = "/static/vendor/redoc-2.5.4"
 
+# The pages may load only what the app serves: ReDoc's sidebar would fetch its logo from
+# cdn.redoc.ly (hard-coded in the bundle), an outside request on every visit. Inline script
+# and style: FastAPI's page bootstraps Swagger UI inline, ReDoc styles inline and searches in
+# a blob: worker.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "worker-src 'self' blob:; connect-src 'self'")
+
 BEARER = "bearerAuth"
 SIGNATURE = "tplSignature"
 # Authenticated by an HMAC signature over the body (api/callback_route.py), not by an API key.
@@ -65,10 +73,14 @@ _ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def _problem(status: int) -> dict[str, Any]:
     description, headers = _ERRORS[status]
-    out: dict[str, Any] = {"description": description, "content": {
-        PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    out: dict[str, Any] = {"description": description,
+                           "content": {PROBLEM: {"schema": _ref("Problem")}}}
     if headers:
         out["headers"] = headers
     return out
@@ -90,10 +102,6 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
     if has_input:
         out.append(422)
     return sorted(out)
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 # Endpoints that read their body themselves (to verify a signature over the raw bytes, or to
@@ -157,18 +165,23 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        return _confined(get_swagger_ui_html(
             openapi_url="/openapi.json", title=f"{app.title} API",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
             # validatorUrl null: no badge fetched from validator.swagger.io.
-            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True})
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True}))
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} API",
-                              redoc_js_url=f"{REDOC}/redoc.standalone.js",
-                              redoc_favicon_url=f"{SWAGGER}/favicon-32x32.png",
-                              with_google_fonts=False)
+        return _confined(get_redoc_html(
+            openapi_url="/openapi.json", title=f"{app.title} API",
+            redoc_js_url=f"{REDOC}/redoc.standalone.js",
+            redoc_favicon_url=f"{SWAGGER}/favicon-32x32.png", with_google_fonts=False))
+
+
+def _confined(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_CSP
+    return page
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from pesanan.auth.roles import readable_event_prefixes
+from pesanan.events import queries
 from tests.factories import Api
 
 SHOP = ["product.created", "location.created", "stock.adjusted", "customer.created",
@@ -87,3 +89,19 @@ def test_the_order_timeline_shows_invoices_and_payments_only_to_roles_that_read_
     assert kinds["warehouse"] == [k for k in kinds["accountant"]
                                   if k not in ("invoice.issued", "payment.recorded")]
     assert kinds["warehouse"][0] == "order.placed"
+
+
+def test_a_page_scans_a_bounded_window_and_goes_on_from_its_end(api: Api) -> None:
+    feed_ = _shop(api)
+    seq = [e["sequence"] for e in feed_]
+    with api.container.read_engine.connect() as conn:
+        # The warehouse may read none of the last four (invoice ... hold rule): a window of two
+        # shows nothing and moves two on, the next two, then the cursor rests on the newest.
+        first = queries.feed(conn, seq[4], 100, readable_event_prefixes("warehouse"), window=2)
+        second = queries.feed(conn, first["next_after"], 100,
+                              readable_event_prefixes("warehouse"), window=2)
+        admin = queries.feed(conn, 0, 100, readable_event_prefixes("admin"), window=3)
+    assert first == {"items": [], "next_after": seq[4] + 2}
+    assert second == {"items": [], "next_after": seq[-1]}
+    assert [e["type"] for e in admin["items"]] == SHOP[:3]
+    assert admin["next_after"] == 3

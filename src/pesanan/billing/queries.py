@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Select, case, func, or_, select
 
 from pesanan.billing.models import credit_note, credit_note_line, invoice, payment, refund
+from pesanan.billing.schemas import METHOD_FOR_PREFERENCE
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
+from pesanan.customers import queries as customers
 from pesanan.db.paging import page
 from pesanan.db.types import Amount
 
@@ -121,6 +123,19 @@ def list_payments(
     rows, nxt = page(conn, stmt, payment.c.id, limit, cursor)
     return {"items": [{**payment_view(r), "invoice_number": r["invoice_number"],
                        "customer_id": r["customer_id"]} for r in rows], "next_cursor": nxt}
+
+
+def payment_method_for(conn: Connection, customer_id: str) -> str:
+    """The method a payment takes when none is named: the customer's payment preference."""
+    return METHOD_FOR_PREFERENCE.get(customers.payment_preference(conn, customer_id), "card")
+
+
+def refund_method_for(conn: Connection, order: Mapping[str, Any]) -> str:
+    """The method a refund takes when none is named: back the way the order was paid (its
+    latest payment), else the customer's preference."""
+    latest = conn.execute(select(payment.c.method).where(payment.c.order_id == order["id"])
+                          .order_by(payment.c.id.desc()).limit(1)).scalar()
+    return str(latest) if latest else payment_method_for(conn, order["customer_id"])
 
 
 def invoiced_so_far(conn: Connection, order_id: str) -> tuple[Decimal, Decimal]:

@@ -10,6 +10,11 @@ from pydantic import Field
 from pesanan.core.schema import Currency, Input, MoneyStr
 
 PaymentMethod = Literal["card", "bank_transfer", "cash", "cod", "other"]
+# The method a payment takes when none is named: the customer's payment preference
+# (customers/schemas.py), an invoice customer paying its invoice by bank transfer.
+METHOD_FOR_PREFERENCE: dict[str, PaymentMethod] = {
+    "card": "card", "bank_transfer": "bank_transfer", "cash": "cash", "cod": "cod",
+    "invoice": "bank_transfer"}
 
 
 class IssueInvoice(Input):
@@ -18,7 +23,8 @@ class IssueInvoice(Input):
 
 class RecordPayment(Input):
     amount: MoneyStr
-    method: PaymentMethod
+    # Absent: the customer's payment preference (METHOD_FOR_PREFERENCE).
+    method: PaymentMethod | None = None
     # Optional: when given it must be the order's currency (payments are never converted).
     currency: Currency | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=100)

@@ -119,16 +119,17 @@ def record_payment(conn: Connection, order_id: str, cmd: RecordPayment, actor: A
     amount = _payment_amount(cmd, cur)
     open_invoices = queries.open_invoices(conn, order_id)
     _check_owed(order, open_invoices, amount)
+    method = cmd.method or queries.payment_method_for(conn, order["customer_id"])
     row = {"id": new_id(), "order_id": order_id, "invoice_id": open_invoices[0]["id"],
-           "amount": amount, "currency": cur, "method": cmd.method,
+           "amount": amount, "currency": cur, "method": method,
            "reference": cmd.reference, "received_at": now()}
     conn.execute(payment.insert(), row)
     applied = _apply(conn, open_invoices, amount)
-    ledger.post(conn, currency=cur, memo=f"Payment ({cmd.method}) for "
+    ledger.post(conn, currency=cur, memo=f"Payment ({method}) for "
                 f"{order_number(order['number'])}", source_type="payment", source_id=row["id"],
                 order_id=order_id, lines=postings.payment_recorded(amount))
     orders.note_event(conn, order_id, "payment.recorded",
-                      f"Payment of {fmt(amount, cur)} {cur} by {cmd.method}"
+                      f"Payment of {fmt(amount, cur)} {cur} by {method}"
                       + (f" (ref {cmd.reference})" if cmd.reference else ""), actor)
     paid = order["amount_paid"] + amount
     orders.set_status(conn, order, "financial_status", st.financial_for(paid, order["total"]),

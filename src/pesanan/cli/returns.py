@@ -137,9 +137,9 @@ def receive(
 
 
 @app.command()
-def refund(ref: Ref, method: Annotated[str, typer.Option()] = "bank_transfer",
+def refund(ref: Ref, method: Annotated[str | None, typer.Option()] = None,
            amount: str | None = None, reference: str | None = None) -> None:
-    """Pay the credit back (default: all of it that was paid)."""
+    """Pay the credit back (default: all of it that was paid, the way it was paid)."""
     cmd = _parse(RefundReturn, {"method": method, "amount": amount, "reference": reference})
     view = _on(ref, lambda c, rid: service.refund_return(c, rid, cmd, CLI))
     console.print(f"refunded {view['refund']['amount']} {view['refund']['currency']}")

@@ -76,6 +76,14 @@ def ids_matching(q: str) -> Select[tuple[str]]:
                                        | customer.c.phone.ilike(like))
 
 
+def payment_preference(conn: Connection, customer_id: str) -> str:
+    pref = conn.execute(select(customer.c.payment_preference)
+                        .where(customer.c.id == customer_id)).scalar()
+    if pref is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return str(pref)
+
+
 def names(conn: Connection, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}

@@ -52,7 +52,8 @@ class ReceiveReturn(Input):
 class RefundReturn(Input):
     # Absent: the credit note's open amount (capped by what was paid and not yet refunded).
     amount: MoneyStr | None = None
-    method: PaymentMethod
+    # Absent: back the way the order was paid (its latest payment's method).
+    method: PaymentMethod | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=100)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, update
 
 from pesanan.billing import credit_notes, refunds
+from pesanan.billing import queries as billing_q
 from pesanan.billing import service as billing
 from pesanan.billing.schemas import IssueInvoice
 from pesanan.core.actor import Actor
@@ -231,7 +232,8 @@ def refund_return(conn: Connection, rma_id: str, cmd: RefundReturn, actor: Actor
     if amount <= 0:
         raise Conflict(f"return {row['number']}: nothing is left to refund (credit note "
                        f"{cn['number']} is settled, or nothing was paid)")
-    refund = refunds.record_refund(conn, order, amount, cmd.method, cmd.reference, actor,
+    method = cmd.method or billing_q.refund_method_for(conn, order)
+    refund = refunds.record_refund(conn, order, amount, method, cmd.reference, actor,
                                    cn=cn, rma_id=rma_id)
     view = _move(conn, row, st.RmaStatus.REFUNDED, actor,
                  f"Return {row['number']} refunded: {fmt(amount, cur)} {cur}")

@@ -16,6 +16,7 @@ from pesanan.billing import service as billing
 from pesanan.billing.schemas import IssueInvoice, RecordPayment
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
+from pesanan.core.money import Money, fmt
 from pesanan.customers import queries as customers
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.fulfillment import service as fulfillment
@@ -67,12 +68,19 @@ def _detail(conn: Connection, order_id: str) -> dict[str, Any]:
     order = queries.get_order(conn, order_id)
     invoices = billing_q.list_invoices(conn, order_id=order_id, limit=250)["items"]
     payments = [p for inv in invoices for p in billing_q.get_invoice(conn, inv["id"])["payments"]]
+    cur = order["currency"]
+    paid, refunded = (Money.of(order[k], cur).amount for k in ("amount_paid", "amount_refunded"))
     return {
         "order": order,
         "customer": customers.get_customer(conn, order["customer_id"], history=0),
         "timeline": queries.timeline(conn, order_id)["items"],
         "shipments": fulfillment_q.order_shipments(conn, order_id)["items"],
         "invoices": invoices, "payments": payments, "actions": actions.allowed(order),
+        # What the shop still holds, paid in less paid back (shown once something went back).
+        "net_paid": fmt(paid - refunded, cur) if refunded else None,
+        "credit_notes": billing_q.list_credit_notes(conn, order_id=order_id, limit=250)["items"],
+        "refunds": billing_q.list_refunds(conn, order_id=order_id, limit=250)["items"],
+        "payment_method": billing_q.payment_method_for(conn, order["customer_id"]),
     }
 
 

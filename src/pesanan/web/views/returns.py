@@ -73,14 +73,17 @@ def return_list(request: Request, _: Viewer, cursor: str | None = None) -> Respo
 
 def _detail(conn: Connection, rma_id: str) -> dict[str, Any]:
     rma = queries.get_rma(conn, rma_id)
+    order = orders_q.get_order(conn, rma["order_id"])
     return {
-        "rma": rma, "order": orders_q.get_order(conn, rma["order_id"]),
+        "rma": rma, "order": order,
         "customer": customers.get_customer(conn, rma["customer_id"], history=0),
         "credit_note": billing_q.get_credit_note(conn, rma["credit_note_id"])
         if rma["credit_note_id"] else None,
         "refunds": billing_q.list_refunds(conn, rma_id=rma_id, limit=250)["items"],
         "locations": inventory_q.list_locations(conn, limit=250)["items"],
         "methods": METHODS,
+        # The refund form preselects the way the order was paid.
+        "refund_method": billing_q.refund_method_for(conn, order),
     }
 
 

@@ -24,7 +24,7 @@ class ShipmentLineIn(Input):
 
 
 class CreateShipment(Input):
-    carrier: Text = Field(max_length=60)
+    carrier: Annotated[Text, Field(max_length=60)]  # the column's length (Text says 200)
     service: Literal["parcel", "LTL", "3PL"]
     tracking_number: str = Field(min_length=1, max_length=100)
     # Absent: ship everything the order has not shipped yet.
@@ -48,7 +48,7 @@ def _check_template(value: str | None) -> str | None:
 
 class CarrierCreate(Input):
     code: CarrierCode
-    name: Text = Field(max_length=100)
+    name: Annotated[Text, Field(max_length=100)]  # `Text = Field(...)` would keep 200
     # e.g. https://track.example.com/{tracking}; {tracking} becomes the URL-quoted number.
     tracking_url_template: HttpUrl | None = None
 
@@ -89,7 +89,7 @@ class TplEndpointSet(Input):
 
 
 class TplShipment(Input):
-    carrier: Text = Field(max_length=60)
+    carrier: Annotated[Text, Field(max_length=60)]  # the column's length (Text says 200)
     service: Literal["parcel", "LTL", "3PL"] = "3PL"
     tracking_number: str = Field(min_length=1, max_length=100)
     lines: list[ShipmentLineIn] | None = Field(default=None, min_length=1, max_length=1000)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -13,7 +13,7 @@ class AddressIn(Input):
     kind: Literal["shipping", "billing"] = "shipping"
     line1: Text
     line2: str | None = Field(default=None, max_length=200)
-    city: Text
+    city: Annotated[Text, Field(max_length=100)]  # the column's length (Text says 200)
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
     country: Country

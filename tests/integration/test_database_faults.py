@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from pesanan.api.app import create_app
 from pesanan.bootstrap import Container, build
@@ -161,3 +161,47 @@ def test_a_pool_with_no_free_connection_answers_503_and_nothing_is_written(
     assert resp.headers["retry-after"] == "2"
     assert resp.json()["type"] == "/problems/service-unavailable"
     assert row_counts(api.container.engine) == before
+
+
+@pytest.mark.postgres_only
+def test_a_connection_killed_after_the_query_leaves_the_answer_and_the_keep_alive_intact(
+        backend: str, api: Api, database_urls: dict[str, str]) -> None:
+    api.customer("Ada")
+    url = database_urls["postgresql"] + "?application_name=pesanan-fault-test"
+    c = build(Settings(database_url=url, auth_cache_seconds=0, secret_key="test-secret"))
+    kill_next = threading.Event()
+
+    @event.listens_for(c.read_engine, "rollback")
+    def _killed_before_rollback(conn: Connection) -> None:
+        # The read is answered; the database drops the connection before it is closed.
+        if kill_next.is_set():
+            kill_next.clear()
+            pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+            with api.container.engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                while admin.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                         "WHERE pid = :p"), {"p": pid}).scalar_one():
+                    time.sleep(0.01)
+
+    headers = api.headers("admin")
+    try:
+        with live(create_app(c)) as port:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            conn.request("GET", "/api/v1/customers", headers=headers)
+            conn.getresponse().read()
+            sock = conn.sock
+            kill_next.set()
+            conn.request("GET", "/api/v1/customers", headers=headers)
+            answered = conn.getresponse()
+            body = orjson.loads(answered.read())
+            conn.request("GET", "/api/v1/customers", headers=headers)
+            after = conn.getresponse()
+            after.read()
+            same = conn.sock is sock
+            conn.close()
+    finally:
+        c.close()
+    assert not kill_next.is_set()  # the connection was killed
+    assert (answered.status, len(body["items"])) == (200, 1)
+    assert after.status == 200
+    assert same  # the server kept the connection open

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from pesanan.api.errors import DATABASE_FAULTS
 from pesanan.auth.roles import allows
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
@@ -85,8 +87,22 @@ def require(permission: str) -> Callable[[Actor], Awaitable[Actor]]:
 def read_conn(request: Request, _: Authenticated) -> Iterator[Connection]:
     """A connection for reads (GET), taken only once the caller is authenticated. Commands use
     pesanan.api.commands.run instead."""
-    with get_container(request).read_engine.connect() as conn:
+    conn = get_container(request).read_engine.connect()
+    try:
         yield conn
+    finally:
+        _close(conn)
+
+
+def _close(conn: Connection) -> None:
+    """Closing rolls back, which fails if the database dropped the connection since the query;
+    that happens after the answer may have been sent, where raising would make uvicorn drop the
+    client's connection. SQLAlchemy has discarded the broken connection by then: log it and
+    let the answer stand (a fault during the request itself still answers 503)."""
+    try:
+        conn.close()
+    except DATABASE_FAULTS:
+        logging.getLogger("pesanan").warning("a read connection failed to close", exc_info=True)
 
 
 ReadConn = Annotated[Connection, Depends(read_conn)]

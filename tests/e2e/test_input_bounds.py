@@ -270,7 +270,7 @@ def test_a_nul_in_a_csv_imported_directly_is_a_file_problem(
 
 # --- 5. quantities are JSON integers ---------------------------------------------------------
 
-@pytest.mark.parametrize("quantity", ["2", True, 2.0, "²", None])
+@pytest.mark.parametrize("quantity", ["2", True, 2.0, "1e3"])
 def test_an_order_quantity_that_is_not_a_json_integer_is_refused(
         api: Api, shop: dict[str, Any], quantity: Any) -> None:
     body = {"channel": "web", "customer_id": shop["customer"]["id"],

@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from pesanan.cli import CLI, console, err, run_command
+from pesanan.core.schema import FORM_CONTEXT
 from pesanan.returns import queries, service
 from pesanan.returns.schemas import (
     Decide,
@@ -28,8 +29,8 @@ Ref = Annotated[str, typer.Argument(help="return number (RMA-2026-000001) or id"
 
 def _parse(schema: type[M], data: dict[str, Any]) -> M:
     """The API's input schema; a bad value is a usage error (exit 2), nothing runs."""
-    try:
-        return schema.model_validate(data)
+    try:  # arguments are text, like a form's fields: integers are parsed from digits
+        return schema.model_validate(data, context={FORM_CONTEXT: True})
     except ValidationError as e:
         for x in e.errors():
             where = ".".join(str(p) for p in x["loc"])

@@ -23,5 +23,6 @@ def normalize_email(text: str) -> str:
     try:
         found = email_validator.validate_email(text, check_deliverability=False)
     except email_validator.EmailNotValidError as e:
-        raise ValueError(f"not a valid email address: {e}") from None
+        # pydantic's own wording, which the console already rewords for people
+        raise ValueError(f"value is not a valid email address: {e}") from None
     return str(found.normalized)

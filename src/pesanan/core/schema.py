@@ -31,7 +31,8 @@ INT64_MAX = 2**63 - 1
 MAX_QUANTITY = 1_000_000
 # One stock adjustment (an opening balance may be large); its value is checked to fit as money.
 MAX_STOCK_CHANGE = 1_000_000_000
-# Context key forms.parse sets: console forms post text, so their integers come as strings.
+# Context key set by callers whose input is text (console forms, command-line arguments):
+# their integers come as strings of digits. The API never sets it.
 FORM_CONTEXT = "form"
 
 
@@ -65,7 +66,7 @@ def _strict_int(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, str) and info.context and info.context.get(FORM_CONTEXT):
         parsed = ascii_int(value.strip())
         if parsed is None:
-            raise ValueError("must be a whole number (digits 0-9)")
+            raise ValueError("Enter a whole number.")  # digits 0-9 only
         return parsed
     raise ValueError("must be a JSON integer")
 

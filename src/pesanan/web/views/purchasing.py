@@ -30,12 +30,12 @@ router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("purchasing:read"))]
 Writer = Annotated[Actor, Depends(page("purchasing:write"))]
 STATUSES = [s.value for s in st.POStatus]
-HINTS = {"price": "Enter an amount like 12500 or 4.50.",
-         "currency": "Enter a three-letter code like IDR."}
+# Amounts get their sentence from forms.parse (money fields); the rest are worded here.
+HINTS = {"currency": "Enter a three-letter code like IDR."}
 
 
 def _hints(errors: dict[str, str]) -> dict[str, str]:
-    """Friendlier wording than pydantic's regular expressions for the money fields."""
+    """Friendlier wording than pydantic's regular expressions (the currency field)."""
     out = friendly(errors)
     for name, msg in out.items():
         if msg.startswith("String should match pattern") and name in HINTS:

@@ -98,7 +98,7 @@ def test_errors_documented_match_each_operation_shape(client: TestClient) -> Non
     assert codes("patch", "/api/v1/products/{product_id}") == [
         "400", "401", "403", "404", "409", "412", "422", "429", "503"]
     assert codes("post", "/api/v1/3pl/{location_code}/callbacks") == [
-        "400", "401", "404", "409", "422", "503"]
+        "400", "401", "404", "409", "422", "429", "503"]
     assert codes("get", "/healthz") == []
     assert ops[("get", "/api/v1/orders")]["responses"]["429"]["headers"]["Retry-After"] == {
         "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}

@@ -90,7 +90,8 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
     """Which problems an operation can answer, from its shape."""
     params = op.get("parameters", [])
     has_input = bool(params) or "requestBody" in op or method in WRITES
-    out = [401, 503] if path in SIGNED else [401, 403, 429, 503]
+    # 429 on the signed callback too: failed signatures count against the caller's address.
+    out = [401, 429, 503] if path in SIGNED else [401, 403, 429, 503]
     if "{" in path or "requestBody" in op:  # an unknown id in the path or the body
         out.append(404)
     if method in WRITES:

@@ -10,6 +10,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -134,7 +135,10 @@ def test_two_slots_run_two_commands_at_once_across_endpoints_and_serve_waiters_i
                                 f"{sends[i + 2][0]} to start")
             return [(await t).status_code for t in tasks]
 
-    statuses = asyncio.run(scenario())
+    # In a thread of its own: the browser tests (Playwright's sync API) leave an event loop
+    # running on the main thread for the session, and asyncio.run refuses to nest in one.
+    with ThreadPoolExecutor(1) as pool:
+        statuses = pool.submit(asyncio.run, scenario()).result()
 
     assert gate.started == ["customer", "product", "order", "console", "location", "adjust"]
     assert gate.most_at_once == 2

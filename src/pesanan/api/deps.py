@@ -45,8 +45,11 @@ async def authenticate(request: Request) -> Actor:
 
     Every dependency that takes a connection depends on this one, so a request is
     authenticated before it holds a connection, whatever order a route lists its parameters.
-    An address that keeps sending unknown keys is refused (429) before any lookup, except for
-    keys this process has seen valid; a known key's requests count against its own limit."""
+    An address past its unknown-key limit gets 429 instead of 401 for an unknown key. A key
+    this process has not seen yet is still looked up while the lookups are idle, so a good
+    client behind the same address (a NAT, a proxy) is not locked out by a spray; only while
+    every lookup place is taken is it refused before the lookup. A key seen valid is always
+    looked up; a known key's requests count against its own limit."""
     token = _token(request)
     container = get_container(request)
     keys = container.keys
@@ -55,14 +58,14 @@ async def authenticate(request: Request) -> Actor:
         address = client_address(request)
         # A key this process has seen valid is looked up whatever its neighbours send.
         shed = not keys.vouched(token)
-        if shed:
-            container.throttle.check_failed_auth(address)
         if not found:
+            if shed and container.key_lookups.busy:
+                container.throttle.check_failed_auth(address)
             async with container.key_lookups.hold():
-                if shed:  # again: failures counted while this one waited count too
-                    container.throttle.check_failed_auth(address)
                 actor = await run_in_threadpool(keys.lookup, token)
         if actor is None:
+            if shed:  # past the address's limit: 429 (with Retry-After) rather than 401
+                container.throttle.check_failed_auth(address)
             container.throttle.failed_auth(address)
             raise Unauthenticated("the API key is unknown or revoked")
     container.throttle.api_request(actor.id)

@@ -6,7 +6,9 @@ whole stack a refused login cost ~2 ms of CPU (session cookie, form, template) a
 ~0.5 ms (route matching, dependencies). Here either is a header look-up and a small answer, so
 a spray takes as little as possible from order placement (bench/spray.py). Only what is sure
 to be refused is answered here: an API request whose key this process has never seen valid,
-from an address past its unknown-key limit; a login POST from an address past its login limit.
+from an address past its unknown-key limit, while every key lookup place is taken (when they
+are idle such a key is looked up, so a good client sharing the address gets in); a login
+POST from an address past its login limit.
 Everything else (and every per-key and per-account limit) is decided where it was, in api.deps
 and the login view, which check again.
 """
@@ -50,7 +52,8 @@ class Door:
         throttle = self.container.throttle
         if path.startswith("/api/"):
             token = _bearer(scope)
-            if token is None or self.container.keys.vouched(token):
+            if (token is None or self.container.keys.vouched(token)
+                    or not self.container.key_lookups.busy):
                 return None  # no key: a plain 401 later; a key seen valid: never shed
             try:
                 throttle.check_failed_auth(address)

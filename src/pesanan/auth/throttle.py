@@ -108,6 +108,7 @@ class Gate:
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
+        self.held = 0  # places taken now, all loops together (a hint, read without a lock)
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._by_loop = weakref.WeakKeyDictionary()
 
@@ -119,7 +120,14 @@ class Gate:
         if sem is None:
             sem = self._by_loop[loop] = asyncio.Semaphore(self.size)
         await asyncio.wait_for(sem.acquire(), timeout)
+        self.held += 1
         try:
             yield
         finally:
+            self.held -= 1
             sem.release()
+
+    @property
+    def busy(self) -> bool:
+        """Every place is taken: a newcomer would have to wait."""
+        return self.held >= self.size

@@ -118,7 +118,9 @@ def test_a_dripping_answer_is_cut_at_the_deadline_and_never_sent_twice(api: Api)
     finally:
         dripper.close()
     assert first == {"sent": 0, "retry": 1, "failed": 0}
-    assert 1.4 < elapsed < 3.0  # the total deadline, not 10 s per read
+    # Cut at the 1.5 s total deadline, not after 10 s per read (the sender would still be
+    # dripping at the 10 s join). Loose above: a busy CI machine stretches the set-up around it.
+    assert 1.4 < elapsed < 8.0
     assert len(dripper.requests) == 1
     d = _dispatches(api)["TPL1"]
     assert (d["status"], d["attempts"], d["sent_at"]) == ("pending", 1, None)

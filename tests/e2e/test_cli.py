@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import pytest
 from click.testing import Result
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from pesanan.analytics import summary as report
 from pesanan.api.app import create_app
 from pesanan.bootstrap import Container
-from pesanan.cli import app
-from pesanan.config import get_settings
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 from tests.dbs import row_counts
+from tests.e2e.conftest import Cli
 from tests.factories import Api
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """Run `pesanan …` in-process against the test database. Settings are cached per process,
-    so the cache is cleared on the way in and out."""
-    monkeypatch.setenv("PESANAN_DATABASE_URL", container.settings.database_url)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 def _last_line(result: Result) -> str:

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
 from pesanan.bootstrap import Container
-from pesanan.cli import app
-from pesanan.config import get_settings
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 from tests.dbs import row_counts
+from tests.e2e.conftest import Cli
 from tests.factories import Api
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    monkeypatch.setenv("PESANAN_DATABASE_URL", container.settings.database_url)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
@@ -82,6 +82,18 @@ def payment_preference(conn: Connection, customer_id: str) -> str:
     if pref is None:
         raise NotFound(f"customer {customer_id} not found")
     return str(pref)
+
+
+def credit_facts(conn: Connection, customer_id: str,
+                 *extra: ColumnElement[Any]) -> Row[Any] | None:
+    """The customer's credit limit and its currency (`None` for an unknown customer), then the
+    `extra` scalar columns the caller reads in the same statement: the order hold rules add the
+    exposure and recent order counts (subqueries over orders) so a rule check stays one
+    statement on the hot path (orders/holds.py)."""
+    return conn.execute(
+        select(customer.c.credit_limit, customer.c.credit_currency, *extra)
+        .where(customer.c.id == customer_id)
+    ).first()
 
 
 def names(conn: Connection, ids: list[str]) -> dict[str, str]:

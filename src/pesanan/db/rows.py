@@ -37,7 +37,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 def values_sql(table: Table, prefix: str, cols: Sequence[str],
                n: int) -> tuple[str, list[BindParameter[Any]]]:
     """`INSERT INTO table (cols) VALUES (:{prefix}{col}_{i}, …), …` and its typed parameters,
-    for building one statement out of several inserts (see fulfillment/release.py)."""
+    for building one statement out of several inserts (see flows/release.py)."""
     names = ", ".join(f'"{c}"' for c in cols)
     rows = ", ".join("(" + ", ".join(f":{prefix}{c}_{i}" for c in cols) + ")" for i in range(n))
     params = [bindparam(f"{prefix}{c}_{i}", type_=table.c[c].type)

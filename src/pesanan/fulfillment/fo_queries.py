@@ -12,8 +12,8 @@ from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.db.paging import page
 from pesanan.fulfillment.models import fulfilment_order, fulfilment_order_line, shipment
+from pesanan.fulfillment.numbers import fo_number
 from pesanan.fulfillment.queries import shipment_number
-from pesanan.fulfillment.release import fo_number
 from pesanan.inventory.models import location
 from pesanan.orders.models import order_line, sales_order
 

@@ -1,7 +1,7 @@
 """Shipment commands: ship an order (all of it or some lines), ship one fulfilment order,
 mark a shipment delivered or its delivery failed.
 
-Every shipment leaves under a fulfilment order (fulfillment/release.py made them at release):
+Every shipment leaves under a fulfilment order (flows/release.py made them at release):
 stock leaves from the location the fulfilment order belongs to, where it was reserved. Shipping
 by order draws the requested units from the order's live fulfilment orders, so units reserved
 in several locations become one shipment per fulfilment order — a parcel leaves from one
@@ -28,7 +28,8 @@ from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
-from pesanan.fulfillment import carriers, planning, release
+from pesanan.flows import release
+from pesanan.fulfillment import carriers, planning
 from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.models import (
     fulfilment_order,

@@ -132,7 +132,7 @@ def _fill(conn: Connection, product_id: str, location_id: str, code: str,
             "quantity_open": left})
     conn.execute(_give_back, {"p": product_id, "q": total})
     # Units reserved for an open order go to the warehouse now (a held one waits for release).
-    from pesanan.fulfillment import release  # fulfillment imports inventory
+    from pesanan.flows import release  # step 2 of issue 10 moves this into a flow
 
     for order_id in sorted({row.order_id for row, _ in filled}):
         release.release_order(conn, order_id, None)

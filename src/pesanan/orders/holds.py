@@ -35,7 +35,7 @@ from pesanan.customers.models import customer
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
 from pesanan.db.types import Amount
 from pesanan.events.service import emit
-from pesanan.fulfillment import release as fulfilment
+from pesanan.flows import release as fulfilment
 from pesanan.orders import holds_rules as rules_
 from pesanan.orders import service as orders
 from pesanan.orders import status as st

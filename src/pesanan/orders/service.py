@@ -21,7 +21,7 @@ from pesanan.customers import queries as customers
 from pesanan.db.rows import insert_rows
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
-from pesanan.fulfillment import release as fulfilment
+from pesanan.flows import release as fulfilment
 from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
 from pesanan.orders import holds
@@ -99,7 +99,7 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
         holds.hold_at_placement(conn, order_id, held, actor)
     else:
         # The picks just reserved are handed over, so nothing is read back: one statement on
-        # PostgreSQL for an ordinary order (fulfillment/release.py).
+        # PostgreSQL for an ordinary order (flows/release.py).
         fulfilment.release_order(conn, order_id, actor, picks=plan.picks)
     return view
 

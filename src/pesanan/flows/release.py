@@ -18,6 +18,11 @@ stay as they are. A failed-delivery one keeps what it shipped, but its units not
 trimmed off: they are still on the shelf (the failure concerns the parcel that left), and the
 changed order's reservations are released afresh. A 3PL whose release was already sent gets a
 cancel dispatch.
+
+Why a flow and not fulfillment: the release reads inventory's reservations and locations and
+the order (its lock, its number), and on the hot path writes fulfilment's rows in the same one
+statement that reads the location's kind (the CTE below). Splitting that statement by domain
+would cost a round trip per order, so this is the one place that joins those tables.
 """
 
 from __future__ import annotations
@@ -39,19 +44,13 @@ from pesanan.fulfillment.models import (
     fulfilment_order_line,
     tpl_dispatch,
 )
+from pesanan.fulfillment.numbers import fo_number
 from pesanan.fulfillment.status import IN_SHIPPING, NOT_STARTED, FOStatus
 from pesanan.inventory.models import location, reservation
 from pesanan.orders import service as orders
 from pesanan.orders.models import sales_order
-from pesanan.orders.queries import order_number
 
 Pick = tuple[str, str, int, str]  # (product_id, location_id, quantity, order_line_id)
-
-
-def fo_number(order_no: int | str, seq: int) -> str:
-    """SO-000123-1: the order's number and the fulfilment order's place in it."""
-    base = order_no if isinstance(order_no, str) else order_number(order_no)
-    return f"{base}-{seq}"
 
 
 def release_order(conn: Connection, order_id: str, actor: Actor | None, *,

@@ -1,9 +1,16 @@
-"""Receive a purchase order, fully or partly: stock in at the PO's location (re-weighting the
-moving-average cost), Dr Inventory / Cr Accounts payable at the PO's unit costs, the PO's status
-moved on, one `purchase_order.received` event — all in the caller's transaction."""
+"""Purchasing's part of receiving a purchase order, fully or partly, in two steps around the
+backorder release (the receipt flow, flows/receiving.py, runs them in order):
+
+1. `take_in`: lock the PO, check the receipt against it, count the units in on its lines and
+   put them in stock at the PO's location (re-weighting the moving-average cost).
+2. `book`: Dr Inventory / Cr Accounts payable at the PO's unit costs, the PO's status moved on,
+   one `purchase_order.received` event.
+
+All in the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,13 +20,13 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import Conflict, Invalid, InvalidTransition
 from pesanan.core.money import fmt, quantize_minor
 from pesanan.events.service import emit
-from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
+from pesanan.purchasing import locks
 from pesanan.purchasing import queries as qs
 from pesanan.purchasing import status as st
-from pesanan.purchasing.lifecycle import lock_purchase_order, set_status
+from pesanan.purchasing.lifecycle import set_status
 from pesanan.purchasing.models import purchase_order_line
 from pesanan.purchasing.schemas import ReceivePurchaseOrder
 
@@ -73,24 +80,35 @@ def _take_in(conn: Connection, po: dict[str, Any], line: dict[str, Any], quantit
                       ref_type="purchase_order", ref_id=po["id"])
 
 
-def receive_purchase_order(conn: Connection, po_id: str, cmd: ReceivePurchaseOrder,
-                           actor: Actor) -> dict[str, Any]:
-    po = lock_purchase_order(conn, po_id)
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A receipt taken in: the locked PO, all its lines, the units received per line id, and
+    the lines received in product id order."""
+
+    po: dict[str, Any]
+    lines: list[dict[str, Any]]
+    wanted: dict[str, int]
+    taken: list[dict[str, Any]]
+
+
+def take_in(conn: Connection, po_id: str, cmd: ReceivePurchaseOrder) -> Receipt:
+    po = locks.purchase_order_row(conn, po_id)
     if po["status"] not in st.OPEN:
         raise InvalidTransition(f"a {po['status']} purchase order cannot be received")
     lines = qs.po_lines(conn, [po_id])[po_id]
     wanted = receipt_quantities(lines, cmd)
-    currency = po["currency"]
     # Products in id order: inventory.receive locks each product's cost row, and a fixed order
     # keeps two receipts sharing products from deadlocking.
     taken = sorted((x for x in lines if x["id"] in wanted), key=lambda x: x["product_id"])
     for line in taken:
         _take_in(conn, po, line, wanted[line["id"]])
-    # Then open backorders take the new units, oldest first. After every line is in: stock
-    # rows are locked before backorder and product rows (inventory/backorders.py lock order).
-    for line in taken:
-        backorders.release_on_receipt(conn, line["product_id"], po["location_id"],
-                                      wanted[line["id"]])
+    return Receipt(po, lines, wanted, taken)
+
+
+def book(conn: Connection, receipt: Receipt, actor: Actor) -> dict[str, Any]:
+    """Post the goods received, move the PO's status on, emit the event; the PO's view."""
+    po, lines, wanted, taken = receipt.po, receipt.lines, receipt.wanted, receipt.taken
+    po_id, currency = po["id"], po["currency"]
     value = quantize_minor(
         sum((x["unit_cost"] * wanted[x["id"]] for x in taken), Decimal(0)), currency)
     number = qs.po_number(po["number"])

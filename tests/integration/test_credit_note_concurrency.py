@@ -19,7 +19,7 @@ from pesanan.billing import refunds
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
-from pesanan.orders import service as orders
+from pesanan.orders import locks as order_locks
 from pesanan.returns import service as returns
 from pesanan.returns.schemas import ReceivedLineIn, ReceiveReturn
 from tests.factories import Api
@@ -102,7 +102,7 @@ def test_ten_refunds_of_one_order_at_once_never_pay_back_more_than_was_paid(
     order, _ = _delivered_order(api, pay="110.00")
 
     def refund(conn: Connection, i: int) -> str:
-        locked = orders.lock_order(conn, order["id"])
+        locked = order_locks.order_row(conn, order["id"])
         view = refunds.record_refund(conn, locked, Decimal("15.00"), "card", f"R{i}", CLERK)
         return str(view["id"])
 

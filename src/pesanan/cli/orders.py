@@ -17,7 +17,9 @@ from sqlalchemy import Connection
 from pesanan.cli import CLI, console, err, run_command
 from pesanan.core.errors import FieldError, ValidationFailed
 from pesanan.core.schema import document_number
-from pesanan.orders import edits, holds
+from pesanan.flows import edit as edit_flow
+from pesanan.flows import holds as hold_flow
+from pesanan.orders import holds
 from pesanan.orders.queries import order_lines
 from pesanan.orders.schemas import EditOrder, HoldOrder, ReleaseHold
 
@@ -39,7 +41,7 @@ def hold(order: Order,
     if cmd is None:
         err.print("[bold red]error[/]: give a --reason")
         raise typer.Exit(2)
-    view = run_command(lambda c: holds.hold_order(c, holds.order_id_for(c, order), cmd, CLI))
+    view = run_command(lambda c: hold_flow.hold_order(c, holds.order_id_for(c, order), cmd, CLI))
     console.print(f"held {_summary(view)}", soft_wrap=True)
 
 
@@ -48,7 +50,7 @@ def release(order: Order,
             note: Annotated[str | None, typer.Option("--note", "-n")] = None) -> None:
     """Release a held order to fulfilment."""
     cmd = ReleaseHold(note=note)
-    view = run_command(lambda c: holds.release_hold(c, holds.order_id_for(c, order), cmd, CLI))
+    view = run_command(lambda c: hold_flow.release_hold(c, holds.order_id_for(c, order), cmd, CLI))
     console.print(f"released {_summary(view)}", soft_wrap=True)
 
 
@@ -119,7 +121,7 @@ def edit(
             raise ValidationFailed("The edit is invalid", [
                 FieldError(".".join(str(p) for p in x["loc"]), "invalid", x["msg"])
                 for x in e.errors()]) from None
-        return edits.edit_order(conn, order_id, cmd, CLI)
+        return edit_flow.edit_order(conn, order_id, cmd, CLI)
 
     view = run_command(command)
     rev = view["revision"]

@@ -9,7 +9,8 @@ from rich.table import Table
 
 from pesanan.cli import console, err, run_command
 from pesanan.core.schema import document_number
-from pesanan.inventory import backorders, settings, sourcing
+from pesanan.flows import backorders, sourcing
+from pesanan.inventory import settings
 from pesanan.inventory.schemas import LocationUpdate, StockSettings
 
 app: typer.Typer = typer.Typer(help="Sourcing plans (dry run), settings and backorders",

@@ -47,6 +47,7 @@ from pesanan.fulfillment.models import (
 from pesanan.fulfillment.numbers import fo_number
 from pesanan.fulfillment.status import IN_SHIPPING, NOT_STARTED, FOStatus
 from pesanan.inventory.models import location, reservation
+from pesanan.orders import locks as order_locks
 from pesanan.orders import service as orders
 from pesanan.orders.models import sales_order
 
@@ -69,7 +70,7 @@ def release_order(conn: Connection, order_id: str, actor: Actor | None, *,
     # The order lock makes "what is uncovered" and the insert one step: two releases of one
     # order (a receipt filling a backorder while a clerk ships) cannot both cover the same
     # units. Callers that hold it already (ship, hold release, edit) re-take it for free.
-    status = orders.lock_order(conn, order_id)["status"]
+    status = order_locks.order_row(conn, order_id)["status"]
     if status != "open":  # a held, cancelled or completed order is not released
         return []
     wanted = _uncovered(conn, order_id)

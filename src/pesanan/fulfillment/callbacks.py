@@ -17,7 +17,7 @@ from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.models import fulfilment_order, shipment, tpl_callback
 from pesanan.fulfillment.schemas import FailDelivery, TplCallback
 from pesanan.fulfillment.tpl import tpl_actor
-from pesanan.orders import service as orders
+from pesanan.orders import locks as order_locks
 
 
 def _claim_event(conn: Connection, location_id: str, event_id: str) -> bool:
@@ -59,7 +59,7 @@ def _apply(conn: Connection, loc: dict[str, Any], cmd: TplCallback) -> dict[str,
     if order_id is None:  # another location's fulfilment order is not this 3PL's business
         raise NotFound(f"fulfilment order {cmd.fulfilment_order_id} not found",
                        [FieldError("fulfilment_order_id", "unknown", "not at this location")])
-    order = orders.lock_order(conn, order_id)
+    order = order_locks.order_row(conn, order_id)
     shipped: list[dict[str, Any]] = []
     for i, s in enumerate(cmd.shipments):
         fo = _fo(conn, cmd.fulfilment_order_id)

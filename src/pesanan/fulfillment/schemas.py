@@ -30,7 +30,7 @@ class CreateShipment(Input):
     # Absent: ship everything the order has not shipped yet.
     lines: list[ShipmentLineIn] | None = Field(default=None, min_length=1, max_length=1000)
     # The order's `version` as read: 409 if it changed since (say an edit changed the lines),
-    # so a shipment never sends what the caller did not see (orders.edits.require_version).
+    # so a shipment never sends what the caller did not see (orders.service.require_version).
     expected_version: Version | None = None
 
 

@@ -48,7 +48,7 @@ from pesanan.fulfillment.schemas import CreateShipment, FailDelivery, ShipFulfil
 from pesanan.inventory import service as inventory
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
-from pesanan.orders import edits
+from pesanan.orders import locks as order_locks
 from pesanan.orders import queries as orders_q
 from pesanan.orders import service as orders
 from pesanan.orders.status import OrderStatus
@@ -87,9 +87,9 @@ def parcel_of(conn: Connection, carrier: str, service: str, tracking: str) -> Pa
 def ship_order(conn: Connection, order_id: str, cmd: CreateShipment, actor: Actor
                ) -> dict[str, Any]:
     """Ship the requested lines (absent: everything unshipped). Returns {"items": shipments}."""
-    order = orders.lock_order(conn, order_id)
+    order = order_locks.order_row(conn, order_id)
     require_shippable(order)
-    edits.require_version(order, cmd.expected_version)
+    orders.require_version(order, cmd.expected_version)
     # Reservations no fulfilment order covers yet (an order placed before fulfilment orders
     # existed, units a receipt released from backorder) are released now; usually a no-op.
     release.release_order(conn, order_id, actor)
@@ -130,7 +130,7 @@ def _live_lines(conn: Connection, order_id: str) -> list[dict[str, Any]]:
 def ship_fulfilment_order(conn: Connection, fo_id: str, cmd: ShipFulfilmentOrder,
                           actor: Actor) -> dict[str, Any]:
     """Ship (some of) one fulfilment order as one shipment; the carrier must be known."""
-    order = orders.lock_order(conn, _order_of(conn, fo_id))
+    order = order_locks.order_row(conn, _order_of(conn, fo_id))
     require_shippable(order)
     fo = _fo(conn, fo_id)
     if not fst.can_ship(fo["status"]):
@@ -321,7 +321,7 @@ def deliver_shipment(conn: Connection, shipment_id: str, actor: Actor) -> dict[s
     s = shipment_row(conn, shipment_id)
     # The order is locked before the shipment changes, the same order ship_order uses, and so
     # that try_complete decides on an order row nobody else is changing (e.g. a payment).
-    order = orders.lock_order(conn, s["order_id"])
+    order = order_locks.order_row(conn, s["order_id"])
     done = conn.execute(
         update(shipment)
         .where(shipment.c.id == shipment_id,
@@ -347,7 +347,7 @@ def fail_delivery(conn: Connection, shipment_id: str, cmd: FailDelivery, actor: 
     """shipped -> failed. Stock is not put back (the goods are not on a shelf; a return or an
     adjustment does that when they arrive); the order cannot complete until it is delivered."""
     s = shipment_row(conn, shipment_id)
-    order = orders.lock_order(conn, s["order_id"])
+    order = order_locks.order_row(conn, s["order_id"])
     done = conn.execute(
         update(shipment)
         .where(shipment.c.id == shipment_id, shipment.c.status == fst.SHIPMENT_SHIPPED)

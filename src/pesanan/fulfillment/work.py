@@ -18,6 +18,7 @@ from pesanan.events.service import emit
 from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.fo_queries import get_fulfilment_order
 from pesanan.fulfillment.models import fulfilment_order, fulfilment_order_line
+from pesanan.orders import locks as order_locks
 from pesanan.orders import service as orders
 
 
@@ -28,7 +29,7 @@ def step(conn: Connection, fo_id: str, name: str, actor: Actor) -> dict[str, Any
                             .where(fulfilment_order.c.id == fo_id)).scalar()
     if order_id is None:
         raise NotFound(f"fulfilment order {fo_id} not found")
-    order = orders.lock_order(conn, order_id)
+    order = order_locks.order_row(conn, order_id)
     current = conn.execute(select(fulfilment_order.c.status)
                            .where(fulfilment_order.c.id == fo_id)).scalar_one()
     try:

@@ -1,13 +1,10 @@
 """Order edits after placement and before shipment: change a quantity, add or remove a line,
-change the shipping address — versioned, re-priced and re-reserved as one command.
+change the shipping address — versioned, re-priced and re-reserved as one command. The process
+(lock, give back, re-plan, reserve, release) is flows/edit.py; this module is the orders side:
+checking the changes, writing the lines, the totals and the revision.
 
-All or nothing: the order row is locked first (ship, invoice, pay and cancel lock it too, so
-they run before or after an edit, never during); the edit then gives back everything the order
-holds that is not shipped (fulfilment orders, reservations, backorders), plans the new
-quantities from scratch and reserves them. If they cannot be reserved the command raises, the
-transaction rolls back and nothing changed. Two stock passes (release, then reserve) each lock
-rows in the global order; a deadlock with another command is detected by PostgreSQL and the
-command re-run (db/tx.py).
+All or nothing (the order is locked, everything not shipped given back and planned again):
+see flows/edit.py.
 
 Prices: kept lines keep their unit price and tax rate (a quantity change re-prices the line at
 that price); added lines take today's catalogue price. Removed lines stay as rows with
@@ -22,6 +19,7 @@ may be overpaid) — until the refund is recorded (billing/returns).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +30,6 @@ from pesanan.core.clock import now, rfc3339
 from pesanan.core.errors import (
     Conflict,
     FieldError,
-    InsufficientStock,
     Invalid,
     InvalidTransition,
     NotFound,
@@ -40,20 +37,11 @@ from pesanan.core.errors import (
 from pesanan.core.ids import new_id
 from pesanan.core.money import fmt
 from pesanan.events.service import emit
-from pesanan.inventory import backorders
-from pesanan.inventory import service as inventory
-from pesanan.orders import holds
 from pesanan.orders import service as orders
 from pesanan.orders import status as st
-from pesanan.orders.availability import (
-    CatalogItem,
-    plan_from_catalog,
-    read_catalog_and_stock,
-    ship_to_of,
-)
 from pesanan.orders.models import order_line, order_revision, sales_order
-from pesanan.orders.pricing import price_line, require_storable
-from pesanan.orders.queries import get_order, order_lines, order_number
+from pesanan.orders.pricing import Priceable, price_line, require_storable
+from pesanan.orders.queries import order_number
 from pesanan.orders.schemas import (
     AddLine,
     EditOrder,
@@ -70,45 +58,9 @@ _update_line = (
 )
 
 
-def edit_order(conn: Connection, order_id: str, cmd: EditOrder, actor: Actor) -> dict[str, Any]:
-    order = orders.lock_order(conn, order_id)
-    _check_editable(order, cmd)
-    lines = order_lines(conn, order_id)
-    plan = _read_changes(lines, cmd)
-    # Give back everything not shipped; the new plan starts from the stock that frees.
-    holds.withdraw_from_fulfilment(conn, order_id, actor, "order edited")
-    inventory.release_for_order(conn, order_id)
-    backorders.cancel_for_order(conn, order_id)
-    skus = {x["sku"] for x in lines if plan.quantities[x["id"]] > 0}
-    skus |= {a.sku for _, a in plan.adds}
-    catalog = read_catalog_and_stock(conn, sorted(skus))
-    added = _added_lines(order, lines, plan.adds, catalog)
-    log = plan.log + [{"op": "add_line", "line_id": x["id"], "sku": x["sku"],
-                       "quantity": x["quantity"], "unit_price": str(x["unit_price"])}
-                      for x in added]
-    live = _write_lines(conn, order, lines, plan.quantities, added)
-    address = plan.address if plan.address is not None else order["shipping_address"]
-    _reserve(conn, order, live, catalog, address, plan)
-    revision = _record(conn, order, live, address, log, cmd, actor)
-    if order["status"] == st.OrderStatus.OPEN:
-        holds.release_to_fulfilment(conn, order_id, actor)
-    return {**get_order(conn, order_id), "revision": revision}
-
-
-def require_version(order: dict[str, Any], expected: int | None) -> None:
-    """Refuse (409) a command made against an older `version` of a locked order: an edit,
-    a shipment (fulfillment.service.ship_order), anything that names what it read."""
-    if expected is not None and expected != order["version"]:
-        raise Conflict(
-            f"order {order_number(order['number'])} changed since version {expected} (it is at "
-            f"version {order['version']}); read it again and redo the request",
-            [FieldError("expected_version", "stale", f"the order is at version "
-                        f"{order['version']}")])
-
-
-def _check_editable(order: dict[str, Any], cmd: EditOrder) -> None:
+def check_editable(order: dict[str, Any], cmd: EditOrder) -> None:
     label = order_number(order["number"])
-    require_version(order, cmd.expected_version)
+    orders.require_version(order, cmd.expected_version)
     if order["status"] in (st.OrderStatus.COMPLETED, st.OrderStatus.CANCELLED):
         raise InvalidTransition(f"order {label} is {order['status']} and cannot be edited")
     if order["fulfillment_status"] == st.FulfillmentStatus.FULFILLED:
@@ -116,7 +68,7 @@ def _check_editable(order: dict[str, Any], cmd: EditOrder) -> None:
                                 "return goods instead")
 
 
-class _Plan:
+class EditPlan:
     """What the edit's changes ask for, checked against the order's lines (no database)."""
 
     def __init__(self) -> None:
@@ -127,8 +79,8 @@ class _Plan:
         self.log: list[dict[str, Any]] = []
 
 
-def _read_changes(lines: list[dict[str, Any]], cmd: EditOrder) -> _Plan:
-    plan = _Plan()
+def read_changes(lines: list[dict[str, Any]], cmd: EditOrder) -> EditPlan:
+    plan = EditPlan()
     plan.quantities = {x["id"]: x["quantity"] for x in lines}
     by_id = {x["id"]: x for x in lines}
     inv = Invalid()
@@ -170,9 +122,9 @@ def _read_changes(lines: list[dict[str, Any]], cmd: EditOrder) -> _Plan:
     return plan
 
 
-def _added_lines(order: dict[str, Any], lines: list[dict[str, Any]],
-                 adds: list[tuple[int, AddLine]], catalog: dict[str, CatalogItem]
-                 ) -> list[dict[str, Any]]:
+def added_lines(order: dict[str, Any], lines: list[dict[str, Any]],
+                adds: list[tuple[int, AddLine]], catalog: Mapping[str, Priceable]
+                ) -> list[dict[str, Any]]:
     """New lines at today's catalogue price, numbered after the existing ones."""
     cur = order["currency"]
     inv = Invalid()
@@ -200,9 +152,9 @@ def _added_lines(order: dict[str, Any], lines: list[dict[str, Any]],
     return out
 
 
-def _write_lines(conn: Connection, order: dict[str, Any], lines: list[dict[str, Any]],
-                 quantities: dict[str, int], added: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
+def write_lines(conn: Connection, order: dict[str, Any], lines: list[dict[str, Any]],
+                quantities: dict[str, int], added: list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
     """Re-price and write changed lines, insert added ones; returns every line as it now is."""
     cur = order["currency"]
     changed = []
@@ -225,32 +177,32 @@ def _write_lines(conn: Connection, order: dict[str, Any], lines: list[dict[str, 
     return out + added
 
 
-def _reserve(conn: Connection, order: dict[str, Any], live: list[dict[str, Any]],
-             catalog: dict[str, CatalogItem], address: dict[str, Any] | None, plan: _Plan
-             ) -> None:
-    """Plan what is left to ship of every line and reserve it (or backorder it, if the SKU's
-    policy allows); InsufficientStock names the change that asked for too much."""
-    todo = [{"id": x["id"], "sku": x["sku"], "product_id": x["product_id"],
+def change_log(plan: EditPlan, added: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The revision's list of changes: the plan's, then one per added line."""
+    return plan.log + [{"op": "add_line", "line_id": x["id"], "sku": x["sku"],
+                        "quantity": x["quantity"], "unit_price": str(x["unit_price"])}
+                       for x in added]
+
+
+def left_to_ship(live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What is left to ship of every line, as lines to source (sku, quantity, id, product_id)."""
+    return [{"id": x["id"], "sku": x["sku"], "product_id": x["product_id"],
              "quantity": x["quantity"] - x["quantity_shipped"]}
             for x in live if x["quantity"] > x["quantity_shipped"]]
-    preferred = order["keyed_at_location_id"] if order["channel"] == "pos" else None
-    try:
-        sourced = plan_from_catalog(catalog, todo, channel=order["channel"],
-                                    ship_to=ship_to_of(address),
-                                    preferred_location_id=preferred)
-    except InsufficientStock as e:
-        fields = {x["id"]: x.get("change_field") or plan.field_of.get(x["id"]) for x in live}
-        errors = []
-        for err in e.errors:
-            i = int(err.field.split("[")[1].split("]")[0]) if err.field.startswith("lines[") \
-                else None
-            name = fields.get(todo[i]["id"]) if i is not None else None
-            errors.append(FieldError(name or "changes", err.code, err.message))
-        raise InsufficientStock(e.detail, errors) from None
-    if sourced.picks:
-        inventory.reserve(conn, order["id"], sourced.picks)
-    if sourced.backorders:
-        backorders.record(conn, order["id"], sourced.backorders)
+
+
+def change_errors(errors: list[FieldError], live: list[dict[str, Any]],
+                  todo: list[dict[str, Any]], plan: EditPlan) -> list[FieldError]:
+    """Sourcing's errors on `todo` (`lines[i]...`) renamed to the change that asked for the
+    line, so InsufficientStock names the change that asked for too much."""
+    fields = {x["id"]: x.get("change_field") or plan.field_of.get(x["id"]) for x in live}
+    out = []
+    for err in errors:
+        i = int(err.field.split("[")[1].split("]")[0]) if err.field.startswith("lines[") \
+            else None
+        name = fields.get(todo[i]["id"]) if i is not None else None
+        out.append(FieldError(name or "changes", err.code, err.message))
+    return out
 
 
 def _update_order(conn: Connection, order: dict[str, Any], live: list[dict[str, Any]],
@@ -278,9 +230,9 @@ def _update_order(conn: Connection, order: dict[str, Any], live: list[dict[str, 
     return {**values, "version": order["version"] + 1}
 
 
-def _record(conn: Connection, order: dict[str, Any], live: list[dict[str, Any]],
-            address: dict[str, Any] | None, log: list[dict[str, Any]], cmd: EditOrder,
-            actor: Actor) -> dict[str, Any]:
+def record(conn: Connection, order: dict[str, Any], live: list[dict[str, Any]],
+           address: dict[str, Any] | None, log: list[dict[str, Any]], cmd: EditOrder,
+           actor: Actor) -> dict[str, Any]:
     """Update the order, then write the revision, the timeline and the event."""
     new = _update_order(conn, order, live, address)
     total = new["total"]

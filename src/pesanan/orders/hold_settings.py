@@ -14,12 +14,19 @@ from sqlalchemy import Connection, select, update
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.ids import new_id
-from pesanan.db.sequences import next_gapless
+from pesanan.db.sequences import counter, next_gapless
 from pesanan.events.service import emit
-from pesanan.orders import holds_rules
-from pesanan.orders.availability import HOLD_RULES_VERSION
+from pesanan.orders import holds_rules, locks
 from pesanan.orders.models import hold_rule
 from pesanan.orders.schemas import HoldRuleCreate, HoldRuleUpdate
+
+# The hold rules' version: a counter row bumped by every rule change. Place order reads it in
+# the same statement as the catalogue (flows/availability.py), so each process's rule cache is
+# checked against the database on every order at no extra round trip (orders/holds.py). No row
+# yet (no rule ever made) = 0. `rules_version` is that read as a scalar subquery to carry along.
+HOLD_RULES_VERSION = "hold_rules"
+rules_version = (select(counter.c.value).where(counter.c.name == HOLD_RULES_VERSION)
+                 .scalar_subquery())
 
 
 def rule_view(r: Any) -> dict[str, Any]:
@@ -49,10 +56,7 @@ def create_rule(conn: Connection, cmd: HoldRuleCreate) -> dict[str, Any]:
 
 
 def update_rule(conn: Connection, rule_id: str, cmd: HoldRuleUpdate) -> dict[str, Any]:
-    row = conn.execute(select(hold_rule).where(hold_rule.c.id == rule_id).with_for_update()
-                       ).mappings().first()
-    if row is None:
-        raise NotFound(f"hold rule {rule_id} not found")
+    row = locks.hold_rule_row(conn, rule_id)
     changes: dict[str, Any] = {}
     if cmd.parameters is not None:
         _check(row["kind"], cmd.parameters)

@@ -1,13 +1,15 @@
-"""Order holds: automatic hold rules at placement, manual hold and release, the review queue.
+"""Order holds: automatic hold rules at placement, the hold rows of a manual hold and its
+release, the review queue.
 
 A held order keeps its reserved stock but is not released to fulfilment (shipping refuses an
-order that is not open); releasing the hold releases it. Each reason a hold was put on is an
-`order_hold` row (a rule hit or a manual hold) and a line on the timeline.
+order that is not open); releasing the hold releases it — that process, which withdraws from and
+releases to fulfilment, is flows/holds.py. Each reason a hold was put on is an `order_hold` row
+(a rule hit or a manual hold) and a line on the timeline.
 
 Hot path: the enabled rules are cached per process (keyed by engine, one per database) with
 the version they were read at. Every rule change bumps a version counter row in its own
 transaction (orders/hold_settings.py), and place order reads that row inside the catalogue
-query it runs anyway (orders/availability.py), so every process notices a change on its very
+query it runs anyway (flows/availability.py), so every process notices a change on its very
 next order and re-reads the rules once: an ordinary order costs no extra statement, and with
 rules enabled at most one more, only when a rule needs the customer's facts (credit limit,
 velocity): `_customer_facts` reads them in one statement. The rules are read after the
@@ -31,17 +33,15 @@ from pesanan.core.errors import FieldError, InvalidTransition, NotFound, Validat
 from pesanan.core.ids import new_id
 from pesanan.core.money import fmt
 from pesanan.core.schema import document_number
-from pesanan.customers.models import customer
+from pesanan.customers import queries as customers
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
 from pesanan.db.types import Amount
 from pesanan.events.service import emit
-from pesanan.flows import release as fulfilment
 from pesanan.orders import holds_rules as rules_
 from pesanan.orders import service as orders
 from pesanan.orders import status as st
 from pesanan.orders.models import hold_rule, order_hold, sales_order
 from pesanan.orders.queries import get_order, order_number
-from pesanan.orders.schemas import CancelHeldOrder, CancelOrder, HoldOrder, ReleaseHold
 
 # Keyed by engine (one per database per process): no work to build a key on the hot path.
 _rules_cache: dict[Engine, tuple[int, list[rules_.Rule]]] = {}
@@ -79,7 +79,7 @@ def check_at_placement(conn: Connection, *, customer_id: str, currency: str, tot
                        shipping_address: dict[str, Any] | None,
                        rules_version: int | None) -> list[rules_.Hit]:
     """The enabled rules a new order trips (before it is inserted); `rules_version` is the
-    hold rules' version read in this transaction (orders/availability.py)."""
+    hold rules' version read in this transaction (flows/availability.py)."""
     rules = enabled_rules(conn, rules_version)
     if not rules:
         return []
@@ -104,16 +104,13 @@ def _customer_facts(conn: Connection, facts: rules_.OrderFacts, customer_id: str
     counts = [select(func.count()).where(o.customer_id == customer_id,
                                          o.placed_at >= ts - timedelta(minutes=m))
               .scalar_subquery().label(f"recent_{m}") for m in windows]
-    row = conn.execute(
-        select(customer.c.credit_limit, customer.c.credit_currency, exposure.label("exposure"),
-               *counts)
-        .where(customer.c.id == customer_id)
-    ).first()
+    row = customers.credit_facts(conn, customer_id, exposure.label("exposure"), *counts)
     if row is None:  # an unknown customer: the insert refuses the order
         return facts
-    return replace(facts, credit_limit=row[0], credit_currency=row[1],
-                   exposure=Decimal(row[2] or 0),
-                   recent_orders={m: int(row[3 + i]) for i, m in enumerate(windows)})
+    values: tuple[Any, ...] = tuple(row)  # credit limit and currency, then the extra columns
+    return replace(facts, credit_limit=values[0], credit_currency=values[1],
+                   exposure=Decimal(values[2] or 0),
+                   recent_orders={m: int(values[3 + i]) for i, m in enumerate(windows)})
 
 
 def hold_at_placement(conn: Connection, order_id: str, hits: list[rules_.Hit],
@@ -133,56 +130,50 @@ def hold_at_placement(conn: Connection, order_id: str, hits: list[rules_.Hit],
                                     for h in hits]})
 
 
-# --- manual hold, release, cancel --------------------------------------------------------------
+# --- manual hold, release, cancel (flows/holds.py runs them with fulfilment) ----------------
 
-def hold_order(conn: Connection, order_id: str, cmd: HoldOrder, actor: Actor) -> dict[str, Any]:
-    order = orders.lock_order(conn, order_id)
+def check_holdable(order: dict[str, Any]) -> None:
+    """A (locked) order may be put on hold unless it is fully shipped or cannot go on hold."""
     label = order_number(order["number"])
     st.check("status", order["status"], st.OrderStatus.ON_HOLD)
     if order["fulfillment_status"] == st.FulfillmentStatus.FULFILLED:
         raise InvalidTransition(f"order {label} is fully shipped: there is nothing to hold")
-    # Goods not yet picked must not leave: take back what was released to the warehouse.
-    withdraw_from_fulfilment(conn, order_id, actor, f"order put on hold: {cmd.reason}")
+
+
+def put_on_hold(conn: Connection, order: dict[str, Any], reason: str, actor: Actor) -> None:
+    """A manual hold on a locked order: its reason row, the status, the `order.held` event."""
+    order_id = order["id"]
     conn.execute(order_hold.insert(), {
         "id": new_id(), "order_id": order_id, "rule_id": None, "kind": "manual",
-        "reason": cmd.reason, "status": "active", "actor": actor.name, "created_at": now(),
+        "reason": reason, "status": "active", "actor": actor.name, "created_at": now(),
         "resolved_at": None, "resolved_by": None, "resolution_note": None})
     orders.set_status(conn, order, "status", st.OrderStatus.ON_HOLD, actor,
-                      f"Put on hold: {cmd.reason}")
+                      f"Put on hold: {reason}")
     emit(conn, "order.held", "order", order_id,
          {"id": order_id, "reasons": [{"kind": "manual", "rule_id": None,
-                                       "reason": cmd.reason}]})
-    return order_with_holds(conn, order_id)
+                                       "reason": reason}]})
 
 
-def release_hold(conn: Connection, order_id: str, cmd: ReleaseHold, actor: Actor
-                 ) -> dict[str, Any]:
-    """on_hold -> open: resolve every active reason and release the order to fulfilment."""
-    order = orders.lock_order(conn, order_id)
+def lift_hold(conn: Connection, order: dict[str, Any], note: str | None, actor: Actor) -> None:
+    """on_hold -> open on a locked order: resolve every active reason (the caller then releases
+    the order to fulfilment)."""
     st.check("status", order["status"], st.OrderStatus.OPEN)
-    n = _resolve(conn, order_id, "released", actor, cmd.note)
-    note = f" ({cmd.note})" if cmd.note else ""
+    n = _resolve(conn, order["id"], "released", actor, note)
+    shown = f" ({note})" if note else ""
     orders.set_status(conn, order, "status", st.OrderStatus.OPEN, actor,
-                      f"Hold released: {n} reason(s) cleared{note}")
-    release_to_fulfilment(conn, order_id, actor)
-    emit(conn, "order.released", "order", order_id, {"id": order_id, "note": cmd.note})
-    return order_with_holds(conn, order_id)
+                      f"Hold released: {n} reason(s) cleared{shown}")
 
 
-def cancel_held(conn: Connection, order_id: str, cmd: CancelHeldOrder, actor: Actor
-                ) -> dict[str, Any]:
-    """The review queue's "cancel": only for an order that is on hold."""
-    order = orders.lock_order(conn, order_id)
+def require_on_hold(order: dict[str, Any]) -> None:
+    """The review queue's "cancel" is only for an order that is on hold."""
     if order["status"] != st.OrderStatus.ON_HOLD:
         raise InvalidTransition(f"order {order_number(order['number'])} is not on hold "
                                 f"(it is {order['status']})")
-    orders.cancel_order(conn, order_id, CancelOrder(reason=cmd.note[:200]), actor)
-    return order_with_holds(conn, order_id)
 
 
 def resolve_on_cancel(conn: Connection, order: dict[str, Any], actor: Actor | None,
                       reason: str) -> None:
-    """Called by orders.service.cancel_order: a cancelled order keeps no active hold."""
+    """Called by the cancel flow (flows/cancel.py): a cancelled order keeps no active hold."""
     if order["status"] == st.OrderStatus.ON_HOLD:
         _resolve(conn, order["id"], "cancelled", actor, reason)
 
@@ -195,21 +186,6 @@ def _resolve(conn: Connection, order_id: str, outcome: str, actor: Actor | None,
         .values(status=outcome, resolved_at=now(), resolved_by=actor.name if actor else None,
                 resolution_note=note[:500] if note else None))
     return int(done.rowcount)
-
-
-# --- fulfilment ---------------------------------------------------------------------------------
-
-def release_to_fulfilment(conn: Connection, order_id: str, actor: Actor | None) -> None:
-    """Create fulfilment orders for what the order has reserved (idempotent; an order that is
-    not open is not released)."""
-    fulfilment.release_order(conn, order_id, actor)
-
-
-def withdraw_from_fulfilment(conn: Connection, order_id: str, actor: Actor | None,
-                             reason: str) -> None:
-    """Cancel the order's not-yet-started fulfilment orders (Conflict if one is being packed
-    or shipped: the goods are on their way out)."""
-    fulfilment.withdraw_order(conn, order_id, actor, reason)
 
 
 # --- reads --------------------------------------------------------------------------------------

@@ -9,9 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from pesanan.core.errors import FieldError, ValidationFailed
 from pesanan.core.money import MAX_STORED_AMOUNT, quantize_minor, storable
+
+
+class Priceable(Protocol):
+    """What an order line takes from the catalogue item it sells (the catalogue read that
+    place order and edit make, flows/availability.CatalogItem, is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def tax_rate(self) -> Decimal: ...
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,15 @@
-"""Order commands: place and cancel, plus the status changes other domains ask for.
+"""Order commands on the orders' own tables: a new order with its lines, the timeline, the
+status changes other domains ask for (complete, shipped units) and the checks a command makes
+on a locked order (version, cancellable). The processes that span domains — place, cancel,
+edit, hold — are flows (pesanan/flows/) that call these.
 
-`place_order` is the hot path: a fixed, small number of statements per order (one read of
-products with their stock, one of the customer, a number, the guarded reservations, and one
-multi-row insert per table) — see bench/place_orders.py for the figures.
+Place order is the hot path (flows/place_order.py): a fixed, small number of statements per
+order — see bench/place_orders.py for the figures. `insert_order` is its two inserts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,60 +18,47 @@ from sqlalchemy.exc import IntegrityError
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
-from pesanan.core.errors import FieldError, Invalid, InvalidTransition, NotFound, ValidationFailed
+from pesanan.core.errors import (
+    Conflict,
+    FieldError,
+    Invalid,
+    InvalidTransition,
+    ValidationFailed,
+)
 from pesanan.core.ids import new_id
 from pesanan.customers import queries as customers
 from pesanan.db.rows import insert_rows
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
-from pesanan.flows import release as fulfilment
-from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
-from pesanan.orders import holds
 from pesanan.orders import status as st
-from pesanan.orders.availability import (
-    CatalogItem,
-    plan_from_catalog,
-    read_catalog_and_stock,
-    ship_to_of,
-)
 from pesanan.orders.models import order_event, order_line, sales_order
-from pesanan.orders.pricing import price_line, require_storable, totals
-from pesanan.orders.queries import get_order, order_view
-from pesanan.orders.schemas import CancelOrder, PlaceOrder
+from pesanan.orders.pricing import Priceable, Totals, price_line, totals
+from pesanan.orders.queries import order_number
+from pesanan.orders.schemas import PlaceOrder
 
 
-def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, Any]:
-    catalog = read_catalog_and_stock(conn, sorted({line.sku for line in cmd.lines}))
-    currency = _check_lines(conn, cmd, catalog)
-    order_id = new_id()
-    ts = now()
+def price_lines(order_id: str, items: Sequence[tuple[Priceable, int]], currency: str
+                ) -> tuple[list[dict[str, Any]], Totals]:
+    """A new order's line rows (item, quantity, in order) at the items' prices, and the totals."""
     lines: list[dict[str, Any]] = []
     priced_lines = []
-    for i, line in enumerate(cmd.lines):
-        item = catalog[line.sku]
-        priced = price_line(item.price, line.quantity, item.tax_rate, currency)
+    for i, (item, quantity) in enumerate(items):
+        priced = price_line(item.price, quantity, item.tax_rate, currency)
         priced_lines.append(priced)
         lines.append({
             "id": new_id(), "order_id": order_id, "line_no": i + 1, "product_id": item.id,
-            "sku": item.sku, "name": item.name, "quantity": line.quantity, "quantity_shipped": 0,
+            "sku": item.sku, "name": item.name, "quantity": quantity, "quantity_shipped": 0,
             "unit_price": item.price, "tax_rate": item.tax_rate, "subtotal": priced.subtotal,
             "tax": priced.tax, "total": priced.total,
         })
-    # A POS sale takes goods from the store it is rung up in when that store has them.
-    preferred = cmd.keyed_at_location_id if cmd.channel == "pos" else None
-    # Sourcing (inventory/allocation.py): eligible locations, safety stock, fewest shipments,
-    # nearest to the ship-to; a shortfall is backordered when the SKU's policy allows.
-    plan = plan_from_catalog(catalog, lines, channel=cmd.channel,
-                             ship_to=ship_to_of(order_address(cmd)),
-                             preferred_location_id=preferred)
-    sums = totals(priced_lines)
-    require_storable(sums.total)
-    # Hold rules (orders/holds.py): no statement unless a rule needs the customer's facts.
-    held = holds.check_at_placement(conn, customer_id=cmd.customer_id, currency=currency,
-                                     total=sums.total, shipping_address=order_address(cmd),
-                                     rules_version=catalog.rules_version)
-    status = st.OrderStatus.ON_HOLD if held else st.OrderStatus.OPEN
+    return lines, totals(priced_lines)
+
+
+def insert_order(conn: Connection, cmd: PlaceOrder, *, order_id: str, currency: str,
+                 sums: Totals, status: str, placed_at: Any, lines: list[dict[str, Any]]
+                 ) -> dict[str, Any]:
+    """Insert a new order and its lines (from `price_lines`); returns the order row."""
     order = {
         "id": order_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
         "currency": currency, "status": status,
@@ -78,30 +68,11 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
         "amount_invoiced": Decimal(0), "amount_paid": Decimal(0), "keyed_by": cmd.keyed_by,
         "keyed_at_location_id": cmd.keyed_at_location_id,
         "shipping_address": cmd.shipping_address.model_dump() if cmd.shipping_address else None,
-        "note": cmd.note, "version": 1, "placed_at": ts, "updated_at": ts,
+        "note": cmd.note, "version": 1, "placed_at": placed_at, "updated_at": placed_at,
     }
-    # The order and its lines go in first because reservations reference them; the stock rows
-    # are the contended ones, so locking them last holds those locks for the shortest time.
     order["number"] = _insert_order(conn, cmd, order)
     insert_rows(conn, order_line, lines)
-    if plan.picks:
-        inventory.reserve(conn, order_id, plan.picks)
-    if plan.backorders:
-        backorders.record(conn, order_id, plan.backorders)
-    view = order_view(order, lines)
-    note_event(conn, order_id, "order.placed",
-               f"Order placed via {cmd.channel} ({len(lines)} lines, {view['total']} {currency})",
-               actor, to_status=status, field="status")
-    if plan.split or plan.backorders:  # an ordinary order (one location, no backorder) skips
-        note_sourcing(conn, order_id, plan.reasons, actor)
-    emit(conn, "order.placed", "order", order_id, view)
-    if held:  # reserved, but not released to fulfilment until someone reviews it
-        holds.hold_at_placement(conn, order_id, held, actor)
-    else:
-        # The picks just reserved are handed over, so nothing is read back: one statement on
-        # PostgreSQL for an ordinary order (flows/release.py).
-        fulfilment.release_order(conn, order_id, actor, picks=plan.picks)
-    return view
+    return order
 
 
 def order_address(cmd: PlaceOrder) -> dict[str, Any] | None:
@@ -124,7 +95,7 @@ def note_sourcing(conn: Connection, order_id: str, reasons: list[str], actor: Ac
         note_event(conn, order_id, "order.sourced", text, actor)
 
 
-def _check_lines(conn: Connection, cmd: PlaceOrder, catalog: dict[str, CatalogItem]) -> str:
+def check_lines(conn: Connection, cmd: PlaceOrder, catalog: Mapping[str, Priceable]) -> str:
     """Every line names an active SKU in the order's currency; returns the currency. On SQLite
     the customer and location are checked here too (see _insert_order for PostgreSQL)."""
     inv = Invalid()
@@ -196,17 +167,6 @@ def note_event(conn: Connection, order_id: str, kind: str, message: str, actor: 
     })
 
 
-def lock_order(conn: Connection, order_id: str) -> dict[str, Any]:
-    """Read an order and hold its row lock to the end of the transaction: commands on one order
-    (ship, invoice, pay, cancel) then run one after the other."""
-    row = conn.execute(
-        select(sales_order).where(sales_order.c.id == order_id).with_for_update()
-    ).mappings().first()
-    if row is None:
-        raise NotFound(f"order {order_id} not found")
-    return dict(row)
-
-
 def set_status(conn: Connection, order: dict[str, Any], field: str, target: str,
                actor: Actor | None, message: str | None = None, **values: Any) -> None:
     """Move one status by its table, as a compare-and-set, and write the timeline."""
@@ -231,25 +191,24 @@ def set_status(conn: Connection, order: dict[str, Any], field: str, target: str,
                    field=field, from_status=current, to_status=target)
 
 
-def cancel_order(conn: Connection, order_id: str, cmd: CancelOrder, actor: Actor
-                 ) -> dict[str, Any]:
-    order = lock_order(conn, order_id)
+def check_cancellable(order: dict[str, Any]) -> None:
+    """Refuse to cancel a (locked) order that has shipped or been invoiced."""
     if order["fulfillment_status"] != st.FulfillmentStatus.UNFULFILLED:
         raise InvalidTransition("a shipped order cannot be cancelled; return it instead")
     if order["amount_invoiced"] > 0:
         raise InvalidTransition("an invoiced order cannot be cancelled until it is credited")
     st.check("status", order["status"], st.OrderStatus.CANCELLED)
-    # Refuses (409) while a fulfilment order is packed: the goods are in a box at the dock.
-    fulfilment.withdraw_order(conn, order_id, actor, reason=f"order cancelled: {cmd.reason}")
-    released = inventory.release_for_order(conn, order_id)
-    backorders.cancel_for_order(conn, order_id)  # after the stock rows: see its lock order
-    holds.resolve_on_cancel(conn, order, actor, cmd.reason)  # before the status changes
-    set_status(conn, order, "status", st.OrderStatus.CANCELLED, actor,
-               f"Order cancelled: {cmd.reason} ({released} reserved units released)")
-    view = get_order(conn, order_id)
-    emit(conn, "order.cancelled", "order", order_id,
-         {"id": order_id, "reason": cmd.reason, "released_units": released})
-    return view
+
+
+def require_version(order: dict[str, Any], expected: int | None) -> None:
+    """Refuse (409) a command made against an older `version` of a locked order: an edit,
+    a shipment (fulfillment.service.ship_order), anything that names what it read."""
+    if expected is not None and expected != order["version"]:
+        raise Conflict(
+            f"order {order_number(order['number'])} changed since version {expected} (it is at "
+            f"version {order['version']}); read it again and redo the request",
+            [FieldError("expected_version", "stale", f"the order is at version "
+                        f"{order['version']}")])
 
 
 def try_complete(conn: Connection, order: dict[str, Any], all_delivered: bool,

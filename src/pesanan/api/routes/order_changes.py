@@ -11,6 +11,8 @@ from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
+from pesanan.flows import edit as edit_flow
+from pesanan.flows import holds as hold_flow
 from pesanan.orders import edits, hold_settings, holds
 from pesanan.orders.schemas import (
     CancelHeldOrder,
@@ -31,7 +33,7 @@ AdminReader = Annotated[Actor, Depends(require("settings:read"))]
 @router.post("/orders/{order_id}/hold", response_model=out.HeldOrderOut)
 def hold_order(order_id: str, body: HoldOrder, request: Request, actor: Writer) -> Response:
     """Put an open order on hold with a reason; its unshipped goods stay reserved."""
-    return commands.run(request, actor, lambda c: holds.hold_order(c, order_id, body, actor),
+    return commands.run(request, actor, lambda c: hold_flow.hold_order(c, order_id, body, actor),
                         body=body)
 
 
@@ -40,7 +42,7 @@ def release_hold(order_id: str, request: Request, actor: Writer,
                  body: ReleaseHold | None = None) -> Response:
     """Release a held order: its reasons are cleared and it goes to fulfilment."""
     cmd = body or ReleaseHold()
-    return commands.run(request, actor, lambda c: holds.release_hold(c, order_id, cmd, actor),
+    return commands.run(request, actor, lambda c: hold_flow.release_hold(c, order_id, cmd, actor),
                         body=cmd)
 
 
@@ -48,7 +50,7 @@ def release_hold(order_id: str, request: Request, actor: Writer,
 def cancel_held(order_id: str, body: CancelHeldOrder, request: Request, actor: Writer
                 ) -> Response:
     """The review queue's cancel: only for an order on hold, with a note."""
-    return commands.run(request, actor, lambda c: holds.cancel_held(c, order_id, body, actor),
+    return commands.run(request, actor, lambda c: hold_flow.cancel_held(c, order_id, body, actor),
                         body=body)
 
 
@@ -68,7 +70,7 @@ def review_queue(conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None 
 def edit_order(order_id: str, body: EditOrder, request: Request, actor: Writer) -> Response:
     """Edit a placed order (versioned, re-priced, re-reserved): answers the order with the new
     `revision`. `expected_version` stale -> 409; not enough stock -> 409, nothing changed."""
-    return commands.run(request, actor, lambda c: edits.edit_order(c, order_id, body, actor),
+    return commands.run(request, actor, lambda c: edit_flow.edit_order(c, order_id, body, actor),
                         body=body)
 
 

@@ -9,7 +9,9 @@ from pesanan.api.deps import ReadConn, require
 from pesanan.auth.roles import allows, event_permission
 from pesanan.core.actor import Actor
 from pesanan.core.schema import UtcFilter
-from pesanan.orders import queries, service
+from pesanan.flows import cancel as cancel_flow
+from pesanan.flows import place_order as place_flow
+from pesanan.orders import queries
 from pesanan.orders.schemas import CancelOrder, PlaceOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -21,7 +23,7 @@ Writer = Annotated[Actor, Depends(require("orders:write"))]
 async def place_order(body: PlaceOrder, request: Request, actor: Writer) -> Response:
     # async + run_async: the busiest endpoint takes one thread hand-off, not one per dependency.
     return await commands.run_async(
-        request, actor, lambda c: service.place_order(c, body, actor), body=body,
+        request, actor, lambda c: place_flow.place_order(c, body, actor), body=body,
         status_code=201, location=lambda r: f"/api/v1/orders/{r['id']}")
 
 
@@ -58,5 +60,5 @@ def timeline(order_id: str, conn: ReadConn, actor: Reader) -> dict[str, Any]:
 def cancel_order(order_id: str, request: Request, actor: Writer,
                  body: CancelOrder | None = None) -> Response:
     cmd = body or CancelOrder()
-    return commands.run(request, actor, lambda c: service.cancel_order(c, order_id, cmd, actor),
+    return commands.run(request, actor, lambda c: cancel_flow.cancel_order(c, order_id, cmd, actor),
                         body=cmd)

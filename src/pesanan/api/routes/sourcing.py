@@ -9,7 +9,8 @@ from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
-from pesanan.inventory import backorders, settings, sourcing
+from pesanan.flows import backorders, sourcing
+from pesanan.inventory import settings
 from pesanan.inventory.schemas import LocationUpdate, StockSettings
 
 router = APIRouter(tags=["sourcing"])

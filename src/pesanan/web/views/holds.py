@@ -16,6 +16,8 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
 from pesanan.core.schema import document_number
 from pesanan.customers import queries as customers
+from pesanan.flows import edit as edit_flow
+from pesanan.flows import holds as hold_flow
 from pesanan.orders import edits, hold_settings, holds
 from pesanan.orders.schemas import (
     CancelHeldOrder,
@@ -62,7 +64,8 @@ def _queue_action(request: Request, order_id: str, run: Callable[[Connection], A
 def queue_release(request: Request, posted: PostedForm, order_id: str, actor: Writer
                   ) -> Response:
     cmd = ReleaseHold(note=clean(posted).get("note"))
-    return _queue_action(request, order_id, lambda c: holds.release_hold(c, order_id, cmd, actor))
+    return _queue_action(request, order_id,
+                         lambda c: hold_flow.release_hold(c, order_id, cmd, actor))
 
 
 @router.post("/holds/{order_id}/cancel", dependencies=[Depends(check_csrf)])
@@ -73,7 +76,8 @@ def queue_cancel(request: Request, posted: PostedForm, order_id: str, actor: Wri
         return render(request, "holds/queue.html", 422, **read(request, lambda c: _queue(c, None)),
                       errors={"form": "Say why the order is cancelled", **errors},
                       failed=order_id)
-    return _queue_action(request, order_id, lambda c: holds.cancel_held(c, order_id, cmd, actor))
+    return _queue_action(request, order_id,
+                         lambda c: hold_flow.cancel_held(c, order_id, cmd, actor))
 
 
 # --- the order page's changes section ------------------------------------------------------
@@ -109,7 +113,7 @@ def hold(request: Request, posted: PostedForm, order_id: str, actor: Writer) -> 
     form = clean(posted)
     cmd, errors = parse(HoldOrder, {"reason": form.get("reason", "")})
     return _order_action(request, order_id,
-                         lambda c: holds.hold_order(c, order_id, cmd, actor) if cmd else None,
+                         lambda c: hold_flow.hold_order(c, order_id, cmd, actor) if cmd else None,
                          form, errors)
 
 
@@ -118,7 +122,7 @@ def release(request: Request, posted: PostedForm, order_id: str, actor: Writer) 
     form = clean(posted)
     cmd = ReleaseHold(note=form.get("note"))
     return _order_action(request, order_id,
-                         lambda c: holds.release_hold(c, order_id, cmd, actor), form)
+                         lambda c: hold_flow.release_hold(c, order_id, cmd, actor), form)
 
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -197,7 +201,7 @@ def edit(request: Request, posted: PostedForm, order_id: str, actor: Writer) -> 
         return _order_action(request, order_id, lambda c: None, form,
                              beside_fields(errors, body))
     try:
-        execute(request, lambda c: edits.edit_order(c, order_id, cmd, actor))
+        execute(request, lambda c: edit_flow.edit_order(c, order_id, cmd, actor))
     except DomainError as e:
         return _order_action(request, order_id, lambda c: None, form,
                              beside_fields(domain_errors(e), body))

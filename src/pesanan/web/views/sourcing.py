@@ -11,8 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
-from pesanan.inventory import backorders, settings, sourcing
+from pesanan.flows import backorders, sourcing
 from pesanan.inventory import queries as inventory
+from pesanan.inventory import settings
 from pesanan.inventory.schemas import LocationUpdate, StockSettings
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse

@@ -1,4 +1,5 @@
-"""Sourcing dry run: the plan an order would get, with its reasons, reserving nothing."""
+"""Sourcing dry run: the plan an order would get, with its reasons, reserving nothing (a flow:
+it reads the catalogue with the stock, flows/availability.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from pesanan.core.schema import Country, Input, Quantity
+from pesanan.flows.availability import OrderPlan, plan_order
 from pesanan.inventory.allocation import ShipTo
-from pesanan.orders.availability import OrderPlan, plan_order
 
 
 class PlanLine(Input):

@@ -1,5 +1,12 @@
 """Read the catalogue, stock, location attributes and oversell policy for an order's SKUs in one
-query, and plan where each line is sourced from (inventory/allocation.py decides)."""
+query, and plan where each line is sourced from (inventory/allocation.py decides).
+
+This is the one read on the order path that joins other domains' tables (catalog's products,
+inventory's stock levels and locations, the hold rules' version counter): placing an order
+reads them in a single statement because a statement per domain would add round trips to the
+hot path (bench/README.md). It lives in flows, the layer allowed to make that join; the
+domains keep their own reads and writes.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +19,9 @@ from sqlalchemy import Connection, bindparam, select
 
 from pesanan.catalog.models import product
 from pesanan.core.errors import FieldError, InsufficientStock, Invalid
-from pesanan.db.sequences import counter
 from pesanan.inventory import allocation
 from pesanan.inventory.models import location, stock_level
-
-# The hold rules' version (a counter row bumped by every rule change, orders/hold_settings.py),
-# read in the same statement: each process's rule cache is checked against the database on
-# every order at no extra round trip (orders/holds.py). No row yet (no rule ever made) = 0.
-HOLD_RULES_VERSION = "hold_rules"
-_rules_version = (select(counter.c.value).where(counter.c.name == HOLD_RULES_VERSION)
-                  .scalar_subquery())
+from pesanan.orders.hold_settings import rules_version
 
 _query = (
     select(product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
@@ -30,7 +30,7 @@ _query = (
            (stock_level.c.on_hand - stock_level.c.reserved).label("available"),
            stock_level.c.safety_stock, location.c.code, location.c.kind, location.c.region,
            location.c.country, location.c.channels,
-           _rules_version.label("rules_version"))
+           rules_version.label("rules_version"))
     .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
     .outerjoin(location, location.c.id == stock_level.c.location_id)
     # Built once with an expanding parameter: building the statement per order (and its cache

@@ -17,7 +17,7 @@ from pesanan.catalog.schemas import ProductCreate
 from pesanan.catalog.service import create_product
 from pesanan.core.actor import SYSTEM
 from pesanan.customers.schemas import CustomerCreate
-from pesanan.customers.service import create_customer
+from pesanan.flows.customer_profile import create_customer
 from pesanan.inventory.schemas import LocationCreate, StockAdjustment
 from pesanan.inventory.service import adjust_stock, create_location
 from pesanan.orders.schemas import PlaceOrder

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from pesanan.billing.status import financial_after_refund
 from pesanan.core.errors import InvalidTransition
 from pesanan.ledger.postings import (
     Line,
@@ -41,8 +42,8 @@ def test_only_a_rejected_return_gives_its_units_back() -> None:
 
 
 def test_the_financial_status_after_a_refund_is_refunded_only_when_all_paid_went_back() -> None:
-    assert st.financial_after_refund(Decimal("30.00"), Decimal("30.00")) == "refunded"
-    assert st.financial_after_refund(Decimal("30.00"), Decimal("10.00")) == "partially_refunded"
+    assert financial_after_refund(Decimal("30.00"), Decimal("30.00")) == "refunded"
+    assert financial_after_refund(Decimal("30.00"), Decimal("10.00")) == "partially_refunded"
 
 
 def test_a_credit_note_reverses_revenue_and_tax_against_the_receivable() -> None:

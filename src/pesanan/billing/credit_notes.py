@@ -1,7 +1,7 @@
 """Credit notes: the value of returned goods given back to the customer, under a gapless number
 (CN-2026-000001, per UTC year of issue) like invoices.
 
-The caller holds the order's row lock (orders.service.lock_order), as every billing command
+The caller holds the order's row lock (orders.locks.order_row), as every billing command
 does, so what was invoiced and credited before cannot change underneath.
 
 Rounding: a credit note line is priced like an order line (orders.pricing: exact subtotal, tax
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select, update
 
 from pesanan.billing import queries
 from pesanan.billing.models import credit_note, credit_note_line, invoice, payment
-from pesanan.billing.service import _apply
+from pesanan.billing.service import apply_to_invoices
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict
@@ -81,7 +81,7 @@ def issue_credit_note(conn: Connection, order: dict[str, Any], items: list[Credi
     owed = sum((i["total"] - i["amount_paid"] for i in open_invoices), Decimal(0))
     settled = min(owed, row["total"])
     if settled > 0:
-        _apply(conn, open_invoices, settled)
+        apply_to_invoices(conn, open_invoices, settled)
         row["amount_applied"] = settled
         conn.execute(update(credit_note).where(credit_note.c.id == row["id"])
                      .values(amount_applied=settled))
@@ -118,12 +118,6 @@ def _price(conn: Connection, order: dict[str, Any], items: list[Credited]
     return out
 
 
-def lock_credit_note(conn: Connection, credit_note_id: str) -> dict[str, Any]:
-    r = conn.execute(select(credit_note).where(credit_note.c.id == credit_note_id)
-                     .with_for_update()).mappings().one()
-    return dict(r)
-
-
 def open_amount(conn: Connection, cn: dict[str, Any]) -> Decimal:
     """What the customer may still have of a credit note: not applied, not refunded."""
     refunded = queries.refunded_on_credit_notes(conn, [cn["id"]])[cn["id"]]
@@ -144,7 +138,7 @@ def apply_to_order(conn: Connection, cn: dict[str, Any], new_order: dict[str, An
         "id": new_id(), "order_id": new_order["id"], "invoice_id": open_invoices[0]["id"],
         "amount": amount, "currency": cur, "method": "credit_note", "reference": cn["number"],
         "received_at": now()})
-    _apply(conn, open_invoices, amount)
+    apply_to_invoices(conn, open_invoices, amount)
     conn.execute(update(credit_note).where(credit_note.c.id == cn["id"])
                  .values(amount_applied=credit_note.c.amount_applied + amount))
     cn["amount_applied"] += amount

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from pesanan.billing import credit_notes, queries
 from pesanan.billing.models import refund
+from pesanan.billing.status import financial_after_refund
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict, FieldError, ValidationFailed
@@ -26,7 +27,6 @@ from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
 from pesanan.orders import service as orders
 from pesanan.orders.queries import order_number
-from pesanan.returns.status import financial_after_refund
 
 
 def refundable(order: dict[str, Any]) -> Decimal:

@@ -1,6 +1,6 @@
 """Billing commands: issue an invoice for an order, record a payment against it.
 
-Both start by locking the order row (orders.service.lock_order), so every command on one order
+Both start by locking the order row (orders.locks.order_row), so every command on one order
 (invoice, pay, ship, cancel) runs one after the other; the invoice rows of that order are only
 ever changed under that lock, which is why their updates need no compare-and-set of their own.
 
@@ -45,6 +45,7 @@ from pesanan.events.service import emit
 from pesanan.fulfillment import queries as fulfillment
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
+from pesanan.orders import locks as order_locks
 from pesanan.orders import service as orders
 from pesanan.orders import status as st
 from pesanan.orders.queries import order_number
@@ -56,7 +57,7 @@ B2B_PAYMENT_TERMS = timedelta(days=30)
 
 def issue_invoice(conn: Connection, order_id: str, cmd: IssueInvoice, actor: Actor
                   ) -> dict[str, Any]:
-    order = orders.lock_order(conn, order_id)
+    order = order_locks.order_row(conn, order_id)
     subtotal, tax = _uninvoiced(conn, order)
     issued_at = now()
     due_at = _due(issued_at, customers.kind_of(conn, order["customer_id"]))
@@ -114,7 +115,7 @@ def _due(issued_at: datetime, customer_kind: str) -> datetime:
 
 def record_payment(conn: Connection, order_id: str, cmd: RecordPayment, actor: Actor
                    ) -> dict[str, Any]:
-    order = orders.lock_order(conn, order_id)
+    order = order_locks.order_row(conn, order_id)
     cur = order["currency"]
     amount = _payment_amount(cmd, cur)
     open_invoices = queries.open_invoices(conn, order_id)
@@ -124,7 +125,7 @@ def record_payment(conn: Connection, order_id: str, cmd: RecordPayment, actor: A
            "amount": amount, "currency": cur, "method": method,
            "reference": cmd.reference, "received_at": now()}
     conn.execute(payment.insert(), row)
-    applied = _apply(conn, open_invoices, amount)
+    applied = apply_to_invoices(conn, open_invoices, amount)
     ledger.post(conn, currency=cur, memo=f"Payment ({method}) for "
                 f"{order_number(order['number'])}", source_type="payment", source_id=row["id"],
                 order_id=order_id, lines=postings.payment_recorded(amount))
@@ -148,15 +149,23 @@ def _payment_amount(cmd: RecordPayment, currency: str) -> Decimal:
     if cmd.currency is not None and cmd.currency != currency:
         inv.add("currency", "wrong_currency",
                 f"the order is in {currency}; a payment cannot be in {cmd.currency}")
+    return money_in(cmd.amount, currency, "payment", inv)
+
+
+def money_in(value: str, currency: str, what: str, inv: Invalid | None = None) -> Decimal:
+    """An `amount` typed in by a person (a payment, a refund) as exact money in `currency`, more
+    than zero. Any problem, with those already in `inv`, is one 422 ("The refund is invalid")
+    with each error beside its field, so a payment and a refund refuse the same input alike."""
+    inv = inv if inv is not None else Invalid()
     amount = Decimal(0)
     try:
-        amount = Money.of(cmd.amount, currency).amount
+        amount = Money.of(value, currency).amount
     except MoneyError as e:
         inv.add("amount", "invalid_money", str(e))
     else:
         if amount <= 0:
-            inv.add("amount", "not_positive", "a payment must be more than zero")
-    inv.raise_if_any("The payment is invalid")
+            inv.add("amount", "not_positive", f"a {what} must be more than zero")
+    inv.raise_if_any(f"The {what} is invalid")
     return amount
 
 
@@ -177,9 +186,10 @@ def _check_owed(order: dict[str, Any], open_invoices: list[dict[str, Any]], amou
             [FieldError("amount", "exceeds_amount_owed", f"at most {owed_s} is owed")])
 
 
-def _apply(conn: Connection, open_invoices: list[dict[str, Any]], amount: Decimal
-           ) -> list[dict[str, Any]]:
-    """Spread a payment over open invoices, oldest first; returns what went where."""
+def apply_to_invoices(conn: Connection, open_invoices: list[dict[str, Any]], amount: Decimal
+                      ) -> list[dict[str, Any]]:
+    """Spread a payment (or the credit of a credit note) over the order's open invoices, oldest
+    first; returns what went where. The caller holds the order's lock."""
     left = amount
     applied = []
     for inv in open_invoices:

@@ -12,6 +12,8 @@ from sqlalchemy import Connection
 
 from pesanan.cli import CLI, console, err, run_command
 from pesanan.core.schema import FORM_CONTEXT
+from pesanan.flows.exchange import exchange_return
+from pesanan.orders import queries as orders_q
 from pesanan.returns import queries, service
 from pesanan.returns.schemas import (
     Decide,
@@ -70,7 +72,7 @@ def _on(ref: str, fn: Callable[[Connection, str], dict[str, Any]]) -> dict[str, 
 def list_(status: str | None = None, order: str | None = None, limit: int = 50) -> None:
     """Returns, newest first."""
     def load(c: Connection) -> dict[str, Any]:
-        order_id = queries.resolve_order(c, order) if order else None
+        order_id = orders_q.resolve_order(c, order) if order else None
         return queries.list_rmas(c, limit=limit, status=status, order_id=order_id)
 
     result = run_command(load)
@@ -99,7 +101,7 @@ def request(
              for p in _pairs(line, "line")]
 
     def command(c: Connection) -> dict[str, Any]:
-        cmd = _parse(RequestReturn, {"order_id": queries.resolve_order(c, order),
+        cmd = _parse(RequestReturn, {"order_id": orders_q.resolve_order(c, order),
                                      "lines": lines, "note": note})
         return service.request_return(c, cmd, CLI)
 
@@ -152,7 +154,7 @@ def exchange(ref: Ref, line: Annotated[list[str], typer.Option(help="SKU:QTY (re
     """A replacement order paid from the credit note."""
     cmd = _parse(ExchangeReturn, {"note": note, "lines": [
         {"sku": s, "quantity": q} for s, q, *_ in _pairs(line, "line")]})
-    view = _on(ref, lambda c, rid: service.exchange_return(c, rid, cmd, CLI))
+    view = _on(ref, lambda c, rid: exchange_return(c, rid, cmd, CLI))
     console.print(f"replacement order {view['exchange_order']['number']}")
 
 

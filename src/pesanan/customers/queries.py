@@ -1,17 +1,19 @@
-"""Customer reads, with history, volume and lifetime value derived from orders."""
+"""Customer reads: the customer's own rows (fields, addresses, payment preference, credit).
+
+History, volume and lifetime value are derived from orders, which sit above customers: the
+profile that shows them with these rows is flows/customer_profile.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.customers.models import address, customer
 from pesanan.db.paging import page
-from pesanan.orders import queries as orders
 
 
 def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -24,34 +26,36 @@ def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def get_customer(conn: Connection, customer_id: str, history: int = 10) -> dict[str, Any]:
+def customer_fields(conn: Connection, customer_id: str) -> dict[str, Any]:
+    """The customer's own fields (its history and volume are orders': flows/customer_profile)."""
     r = conn.execute(select(customer).where(customer.c.id == customer_id)).mappings().first()
     if r is None:
         raise NotFound(f"customer {customer_id} not found")
-    view = _base_view(r)
-    view.update(orders.customer_stats(conn, [customer_id])[customer_id])
-    view["addresses"] = [
+    return _base_view(r)
+
+
+def addresses(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
+    return [
         {k: a[k] for k in ("id", "kind", "line1", "line2", "city", "region", "postal_code",
                            "country", "is_default")}
         for a in conn.execute(
             select(address).where(address.c.customer_id == customer_id).order_by(address.c.id)
         ).mappings()
     ]
-    view["order_history"] = orders.recent_for_customer(conn, customer_id, history)
-    return view
 
 
-def list_customers(
+def customer_page(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None
 ) -> dict[str, Any]:
+    """A page of customers (their own fields), optionally those whose name, email or phone
+    contains `q`."""
     stmt = select(customer)
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(customer.c.name.ilike(like) | customer.c.email.ilike(like)
                           | customer.c.phone.ilike(like))
     rows, nxt = page(conn, stmt, customer.c.id, limit, cursor)
-    stats = orders.customer_stats(conn, [r["id"] for r in rows])
-    return {"items": [{**_base_view(r), **stats[r["id"]]} for r in rows], "next_cursor": nxt}
+    return {"items": [_base_view(r) for r in rows], "next_cursor": nxt}
 
 
 def exists(conn: Connection, customer_id: str) -> bool:
@@ -85,7 +89,7 @@ def payment_preference(conn: Connection, customer_id: str) -> str:
 
 
 def credit_facts(conn: Connection, customer_id: str,
-                 *extra: ColumnElement[Any]) -> Row[Any] | None:
+                 *extra: ColumnElement[Any]) -> Sequence[Any] | None:
     """The customer's credit limit and its currency (`None` for an unknown customer), then the
     `extra` scalar columns the caller reads in the same statement: the order hold rules add the
     exposure and recent order counts (subqueries over orders) so a rule check stays one

@@ -1,10 +1,9 @@
 """Customer commands. Order history, volume and lifetime value are never stored here: they are
-derived from orders (pesanan.customers.queries) so they cannot drift."""
+derived from orders (flows/customer_profile.py) so they cannot drift."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
@@ -14,12 +13,13 @@ from pesanan.core.errors import Conflict, FieldError, Invalid
 from pesanan.core.ids import new_id
 from pesanan.core.money import Money, MoneyError
 from pesanan.customers.models import address, customer
-from pesanan.customers.queries import get_customer
 from pesanan.customers.schemas import CustomerCreate
 from pesanan.events.service import emit
 
 
-def create_customer(conn: Connection, cmd: CustomerCreate) -> dict[str, Any]:
+def create_customer(conn: Connection, cmd: CustomerCreate) -> str:
+    """Create the customer with its addresses; returns its id (the profile to answer with is
+    flows/customer_profile.create_customer's)."""
     inv = Invalid()
     credit: Decimal | None = None
     if cmd.credit_limit is not None:
@@ -48,6 +48,5 @@ def create_customer(conn: Connection, cmd: CustomerCreate) -> dict[str, Any]:
         conn.execute(address.insert(), [
             {"id": new_id(), "customer_id": cid, **a.model_dump()} for a in cmd.addresses
         ])
-    view = get_customer(conn, cid)
     emit(conn, "customer.created", "customer", cid, {"id": cid, "name": cmd.name})
-    return view
+    return cid

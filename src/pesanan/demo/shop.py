@@ -60,7 +60,7 @@ def load_shop(conn: Connection) -> Shop:
     locations: dict[str, str] = {}
     for loc in inventory_q.list_locations(conn, limit=250)["items"]:
         locations.setdefault(loc["kind"], loc["id"])
-    people = customers_q.list_customers(conn, limit=250)["items"]
+    people = customers_q.customer_page(conn, limit=250)["items"]
     if not (products and locations and people):
         raise RuntimeError("the shop needs products, locations and customers to simulate")
     currencies = {p["currency"] for p in products}
@@ -137,7 +137,7 @@ def _hold_rules(conn: Connection) -> None:
                                                    note="business over its credit limit"))
 
 
-def _customer(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
+def _customer(conn: Connection, fields: dict[str, Any]) -> str:
     email = "".join(c for c in fields["name"].lower().replace(" ", ".")
                     if c.isalnum() or c == ".") + "@example.com"
     return customers.create_customer(conn, CustomerCreate.model_validate(

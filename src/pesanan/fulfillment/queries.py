@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, func, select
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.db.paging import page
+from pesanan.db.types import Amount
 from pesanan.fulfillment.models import shipment, shipment_line
 from pesanan.orders import queries as orders
 
@@ -105,3 +107,18 @@ def all_delivered(conn: Connection, order_id: str) -> bool:
         .where(shipment.c.order_id == order_id)
     ).one()
     return bool(total) and total == delivered
+
+
+def delivered_per_line(conn: Connection, order_id: str) -> dict[str, tuple[int, Decimal]]:
+    """Per order line: (units delivered, their average unit cost as shipped, 4 decimals);
+    delivered = the units of the order's shipments in status delivered (what returns may take
+    back, at the cost it left at)."""
+    rows = conn.execute(
+        select(shipment_line.c.order_line_id, func.sum(shipment_line.c.quantity),
+               func.sum(shipment_line.c.unit_cost * shipment_line.c.quantity, type_=Amount))
+        .select_from(shipment_line.join(shipment))
+        .where(shipment.c.order_id == order_id, shipment.c.status == "delivered")
+        .group_by(shipment_line.c.order_line_id)).all()
+    # unit_cost * quantity is summed on the scaled integers, so it comes back exact.
+    return {lid: (int(q), (Decimal(v) / int(q)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+            for lid, q, v in rows if q}

@@ -164,3 +164,15 @@ def recent_for_customer(conn: Connection, customer_id: str, n: int = 10) -> list
     return [{k: v for k, v in order_view(r, None).items()
              if k in ("id", "number", "channel", "status", "financial_status",
                       "fulfillment_status", "total", "currency", "placed_at")} for r in rows]
+
+
+def resolve_order(conn: Connection, ref: str) -> str:
+    """An order id from its id or number (SO-000123 or 123), for the command line."""
+    digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
+    cond = sales_order.c.id == ref
+    if (number := document_number(digits)) is not None:
+        cond = cond | (sales_order.c.number == number)
+    found = conn.execute(select(sales_order.c.id).where(cond)).scalar()
+    if found is None:
+        raise NotFound(f"order {ref} not found")
+    return str(found)

@@ -1,26 +1,20 @@
-"""Returns reads: one RMA with its lines, lists with filters, what an order may still return.
-
-`delivered_per_line` reads the shipment tables directly (delivered = the units of shipments in
-status delivered): the fulfilment domain offers no such read yet.
-"""
+"""Returns reads: one RMA with its lines, lists with filters, what an order may still return
+(what was delivered comes from fulfillment.queries, the order lines from orders.queries)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
-from pesanan.core.schema import document_number
 from pesanan.db.paging import page
-from pesanan.db.types import Amount
-from pesanan.fulfillment.models import shipment, shipment_line
+from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.orders import queries as orders_q
-from pesanan.orders.models import sales_order
 from pesanan.returns.models import rma, rma_line
 from pesanan.returns.status import COUNTS_AGAINST_DELIVERED
 
@@ -53,9 +47,9 @@ def rma_view(r: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]] | None = N
     return view
 
 
-def rma_row(conn: Connection, rma_id: str, *, lock: bool = False) -> dict[str, Any]:
-    stmt = select(rma).where(rma.c.id == rma_id)
-    row = conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+def rma_row(conn: Connection, rma_id: str) -> dict[str, Any]:
+    """The RMA as it is now (returns/locks.py locks it for a command)."""
+    row = conn.execute(select(rma).where(rma.c.id == rma_id)).mappings().first()
     if row is None:
         raise NotFound(f"return {rma_id} not found")
     return dict(row)
@@ -93,19 +87,6 @@ def list_rmas(conn: Connection, *, limit: int = 50, cursor: str | None = None,
     return {"items": [rma_view(r) for r in rows], "next_cursor": nxt}
 
 
-def delivered_per_line(conn: Connection, order_id: str) -> dict[str, tuple[int, Decimal]]:
-    """Per order line: (units delivered, their average unit cost as shipped, 4 decimals)."""
-    rows = conn.execute(
-        select(shipment_line.c.order_line_id, func.sum(shipment_line.c.quantity),
-               func.sum(shipment_line.c.unit_cost * shipment_line.c.quantity, type_=Amount))
-        .select_from(shipment_line.join(shipment))
-        .where(shipment.c.order_id == order_id, shipment.c.status == "delivered")
-        .group_by(shipment_line.c.order_line_id)).all()
-    # unit_cost * quantity is summed on the scaled integers, so it comes back exact.
-    return {lid: (int(q), (Decimal(v) / int(q)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
-            for lid, q, v in rows if q}
-
-
 def returned_per_line(conn: Connection, order_id: str) -> dict[str, int]:
     """Units per order line on this order's returns that are not rejected."""
     rows = conn.execute(
@@ -119,7 +100,7 @@ def returned_per_line(conn: Connection, order_id: str) -> dict[str, int]:
 def for_order(conn: Connection, order_id: str) -> dict[str, Any]:
     """An order's returns and what each of its lines may still return (the order page)."""
     lines = orders_q.order_lines(conn, order_id)
-    delivered = delivered_per_line(conn, order_id)
+    delivered = fulfillment_q.delivered_per_line(conn, order_id)
     returned = returned_per_line(conn, order_id)
     rows = conn.execute(select(rma).where(rma.c.order_id == order_id).order_by(rma.c.id)
                         ).mappings().all()
@@ -137,16 +118,4 @@ def resolve(conn: Connection, ref: str) -> str:
         (rma.c.id == ref) | (rma.c.number == ref.strip().upper()))).scalar()
     if found is None:
         raise NotFound(f"return {ref} not found")
-    return str(found)
-
-
-def resolve_order(conn: Connection, ref: str) -> str:
-    """An order id from its id or number (SO-000123 or 123), for the command line."""
-    digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
-    cond = sales_order.c.id == ref
-    if (number := document_number(digits)) is not None:
-        cond = cond | (sales_order.c.number == number)
-    found = conn.execute(select(sales_order.c.id).where(cond)).scalar()
-    if found is None:
-        raise NotFound(f"order {ref} not found")
     return str(found)

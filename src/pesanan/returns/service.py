@@ -1,9 +1,10 @@
-"""Return (RMA) commands: request, approve, reject, receive, refund, exchange, close.
+"""Return (RMA) commands: request, approve, reject, receive, refund, close (and the exchange's
+last step; the exchange itself places an order, so it is a flow: flows/exchange.py).
 
-Locking: every command locks the order row first (orders.service.lock_order), then the RMA row,
-then stock rows in the global (product, location) order, and takes the credit-note counter
-last. So two returns of one order run one after the other: the "returned <= delivered" check
-and the refund cap are decided on rows nobody else is changing.
+Locking (returns/locks.py): every command locks the order row first, then the RMA row, then
+stock rows in the global (product, location) order, and takes the credit-note counter last. So
+two returns of one order run one after the other: the "returned <= delivered" check and the
+refund cap are decided on rows nobody else is changing.
 
 Decisions where the issue is silent:
 - Only delivered units can be returned; units on a return that is not rejected count against
@@ -16,9 +17,10 @@ Decisions where the issue is silent:
   ours, valued the same); the units arrive straight into quarantine at the receiving location
   (inventory.states.quarantine_in), not sellable until released there.
   scrap: nothing back in stock and no entry, the cost stays in COGS.
-- Exchange: a new web order for the replacement items (same customer and address), invoiced at
-  once and paid from the credit note (payment method `credit_note`); a replacement worth more
-  leaves a balance due on the new order, one worth less leaves credit open on the note.
+- Exchange (flows/exchange.py: it places an order): a new web order for the replacement items
+  (same customer and address), invoiced at once and paid from the credit note (payment method
+  `credit_note`); a replacement worth more leaves a balance due on the new order, one worth less
+  leaves credit open on the note.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from typing import Any
 from sqlalchemy import Connection, update
 
 from pesanan.billing import credit_notes, refunds
+from pesanan.billing import locks as billing_locks
 from pesanan.billing import queries as billing_q
 from pesanan.billing import service as billing
-from pesanan.billing.schemas import IssueInvoice
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import (
@@ -42,22 +44,23 @@ from pesanan.core.errors import (
     ValidationFailed,
 )
 from pesanan.core.ids import new_id
-from pesanan.core.money import Money, MoneyError, fmt, quantize_minor
+from pesanan.core.money import fmt, quantize_minor
 from pesanan.db.sequences import next_gapless
 from pesanan.events.service import emit
+from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.inventory import service as inventory
 from pesanan.inventory import states
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
+from pesanan.orders import locks as order_locks
 from pesanan.orders import queries as orders_q
 from pesanan.orders import service as orders
-from pesanan.orders.schemas import PlaceOrder, ShippingAddress
-from pesanan.returns import queries
+from pesanan.purchasing import levels as purchasing_levels
+from pesanan.returns import locks, queries
 from pesanan.returns import status as st
 from pesanan.returns.models import rma, rma_line
 from pesanan.returns.schemas import (
     Decide,
-    ExchangeReturn,
     ReceiveReturn,
     RefundReturn,
     Reject,
@@ -68,9 +71,9 @@ from pesanan.returns.schemas import (
 
 
 def request_return(conn: Connection, cmd: RequestReturn, actor: Actor) -> dict[str, Any]:
-    order = orders.lock_order(conn, cmd.order_id)
+    order = order_locks.order_row(conn, cmd.order_id)
     lines = orders_q.order_lines(conn, order["id"])
-    delivered = queries.delivered_per_line(conn, order["id"])
+    delivered = fulfillment_q.delivered_per_line(conn, order["id"])
     if not delivered:
         raise Conflict(f"order {orders_q.order_number(order['number'])} has nothing delivered "
                        "yet: only delivered units can be returned")
@@ -132,20 +135,20 @@ def _match_lines(cmd: RequestReturn, lines: list[dict[str, Any]],
 
 
 def approve_return(conn: Connection, rma_id: str, cmd: Decide, actor: Actor) -> dict[str, Any]:
-    _, row = _lock(conn, rma_id)
+    _, row = locks.order_and_rma(conn, rma_id)
     return _move(conn, row, st.RmaStatus.APPROVED, actor,
                  f"Return {row['number']} approved" + (f": {cmd.note}" if cmd.note else ""),
                  decision_note=cmd.note)
 
 
 def reject_return(conn: Connection, rma_id: str, cmd: Reject, actor: Actor) -> dict[str, Any]:
-    _, row = _lock(conn, rma_id)
+    _, row = locks.order_and_rma(conn, rma_id)
     return _move(conn, row, st.RmaStatus.REJECTED, actor,
                  f"Return {row['number']} rejected: {cmd.reason}", decision_note=cmd.reason)
 
 
 def close_return(conn: Connection, rma_id: str, actor: Actor) -> dict[str, Any]:
-    _, row = _lock(conn, rma_id)
+    _, row = locks.order_and_rma(conn, rma_id)
     return _move(conn, row, st.RmaStatus.CLOSED, actor, f"Return {row['number']} closed")
 
 
@@ -154,18 +157,17 @@ def close_return(conn: Connection, rma_id: str, actor: Actor) -> dict[str, Any]:
 
 def receive_return(conn: Connection, rma_id: str, cmd: ReceiveReturn, actor: Actor
                    ) -> dict[str, Any]:
-    order, row = _lock(conn, rma_id)
+    order, row = locks.order_and_rma(conn, rma_id)
     st.check(row["status"], st.RmaStatus.RECEIVED, f"return {row['number']}")
     lines = queries.rma_lines(conn, rma_id)
     chosen = _dispositions(cmd, lines)
     if not inventory.location_exists(conn, cmd.location_id):
         raise ValidationFailed("The goods cannot be received there", [FieldError(
             "location_id", "unknown_location", "no such location")])
-    delivered = queries.delivered_per_line(conn, order["id"])
+    delivered = fulfillment_q.delivered_per_line(conn, order["id"])
     by_ol = {x["id"]: x for x in orders_q.order_lines(conn, order["id"])}
     value = Decimal(0)
-    # Stock rows in the global lock order (product, location): one location, so by product.
-    for line in sorted(lines, key=lambda x: (x["product_id"], x["id"])):
+    for line in locks.lines_in_stock_lock_order(lines):
         cost = delivered.get(line["order_line_id"], (0, Decimal(0)))[1]
         disposition = chosen[line["id"]]
         conn.execute(update(rma_line).where(rma_line.c.id == line["id"])
@@ -181,7 +183,7 @@ def receive_return(conn: Connection, rma_id: str, cmd: ReceiveReturn, actor: Act
         elif disposition == st.Disposition.QUARANTINE:
             states.quarantine_in(conn, line["product_id"], cmd.location_id, line["quantity"],
                                  f"return {row['number']}: {line['reason']}"[:200], "rma",
-                                 rma_id)
+                                 rma_id, purchasing_levels.level)
     cur = order["currency"]
     ledger.post(conn, currency=cur, memo=f"Goods returned, {row['number']}",
                 source_type="rma", source_id=rma_id, order_id=order["id"],
@@ -221,14 +223,14 @@ def _dispositions(cmd: ReceiveReturn, lines: list[dict[str, Any]]) -> dict[str, 
 
 def refund_return(conn: Connection, rma_id: str, cmd: RefundReturn, actor: Actor
                   ) -> dict[str, Any]:
-    order, row = _lock(conn, rma_id)
+    order, row = locks.order_and_rma(conn, rma_id)
     st.check(row["status"], st.RmaStatus.REFUNDED, f"return {row['number']}")
-    cn = credit_notes.lock_credit_note(conn, row["credit_note_id"])
+    cn = billing_locks.credit_note_row(conn, row["credit_note_id"])
     cur = order["currency"]
     if cmd.amount is None:
         amount = min(credit_notes.open_amount(conn, cn), refunds.refundable(order))
     else:
-        amount = _money(cmd.amount, cur)
+        amount = billing.money_in(cmd.amount, cur, "refund")
     if amount <= 0:
         raise Conflict(f"return {row['number']}: nothing is left to refund (credit note "
                        f"{cn['number']} is settled, or nothing was paid)")
@@ -240,49 +242,18 @@ def refund_return(conn: Connection, rma_id: str, cmd: RefundReturn, actor: Actor
     return {**view, "refund": refund}
 
 
-def _money(value: str, currency: str) -> Decimal:
-    inv = Invalid()
-    amount = Decimal(0)
-    try:
-        amount = Money.of(value, currency).amount
-    except MoneyError as e:
-        inv.add("amount", "invalid_money", str(e))
-    else:
-        if amount <= 0:
-            inv.add("amount", "not_positive", "a refund must be more than zero")
-    inv.raise_if_any("The refund is invalid")
-    return amount
-
-
-def exchange_return(conn: Connection, rma_id: str, cmd: ExchangeReturn, actor: Actor
-                    ) -> dict[str, Any]:
-    order, row = _lock(conn, rma_id)
-    st.check(row["status"], st.RmaStatus.EXCHANGED, f"return {row['number']}")
-    cn = credit_notes.lock_credit_note(conn, row["credit_note_id"])
-    address = order["shipping_address"]
-    placed = orders.place_order(conn, PlaceOrder(
-        channel="web", customer_id=order["customer_id"], currency=order["currency"],
-        lines=cmd.lines, shipping_address=ShippingAddress(**address) if address else None,
-        note=f"Exchange for {row['number']}" + (f": {cmd.note}" if cmd.note else "")), actor)
-    billing.issue_invoice(conn, placed["id"], IssueInvoice(note=f"exchange {row['number']}"),
-                          actor)
-    new_order = orders.lock_order(conn, placed["id"])
-    applied = credit_notes.apply_to_order(conn, cn, new_order, actor)
-    cur = order["currency"]
-    view = _move(conn, row, st.RmaStatus.EXCHANGED, actor,
-                 f"Return {row['number']} exchanged for {placed['number']}: "
-                 f"{fmt(applied, cur)} {cur} of credit applied", exchange_order_id=placed["id"])
-    return {**view, "exchange_order": orders_q.get_order(conn, placed["id"])}
+def mark_exchanged(conn: Connection, row: dict[str, Any], exchange_order: dict[str, Any],
+                   applied: Decimal, actor: Actor) -> dict[str, Any]:
+    """The last step of an exchange (flows/exchange.py places and pays the replacement order):
+    the locked RMA `row` becomes exchanged, naming the replacement order."""
+    cur = row["currency"]
+    return _move(conn, row, st.RmaStatus.EXCHANGED, actor,
+                 f"Return {row['number']} exchanged for {exchange_order['number']}: "
+                 f"{fmt(applied, cur)} {cur} of credit applied",
+                 exchange_order_id=exchange_order["id"])
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _lock(conn: Connection, rma_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Lock the RMA's order, then the RMA (the order first, as every order command does)."""
-    row = queries.rma_row(conn, rma_id)
-    order = orders.lock_order(conn, row["order_id"])
-    return order, queries.rma_row(conn, rma_id, lock=True)
 
 
 def _move(conn: Connection, row: dict[str, Any], target: str, actor: Actor, message: str,

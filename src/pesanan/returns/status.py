@@ -6,7 +6,6 @@ rejected. Goods that arrived are never "rejected": once received the customer is
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 
 from pesanan.core.errors import InvalidTransition
@@ -56,8 +55,3 @@ def check(current: str, target: str, label: str = "return") -> None:
 def returnable(delivered: int, already_returned: int) -> int:
     """Units of an order line that a new return may still ask for."""
     return max(delivered - already_returned, 0)
-
-
-def financial_after_refund(paid: Decimal, refunded: Decimal) -> str:
-    """The order's financial status once `refunded` of `paid` has gone back."""
-    return "refunded" if refunded >= paid else "partially_refunded"

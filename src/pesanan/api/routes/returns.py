@@ -15,6 +15,7 @@ from pesanan.api.deps import ReadConn, require
 from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
 from pesanan.core.schema import UtcFilter
+from pesanan.flows.exchange import exchange_return
 from pesanan.returns import queries, service
 from pesanan.returns.schemas import (
     Decide,
@@ -92,7 +93,7 @@ def refund(rma_id: str, body: RefundReturn, request: Request, actor: Refunder) -
 def exchange(rma_id: str, body: ExchangeReturn, request: Request, actor: Exchanger) -> Response:
     """A replacement order paid from the credit note."""
     return commands.run(request, actor,
-                        lambda c: service.exchange_return(c, rma_id, body, actor), body=body)
+                        lambda c: exchange_return(c, rma_id, body, actor), body=body)
 
 
 @router.post("/returns/{rma_id}/close", response_model=out.ReturnOut)

@@ -16,6 +16,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.customers import queries as customers
+from pesanan.flows import customer_profile
 from pesanan.orders import queries as orders_q
 from pesanan.web.deps import page, read, render
 from pesanan.web.forms import domain_errors
@@ -118,7 +119,7 @@ def printable_invoice(request: Request, invoice_id: str, _: Viewer) -> Response:
 def _printable(conn: Connection, invoice_id: str) -> dict[str, Any]:
     invoice = billing_q.get_invoice(conn, invoice_id)
     order = orders_q.get_order(conn, invoice["order_id"])
-    customer = customers.get_customer(conn, invoice["customer_id"], history=0)
+    customer = customer_profile.get_customer(conn, invoice["customer_id"], history=0)
     return {
         "invoice": invoice, "order": order, "customer": customer, "seller": SELLER,
         "bill_to": _address(customer["addresses"], "billing", "shipping"),

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
-from pesanan.customers import queries
+from pesanan.flows import customer_profile as profiles
 from pesanan.web.deps import page, read, render
 from pesanan.web.forms import domain_errors
 
@@ -25,7 +25,7 @@ def customer_list(request: Request, _: Viewer, q: str = "", cursor: str | None =
     q = q.strip()
     errors: dict[str, str] = {}
     try:
-        result: dict[str, Any] = read(request, lambda c: queries.list_customers(
+        result: dict[str, Any] = read(request, lambda c: profiles.list_customers(
             c, limit=PAGE, cursor=cursor, q=q or None))
     except DomainError as e:
         result, errors = {"items": [], "next_cursor": None}, domain_errors(e)
@@ -37,7 +37,7 @@ def customer_list(request: Request, _: Viewer, q: str = "", cursor: str | None =
 @router.get("/customers/{customer_id}")
 def customer_profile(request: Request, customer_id: str, _: Viewer) -> Response:
     try:
-        customer = read(request, lambda c: queries.get_customer(c, customer_id, HISTORY))
+        customer = read(request, lambda c: profiles.get_customer(c, customer_id, HISTORY))
     except NotFound:
         return render(request, "error.html", 404, title="Customer not found",
                       message="No customer has this id. It may have been mistyped.")

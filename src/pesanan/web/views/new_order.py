@@ -19,9 +19,8 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.core.money import fmt
 from pesanan.core.schema import MAX_QUANTITY, ascii_int
-from pesanan.customers import queries as customers
-from pesanan.customers import service as customer_service
 from pesanan.customers.schemas import CustomerCreate
+from pesanan.flows import customer_profile as customers
 from pesanan.inventory import queries as inventory
 from pesanan.orders import service
 from pesanan.orders.availability import CatalogItem, read_catalog_and_stock
@@ -218,7 +217,7 @@ def create_customer(request: Request, posted: PostedForm, _: CustomerWriter) -> 
     errors = _plain(errors)
     if cmd is not None:
         try:
-            made = execute(request, lambda c: customer_service.create_customer(c, cmd))
+            made = execute(request, lambda c: customers.create_customer(c, cmd))
         except DomainError as e:
             errors = domain_errors(e)
         else:

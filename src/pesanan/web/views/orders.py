@@ -18,6 +18,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
 from pesanan.core.money import Money, fmt
 from pesanan.customers import queries as customers
+from pesanan.flows import customer_profile
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
@@ -72,7 +73,7 @@ def _detail(conn: Connection, order_id: str) -> dict[str, Any]:
     paid, refunded = (Money.of(order[k], cur).amount for k in ("amount_paid", "amount_refunded"))
     return {
         "order": order,
-        "customer": customers.get_customer(conn, order["customer_id"], history=0),
+        "customer": customer_profile.get_customer(conn, order["customer_id"], history=0),
         "timeline": queries.timeline(conn, order_id)["items"],
         "shipments": fulfillment_q.order_shipments(conn, order_id)["items"],
         "invoices": invoices, "payments": payments, "actions": actions.allowed(order),

@@ -16,6 +16,8 @@ from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.customers import queries as customers
+from pesanan.flows import customer_profile
+from pesanan.flows.exchange import exchange_return
 from pesanan.inventory import queries as inventory_q
 from pesanan.orders import queries as orders_q
 from pesanan.returns import queries, service
@@ -76,7 +78,7 @@ def _detail(conn: Connection, rma_id: str) -> dict[str, Any]:
     order = orders_q.get_order(conn, rma["order_id"])
     return {
         "rma": rma, "order": order,
-        "customer": customers.get_customer(conn, rma["customer_id"], history=0),
+        "customer": customer_profile.get_customer(conn, rma["customer_id"], history=0),
         "credit_note": billing_q.get_credit_note(conn, rma["credit_note_id"])
         if rma["credit_note_id"] else None,
         "refunds": billing_q.list_refunds(conn, rma_id=rma_id, limit=250)["items"],
@@ -157,7 +159,7 @@ def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Exchanger
     data = {"lines": [{"sku": form.get("sku", ""), "quantity": form.get("quantity", "")}],
             "note": form.get("note")}
     return _submit(request, rma_id, ExchangeReturn, data, form,
-                   lambda c, cmd: service.exchange_return(c, rma_id, cmd, actor))
+                   lambda c, cmd: exchange_return(c, rma_id, cmd, actor))
 
 
 @router.post("/returns/{rma_id}/close", dependencies=[Depends(check_csrf)])

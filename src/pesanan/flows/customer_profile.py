@@ -1,0 +1,42 @@
+"""The customer profile: the customer's own rows (customers) with the history, volume and
+lifetime value derived from their orders (orders sits above customers, so the read that shows
+both lives above both). Reads only: each domain answers through its queries module.
+
+Creating a customer answers with this profile too (a new customer's history is empty, but the
+API and the console show the same shape for a new and an old customer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from pesanan.customers import queries as customers
+from pesanan.customers import service
+from pesanan.customers.schemas import CustomerCreate
+from pesanan.orders import queries as orders
+
+
+def get_customer(conn: Connection, customer_id: str, history: int = 10) -> dict[str, Any]:
+    """The customer with order count, lifetime value, addresses and the last `history` orders."""
+    view = customers.customer_fields(conn, customer_id)
+    view.update(orders.customer_stats(conn, [customer_id])[customer_id])
+    view["addresses"] = customers.addresses(conn, customer_id)
+    view["order_history"] = orders.recent_for_customer(conn, customer_id, history)
+    return view
+
+
+def list_customers(
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None
+) -> dict[str, Any]:
+    """A page of customers, each with its order count, lifetime value and last order."""
+    found = customers.customer_page(conn, limit=limit, cursor=cursor, q=q)
+    stats = orders.customer_stats(conn, [c["id"] for c in found["items"]])
+    return {"items": [{**c, **stats[c["id"]]} for c in found["items"]],
+            "next_cursor": found["next_cursor"]}
+
+
+def create_customer(conn: Connection, cmd: CustomerCreate) -> dict[str, Any]:
+    """Create the customer; answers with its profile."""
+    return get_customer(conn, service.create_customer(conn, cmd))

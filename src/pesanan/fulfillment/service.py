@@ -1,5 +1,8 @@
-"""Shipment commands: ship an order (all of it or some lines), ship one fulfilment order,
-mark a shipment delivered or its delivery failed.
+"""Shipment commands: ship a (released) order's lines, ship one fulfilment order, mark a
+shipment delivered or its delivery failed.
+
+Shipping an order releases what is not on a fulfilment order yet first, so the command is a
+flow (flows/shipping.py) that ends in `ship_released` here.
 
 Every shipment leaves under a fulfilment order (flows/release.py made them at release):
 stock leaves from the location the fulfilment order belongs to, where it was reserved. Shipping
@@ -14,7 +17,7 @@ after the other and each sees what the other did), then stock rows in the global
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,7 +31,6 @@ from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
-from pesanan.flows import release
 from pesanan.fulfillment import carriers, planning
 from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.models import (
@@ -84,15 +86,11 @@ def parcel_of(conn: Connection, carrier: str, service: str, tracking: str) -> Pa
     return Parcel(carrier, service, tracking, url)
 
 
-def ship_order(conn: Connection, order_id: str, cmd: CreateShipment, actor: Actor
-               ) -> dict[str, Any]:
-    """Ship the requested lines (absent: everything unshipped). Returns {"items": shipments}."""
-    order = order_locks.order_row(conn, order_id)
-    require_shippable(order)
-    orders.require_version(order, cmd.expected_version)
-    # Reservations no fulfilment order covers yet (an order placed before fulfilment orders
-    # existed, units a receipt released from backorder) are released now; usually a no-op.
-    release.release_order(conn, order_id, actor)
+def ship_released(conn: Connection, order: dict[str, Any], cmd: CreateShipment, actor: Actor
+                  ) -> dict[str, Any]:
+    """Ship the requested lines (absent: everything unshipped) of a locked, shippable order
+    from its fulfilment orders. Returns {"items": shipments}."""
+    order_id = order["id"]
     lines = orders_q.order_lines(conn, order_id)
     units = planning.units_to_ship(
         [planning.OrderLine(x["id"], x["sku"], x["quantity"], x["quantity_shipped"])
@@ -318,26 +316,12 @@ def _book(conn: Connection, order: dict[str, Any], s: dict[str, Any],
 def deliver_shipment(conn: Connection, shipment_id: str, actor: Actor) -> dict[str, Any]:
     """shipped (or failed: a redelivery worked) -> delivered; completes the order when this
     was the last piece missing."""
-    s = shipment_row(conn, shipment_id)
-    # The order is locked before the shipment changes, the same order ship_order uses, and so
-    # that try_complete decides on an order row nobody else is changing (e.g. a payment).
-    order = order_locks.order_row(conn, s["order_id"])
-    done = conn.execute(
-        update(shipment)
-        .where(shipment.c.id == shipment_id,
-               shipment.c.status.in_([fst.SHIPMENT_SHIPPED, fst.SHIPMENT_FAILED]))
-        .values(status=fst.SHIPMENT_DELIVERED, delivered_at=now())
-    )
-    if done.rowcount != 1:
-        raise InvalidTransition(
-            f"shipment {shipment_number(s['number'])} is already delivered")
-    if s["fulfilment_order_id"]:
-        refresh_statuses(conn, [s["fulfilment_order_id"]])
-    view = get_shipment(conn, shipment_id)
-    orders.note_event(conn, order["id"], "shipment.delivered",
-                      f"Delivered {view['number']} ({view['carrier']}, tracking "
-                      f"{view['tracking_number']})", actor)
-    emit(conn, "shipment.delivered", "shipment", shipment_id, view)
+    order, view = _settle(
+        conn, shipment_id, actor, "shipment.delivered",
+        came_from=(fst.SHIPMENT_SHIPPED, fst.SHIPMENT_FAILED), to=fst.SHIPMENT_DELIVERED,
+        stamp="delivered_at", refusal=lambda s: "already delivered",
+        note=lambda v: (f"Delivered {v['number']} ({v['carrier']}, tracking "
+                        f"{v['tracking_number']})"))
     orders.try_complete(conn, order, all_delivered(conn, order["id"]), actor)
     return view
 
@@ -346,19 +330,36 @@ def fail_delivery(conn: Connection, shipment_id: str, cmd: FailDelivery, actor: 
                   ) -> dict[str, Any]:
     """shipped -> failed. Stock is not put back (the goods are not on a shelf; a return or an
     adjustment does that when they arrive); the order cannot complete until it is delivered."""
+    _, view = _settle(
+        conn, shipment_id, actor, "shipment.delivery_failed",
+        came_from=(fst.SHIPMENT_SHIPPED,), to=fst.SHIPMENT_FAILED, stamp="failed_at",
+        values={"failure_reason": cmd.reason},
+        refusal=lambda s: f"{s['status']}, not on its way",
+        note=lambda v: f"Delivery of {v['number']} failed: {cmd.reason}")
+    return view
+
+
+def _settle(conn: Connection, shipment_id: str, actor: Actor, kind: str, *,
+            came_from: tuple[str, ...], to: str, stamp: str,
+            refusal: Callable[[dict[str, Any]], str], note: Callable[[dict[str, Any]], str],
+            values: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Move a shipment on (delivered or failed) as a compare-and-set from `came_from`, stamped
+    now in its `stamp` column; then its fulfilment order's status, the timeline (`note` of the
+    shipment's view) and the `kind` event. Returns (the locked order, the shipment's view).
+    `refusal` says what the shipment is when it may not move: "shipment SH-… is <that>"."""
     s = shipment_row(conn, shipment_id)
+    # The order is locked before the shipment changes, the same order ship_order uses, and so
+    # that try_complete decides on an order row nobody else is changing (e.g. a payment).
     order = order_locks.order_row(conn, s["order_id"])
     done = conn.execute(
         update(shipment)
-        .where(shipment.c.id == shipment_id, shipment.c.status == fst.SHIPMENT_SHIPPED)
-        .values(status=fst.SHIPMENT_FAILED, failed_at=now(), failure_reason=cmd.reason))
+        .where(shipment.c.id == shipment_id, shipment.c.status.in_(came_from))
+        .values(status=to, **{stamp: now()}, **(values or {})))
     if done.rowcount != 1:
-        raise InvalidTransition(
-            f"shipment {shipment_number(s['number'])} is {s['status']}, not on its way")
+        raise InvalidTransition(f"shipment {shipment_number(s['number'])} is {refusal(s)}")
     if s["fulfilment_order_id"]:
         refresh_statuses(conn, [s["fulfilment_order_id"]])
     view = get_shipment(conn, shipment_id)
-    orders.note_event(conn, order["id"], "shipment.delivery_failed",
-                      f"Delivery of {view['number']} failed: {cmd.reason}", actor)
-    emit(conn, "shipment.delivery_failed", "shipment", shipment_id, view)
-    return view
+    orders.note_event(conn, order["id"], kind, note(view), actor)
+    emit(conn, kind, "shipment", shipment_id, view)
+    return order, view

@@ -202,7 +202,7 @@ def check_cancellable(order: dict[str, Any]) -> None:
 
 def require_version(order: dict[str, Any], expected: int | None) -> None:
     """Refuse (409) a command made against an older `version` of a locked order: an edit,
-    a shipment (fulfillment.service.ship_order), anything that names what it read."""
+    a shipment (flows.shipping.ship_order), anything that names what it read."""
     if expected is not None and expected != order["version"]:
         raise Conflict(
             f"order {order_number(order['number'])} changed since version {expected} (it is at "

@@ -12,6 +12,7 @@ from pesanan.auth.roles import allows
 from pesanan.core import crypto
 from pesanan.core.actor import Actor
 from pesanan.core.schema import UtcFilter
+from pesanan.flows import shipping
 from pesanan.fulfillment import carriers, dispatch, fo_queries, queries, service, tpl, work
 from pesanan.fulfillment.schemas import (
     CarrierCreate,
@@ -40,7 +41,7 @@ def ship_order(order_id: str, body: CreateShipment, request: Request, actor: Wri
     shipment per fulfilment order the units come from (one per location the goods were
     reserved at; usually one); `Location` names the first. A held order: 409."""
     return commands.run(
-        request, actor, lambda c: service.ship_order(c, order_id, body, actor), body=body,
+        request, actor, lambda c: shipping.ship_order(c, order_id, body, actor), body=body,
         status_code=201, location=lambda r: f"/api/v1/shipments/{r['items'][0]['id']}")
 
 

@@ -7,6 +7,7 @@ from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
+from pesanan.flows import receiving
 from pesanan.purchasing import queries, service
 from pesanan.purchasing.schemas import (
     CancelPurchaseOrder,
@@ -125,7 +126,7 @@ def receive_purchase_order(po_id: str, request: Request, actor: Writer,
     """Receive the given lines, or everything outstanding when there are none."""
     cmd = body or ReceivePurchaseOrder()
     return commands.run(request, actor,
-                        lambda c: service.receive_purchase_order(c, po_id, cmd, actor), body=cmd)
+                        lambda c: receiving.receive_purchase_order(c, po_id, cmd, actor), body=cmd)
 
 
 @router.post("/purchase-orders/{po_id}/submit", response_model=out.PurchaseOrderOut)

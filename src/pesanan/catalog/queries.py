@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -10,6 +11,21 @@ from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
 from pesanan.db.paging import page
+
+# What other domains may read of a product inside their own SQL (a list of stock levels, PO
+# lines or counts needs the SKU and name beside each row, in one statement): a read-only
+# selectable of the public columns, never the table. Writes go through catalog's functions.
+product_ref = select(
+    product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
+    product.c.standard_cost, product.c.active,
+).subquery("product_ref")
+
+
+class ProductRef(NamedTuple):
+    """A product as the stock commands name it: id, SKU and the currency it is costed in."""
+    id: str
+    sku: str
+    currency: str
 
 
 def product_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -52,3 +68,36 @@ def list_products(
 def ids_by_sku(conn: Connection, skus: list[str]) -> dict[str, dict[str, Any]]:
     rows = conn.execute(select(product).where(product.c.sku.in_(skus))).mappings()
     return {r["sku"]: dict(r) for r in rows}
+
+
+def refs_by_sku(conn: Connection, skus: Iterable[str]) -> dict[str, ProductRef]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = conn.execute(select(product.c.id, product.c.sku, product.c.currency)
+                        .where(product.c.sku.in_(wanted)))
+    return {r.sku: ProductRef(r.id, r.sku, r.currency) for r in rows}
+
+
+def ref_by_sku(conn: Connection, sku: str) -> ProductRef | None:
+    r = conn.execute(select(product.c.id, product.c.sku, product.c.currency)
+                     .where(product.c.sku == sku)).first()
+    return None if r is None else ProductRef(r.id, r.sku, r.currency)
+
+
+def id_by_sku(conn: Connection, sku: str) -> str | None:
+    found = conn.execute(select(product.c.id).where(product.c.sku == sku)).scalar()
+    return None if found is None else str(found)
+
+
+def standard_cost(conn: Connection, product_id: str) -> Decimal:
+    return Decimal(conn.execute(
+        select(product.c.standard_cost).where(product.c.id == product_id)
+    ).scalar_one())
+
+
+def cost_basis(conn: Connection, product_id: str) -> tuple[Decimal, str]:
+    """Standard cost and currency: what a product's moving-average cost starts from."""
+    r = conn.execute(select(product.c.standard_cost, product.c.currency)
+                     .where(product.c.id == product_id)).one()
+    return Decimal(r.standard_cost), str(r.currency)

@@ -22,7 +22,6 @@ from pesanan.inventory import (
     count_queries,
     counts,
     imports,
-    queries,
     states,
     transfer_queries,
     transfers,
@@ -36,6 +35,7 @@ from pesanan.inventory.schemas import (
     TransferLineIn,
     TransferReceive,
 )
+from pesanan.purchasing import levels as purchasing_levels
 
 # Annotated: this module imports pesanan.cli, which imports it back to mount `app`.
 app: typer.Typer = typer.Typer(help="Stock: transfers, cycle counts, imports, quarantine",
@@ -215,14 +215,15 @@ def _show_import(report: dict[str, Any]) -> None:
                   f"-{s['units_removed']} units), {s['invalid']} invalid")
 
 
-Move = Callable[[Connection, QuarantineMove], dict[str, Any]]
+Move = Callable[[Connection, QuarantineMove, states.LevelRead], dict[str, Any]]
 
 
 def _quarantine(fn: Move, sku: str, location: str, quantity: int, reason: str) -> None:
     def go(conn: Connection) -> dict[str, Any]:
         loc = _location(conn, location, "location_id")
         return fn(conn, _valid(lambda: QuarantineMove(sku=sku, location_id=loc,
-                                                      quantity=quantity, reason=reason)))
+                                                      quantity=quantity, reason=reason)),
+                  purchasing_levels.level)
 
     level = run_command(go)
     console.print(f"{level['sku']} @ {level['location_code']}: on hand {level['on_hand']}, "
@@ -253,7 +254,7 @@ def levels(sku: Annotated[str | None, typer.Option()] = None,
     """Stock levels: on hand, reserved, available, incoming, quarantined, in transit."""
     def go(conn: Connection) -> dict[str, Any]:
         loc = _location(conn, location) if location else None
-        return queries.stock_levels(conn, sku=sku, location_id=loc, limit=250)
+        return purchasing_levels.stock_levels(conn, sku=sku, location_id=loc, limit=250)
 
     table = Table("SKU", "location", "on hand", "reserved", "available", "incoming",
                   "quarantined", "in transit")

@@ -31,11 +31,11 @@ from sqlalchemy import Connection, Engine, select, update
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.db.tx import transact
-from pesanan.fulfillment import signing
+from pesanan.fulfillment import locks, signing
 from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.fo_queries import get_fulfilment_order
 from pesanan.fulfillment.models import tpl_dispatch, tpl_endpoint
-from pesanan.orders.models import sales_order
+from pesanan.orders import queries as orders
 from pesanan.outbound import Answer, Client, OutboundError
 
 log = logging.getLogger("pesanan.tpl")
@@ -70,8 +70,7 @@ def list_dispatches(conn: Connection, fo_id: str | None = None, status: str | No
 
 def dispatch_body(conn: Connection, d: Any) -> bytes:
     fo = get_fulfilment_order(conn, d["fulfilment_order_id"])
-    ship_to = conn.execute(select(sales_order.c.shipping_address)
-                           .where(sales_order.c.id == fo["order_id"])).scalar()
+    ship_to = orders.shipping_address(conn, fo["order_id"])
     return orjson.dumps({
         "type": f"fulfilment_order.{'released' if d['kind'] == 'release' else 'cancelled'}",
         "dispatch_id": d["id"],
@@ -90,15 +89,9 @@ def _claim_next(engine: Engine, at: datetime, lease: timedelta, box: SecretBox
     """Take the next due pending dispatch: push its next attempt to the lease's end and return
     what to send (url, secret, body, lease end), in one short transaction."""
     def run(conn: Connection) -> dict[str, Any] | None:
-        stmt = (select(tpl_dispatch)
-                .where(tpl_dispatch.c.status == "pending", tpl_dispatch.c.next_attempt_at <= at)
-                .order_by(tpl_dispatch.c.next_attempt_at, tpl_dispatch.c.id).limit(1))
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)  # two workers never send one row
-        row = conn.execute(stmt).mappings().first()
-        if row is None:
+        d = locks.next_due_dispatch(conn, at)
+        if d is None:
             return None
-        d = dict(row)
         until = at + lease
         conn.execute(update(tpl_dispatch).where(tpl_dispatch.c.id == d["id"])
                      .values(next_attempt_at=until))

@@ -1,4 +1,8 @@
-"""Fulfilment order reads: one with its lines and shipments, the queue, the pick list."""
+"""Fulfilment order reads: one with its lines and shipments, the queue, the pick list.
+
+A page shows each fulfilment order's order number and location, and each line's SKU and name,
+in one statement: they join the order and inventory domains' read-only selectables
+(`order_ref`, `order_line_ref`, `location_ref`), never their tables."""
 
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ from pesanan.db.paging import page
 from pesanan.fulfillment.models import fulfilment_order, fulfilment_order_line, shipment
 from pesanan.fulfillment.numbers import fo_number
 from pesanan.fulfillment.queries import shipment_number
-from pesanan.inventory.models import location
-from pesanan.orders.models import order_line, sales_order
+from pesanan.inventory.queries import location_ref
+from pesanan.orders import queries as orders
+from pesanan.orders.queries import order_line_ref, order_ref
 
 _units = (
     select(fulfilment_order_line.c.fulfilment_order_id.label("fo_id"),
@@ -28,11 +33,12 @@ _units = (
 
 def _head() -> Any:
     return (
-        select(fulfilment_order, sales_order.c.number.label("order_no"),
-               location.c.code.label("location_code"), location.c.name.label("location_name"),
-               location.c.kind.label("location_kind"), _units.c.units, _units.c.units_shipped)
-        .join(sales_order, sales_order.c.id == fulfilment_order.c.order_id)
-        .join(location, location.c.id == fulfilment_order.c.location_id)
+        select(fulfilment_order, order_ref.c.number.label("order_no"),
+               location_ref.c.code.label("location_code"),
+               location_ref.c.name.label("location_name"),
+               location_ref.c.kind.label("location_kind"), _units.c.units, _units.c.units_shipped)
+        .join(order_ref, order_ref.c.id == fulfilment_order.c.order_id)
+        .join(location_ref, location_ref.c.id == fulfilment_order.c.location_id)
         .join(_units, _units.c.fo_id == fulfilment_order.c.id)
     )
 
@@ -57,10 +63,11 @@ def _head_row(conn: Connection, fo_id: str) -> Mapping[Any, Any]:
 
 def fo_lines(conn: Connection, fo_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
-        select(fulfilment_order_line, order_line.c.sku, order_line.c.name, order_line.c.line_no)
-        .join(order_line, order_line.c.id == fulfilment_order_line.c.order_line_id)
+        select(fulfilment_order_line, order_line_ref.c.sku, order_line_ref.c.name,
+               order_line_ref.c.line_no)
+        .join(order_line_ref, order_line_ref.c.id == fulfilment_order_line.c.order_line_id)
         .where(fulfilment_order_line.c.fulfilment_order_id == fo_id)
-        .order_by(order_line.c.line_no)
+        .order_by(order_line_ref.c.line_no)
     ).mappings().all()
     return [{"id": r["id"], "order_line_id": r["order_line_id"], "product_id": r["product_id"],
              "sku": r["sku"], "name": r["name"], "line_no": r["line_no"],
@@ -91,7 +98,7 @@ def list_fulfilment_orders(
     """Newest first, without lines (GET one for its lines)."""
     stmt = _head()
     if location_code is not None:
-        stmt = stmt.where(location.c.code == location_code)
+        stmt = stmt.where(location_ref.c.code == location_code)
     if status is not None:
         stmt = stmt.where(fulfilment_order.c.status == status)
     if location_id is not None:
@@ -122,8 +129,7 @@ def pick_list(conn: Connection, fo_id: str) -> dict[str, Any]:
     """What to take off the shelves: units not yet shipped, by SKU (bins are not modelled,
     so SKU order is the walking order)."""
     head = _head_row(conn, fo_id)
-    order = conn.execute(select(sales_order.c.shipping_address, sales_order.c.note)
-                         .where(sales_order.c.id == head["order_id"])).one()
+    order = orders.ship_to(conn, head["order_id"])
     lines = sorted((x for x in fo_lines(conn, fo_id) if x["quantity_remaining"] > 0),
                    key=lambda x: (x["sku"], x["line_no"]))
     return {

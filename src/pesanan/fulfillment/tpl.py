@@ -32,18 +32,19 @@ from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.core.errors import FieldError, NotFound, Unauthenticated, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.events.service import emit
-from pesanan.fulfillment import signing
+from pesanan.fulfillment import locks, signing
 from pesanan.fulfillment.models import tpl_endpoint
-from pesanan.inventory.models import location
+from pesanan.inventory import queries as inventory
+from pesanan.inventory.queries import location_ref
 from pesanan.outbound import AddressRefused, Policy, check_url
 
 # --- endpoint configuration ---------------------------------------------------------------------
 
 def _location_by_code(conn: Connection, code: str) -> dict[str, Any]:
-    row = conn.execute(select(location).where(location.c.code == code)).mappings().first()
+    row = inventory.location_by_code(conn, code)
     if row is None:
         raise NotFound(f"location {code} not found")
-    return dict(row)
+    return row
 
 
 def endpoint_view(loc: dict[str, Any], ep: dict[str, Any] | None) -> dict[str, Any]:
@@ -75,10 +76,7 @@ def set_endpoint(conn: Connection, code: str, url: str, secret: str | None, *,
     sealed = box.seal(secret)
     row = {"location_id": loc["id"], "url": url, "secret_sealed": sealed, "created_at": ts,
            "updated_at": ts}
-    existing = conn.execute(select(tpl_endpoint.c.location_id)
-                            .where(tpl_endpoint.c.location_id == loc["id"])
-                            .with_for_update()).first()
-    if existing:
+    if locks.endpoint_exists(conn, loc["id"]):
         conn.execute(update(tpl_endpoint).where(tpl_endpoint.c.location_id == loc["id"])
                      .values(url=url, secret_sealed=sealed, updated_at=ts))
     else:
@@ -108,9 +106,9 @@ def verify_callback(conn: Connection, code: str, timestamp: str | None,
     """The 3PL location the request is authentically from; Unauthenticated otherwise (an
     unknown location looks the same as a bad signature: nothing to probe)."""
     row = conn.execute(
-        select(location.c.id, location.c.code, tpl_endpoint.c.secret_sealed)
-        .join(tpl_endpoint, tpl_endpoint.c.location_id == location.c.id)
-        .where(location.c.code == code, location.c.kind == "3pl")).first()
+        select(location_ref.c.id, location_ref.c.code, tpl_endpoint.c.secret_sealed)
+        .join(tpl_endpoint, tpl_endpoint.c.location_id == location_ref.c.id)
+        .where(location_ref.c.code == code, location_ref.c.kind == "3pl")).first()
     reason = "unknown 3PL location" if row is None else _verify(
         box, row.secret_sealed, timestamp, signature, body, at)
     if reason is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from pesanan.catalog.models import product
+from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.schema import document_number
@@ -21,8 +21,8 @@ def number_label(number: int) -> str:
 def line_rows(conn: Connection, count_id: str) -> list[Any]:
     """Lines in recorded order, with SKU and currency."""
     return list(conn.execute(
-        select(stock_count_line, product.c.sku, product.c.name, product.c.currency)
-        .join(product, product.c.id == stock_count_line.c.product_id)
+        select(stock_count_line, product_ref.c.sku, product_ref.c.name, product_ref.c.currency)
+        .join(product_ref, product_ref.c.id == stock_count_line.c.product_id)
         .where(stock_count_line.c.count_id == count_id).order_by(stock_count_line.c.id)))
 
 

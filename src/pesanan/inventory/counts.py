@@ -26,10 +26,10 @@ from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
 from pesanan.db.sequences import next_gapless
 from pesanan.events.service import emit
-from pesanan.inventory import count_queries
+from pesanan.inventory import count_queries, locks
 from pesanan.inventory import service as stock
 from pesanan.inventory.counting import below_reserved
-from pesanan.inventory.lookup import products_by_sku, unknown_location, unknown_sku
+from pesanan.inventory.lookup import line_products, unknown_location
 from pesanan.inventory.models import stock_count, stock_count_line, stock_level
 from pesanan.inventory.schemas import CountCreate
 from pesanan.ledger import postings
@@ -49,14 +49,7 @@ def record_count(conn: Connection, cmd: CountCreate, source: str = "count") -> d
     errors: list[FieldError] = []
     if not stock.location_exists(conn, cmd.location_id):
         errors.append(unknown_location("location_id"))
-    found = products_by_sku(conn, (x.sku for x in cmd.lines))
-    seen: set[str] = set()
-    for i, line in enumerate(cmd.lines):
-        if line.sku not in found:
-            errors.append(unknown_sku(f"lines[{i}].sku", line.sku))
-        elif line.sku in seen:
-            errors.append(FieldError(f"lines[{i}].sku", "duplicate", "SKU counted twice"))
-        seen.add(line.sku)
+    found = line_products(conn, [x.sku for x in cmd.lines], errors, twice="SKU counted twice")
     if errors:
         raise ValidationFailed("The count cannot be recorded", errors)
     expected = _on_hand(conn, cmd.location_id, [p.id for p in found.values()])
@@ -90,10 +83,8 @@ def _claim(conn: Connection, count_id: str, target: str, verb: str) -> dict[str,
 def _post_line(conn: Connection, count: dict[str, Any], line: Any, reason: str,
                index: int) -> FieldError | None:
     loc = count["location_id"]
-    stock._ensure_level(conn, line.product_id, loc)
-    cur = conn.execute(select(stock_level.c.on_hand, stock_level.c.reserved)
-                       .where(stock_level.c.product_id == line.product_id,
-                              stock_level.c.location_id == loc).with_for_update()).one()
+    stock.ensure_level(conn, line.product_id, loc)
+    cur = locks.level_row(conn, line.product_id, loc)
     problem = below_reserved(line.counted, cur.reserved)
     if problem:
         return FieldError(f"lines[{index}].counted", problem.code, problem.message)
@@ -110,8 +101,8 @@ def _post_line(conn: Connection, count: dict[str, Any], line: Any, reason: str,
         if done.rowcount != 1:
             raise Retry("stock changed while posting a count")
         cost = stock.unit_cost(conn, line.product_id)
-        stock._movement(conn, line.product_id, loc, diff, "count", reason, "stock_count",
-                        count["id"], cost)
+        stock.record_movement(conn, line.product_id, loc, diff, "count", reason, "stock_count",
+                              count["id"], cost)
         value = quantize_minor(cost * diff, line.currency)
         ledger.post(conn, currency=line.currency,
                     memo=f"{reason.capitalize()} {count_queries.number_label(count['number'])} "
@@ -128,7 +119,7 @@ def post_count(conn: Connection, count_id: str) -> dict[str, Any]:
     lines = count_queries.line_rows(conn, count_id)
     index = {x.id: i for i, x in enumerate(lines)}  # as recorded
     reason = REASONS[count["source"]]
-    errors = [e for x in sorted(lines, key=lambda x: x.product_id)  # lock order
+    errors = [e for x in locks.by_product(lines)
               if (e := _post_line(conn, count, x, reason, index[x.id])) is not None]
     if errors:
         raise InsufficientStock("Some counts are below what is reserved; nothing was posted",

@@ -1,11 +1,19 @@
+"""Inventory reads: locations, stock levels (with the SKU and name from the catalogue), movements.
+
+A stock level row shows on hand, reserved, quarantined and in transit; a floor above adds its
+own figures of the row (purchasing adds the units incoming on open purchase orders: see
+purchasing/levels.py) by passing `more`, correlated subqueries on the row's product and
+location, so the page is still one statement.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Label, case, func, select, true, tuple_
 
-from pesanan.catalog.models import product
+from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.money import fmt
@@ -18,13 +26,25 @@ from pesanan.inventory.models import (
     stock_transfer,
     stock_transfer_line,
 )
-from pesanan.purchasing import status as po_status
-from pesanan.purchasing.models import purchase_order, purchase_order_line
 
-# Purchase orders whose unreceived quantity is still expected (the same set replenishment
-# counts as incoming, drafts included), and transfers still on the way.
-OPEN_PO_STATUSES = tuple(sorted(s.value for s in po_status.OPEN))
+# Transfers still on the way.
 OPEN_TRANSFER_STATUSES = ("in_transit", "partially_received")
+
+# More figures of a level row, given its (product_id, location_id) columns: labelled scalar
+# subqueries correlated on them (each an indexed lookup, evaluated only for the page's rows).
+LevelFigures = Callable[[ColumnElement[str], ColumnElement[str]], list[Label[Any]]]
+
+
+def no_more(product_id: ColumnElement[str], location_id: ColumnElement[str]) -> list[Label[Any]]:
+    return []
+
+
+# Read-only selectables of inventory rows for the floors above that must join them in SQL:
+# a location's public columns, and what is sellable per (product, location).
+location_ref = select(location.c.id, location.c.code, location.c.name, location.c.kind
+                      ).subquery("location_ref")
+stock_ref = select(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.on_hand,
+                   stock_level.c.reserved).subquery("stock_ref")
 
 
 def location_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -42,6 +62,12 @@ def list_locations(conn: Connection, *, limit: int = 50, cursor: str | None = No
     return {"items": [location_view(r) for r in rows], "next_cursor": nxt}
 
 
+def location_by_code(conn: Connection, code: str) -> dict[str, Any] | None:
+    """The location's row (all columns) by its code; None when there is none."""
+    r = conn.execute(select(location).where(location.c.code == code)).mappings().first()
+    return None if r is None else dict(r)
+
+
 def get_location(conn: Connection, location_id: str) -> dict[str, Any]:
     r = conn.execute(select(location).where(location.c.id == location_id)).mappings().first()
     if r is None:
@@ -52,25 +78,20 @@ def get_location(conn: Connection, location_id: str) -> dict[str, Any]:
 def stock_levels(
     conn: Connection, *, sku: str | None = None, location_id: str | None = None,
     limit: int = 250, cursor: str | None = None, q: str | None = None,
+    more: LevelFigures = no_more,
 ) -> dict[str, Any]:
     """Levels ordered by (product id, location id); the cursor is the last pair seen.
     `q` finds SKUs or names containing the text (the console's search box)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
                                [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
-    stmt = (
-        select(product.c.sku, product.c.name, stock_level.c.product_id,
-               stock_level.c.location_id, location.c.code.label("location_code"),
-               stock_level.c.on_hand, stock_level.c.reserved, *_state_columns())
-        .join(product, product.c.id == stock_level.c.product_id)
-        .join(location, location.c.id == stock_level.c.location_id)
-        .order_by(stock_level.c.product_id, stock_level.c.location_id)
-    )
+    figures = _state_columns(more)
+    stmt = _levels(figures).order_by(stock_level.c.product_id, stock_level.c.location_id)
     if sku:
-        stmt = stmt.where(product.c.sku == sku)
+        stmt = stmt.where(product_ref.c.sku == sku)
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(product.c.sku.ilike(like) | product.c.name.ilike(like))
+        stmt = stmt.where(product_ref.c.sku.ilike(like) | product_ref.c.name.ilike(like))
     if location_id:
         stmt = stmt.where(stock_level.c.location_id == location_id)
     if cursor:
@@ -79,7 +100,7 @@ def stock_levels(
         stmt = stmt.where(tuple_(stock_level.c.product_id, stock_level.c.location_id)
                           > tuple_(after_product, after_location))
     rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
-    items = [level_view(r) for r in rows[:limit]]
+    items = [level_view(r, figures) for r in rows[:limit]]
     nxt = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -87,16 +108,22 @@ def stock_levels(
     return {"items": items, "next_cursor": nxt}
 
 
-def _state_columns() -> list[Any]:
-    """Incoming, quarantined and in transit for the level's (product, location), as correlated
-    subqueries: evaluated only for the rows of the page, each an indexed lookup."""
+def _levels(figures: list[Label[Any]]) -> Any:
+    return (
+        select(product_ref.c.sku, product_ref.c.name, stock_level.c.product_id,
+               stock_level.c.location_id, location.c.code.label("location_code"),
+               stock_level.c.on_hand, stock_level.c.reserved, *figures)
+        .select_from(stock_level)
+        .join(product_ref, product_ref.c.id == stock_level.c.product_id)
+        .join(location, location.c.id == stock_level.c.location_id)
+    )
+
+
+def _state_columns(more: LevelFigures) -> list[Label[Any]]:
+    """The figures above (`more`), then quarantined and in transit for the level's (product,
+    location), as correlated subqueries: evaluated only for the rows of the page, each an
+    indexed lookup."""
     p, loc = stock_level.c.product_id, stock_level.c.location_id
-    incoming = (select(func.coalesce(func.sum(
-        purchase_order_line.c.quantity - purchase_order_line.c.quantity_received), 0))
-        .select_from(purchase_order_line.join(
-            purchase_order, purchase_order.c.id == purchase_order_line.c.purchase_order_id))
-        .where(purchase_order_line.c.product_id == p, purchase_order.c.location_id == loc,
-               purchase_order.c.status.in_(OPEN_PO_STATUSES)))
     quarantined = (select(func.coalesce(func.sum(quarantine_level.c.quantity), 0))
                    .where(quarantine_level.c.product_id == p,
                           quarantine_level.c.location_id == loc))
@@ -106,35 +133,32 @@ def _state_columns() -> list[Any]:
             stock_transfer, stock_transfer.c.id == stock_transfer_line.c.transfer_id))
         .where(stock_transfer_line.c.product_id == p, stock_transfer.c.to_location_id == loc,
                stock_transfer.c.status.in_(OPEN_TRANSFER_STATUSES)))
-    return [incoming.scalar_subquery().label("incoming"),
+    return [*more(p, loc),
             quarantined.scalar_subquery().label("quarantined"),
             in_transit.scalar_subquery().label("in_transit")]
 
 
-def level_view(r: Mapping[Any, Any]) -> dict[str, Any]:
+def level_view(r: Mapping[Any, Any], figures: list[Label[Any]]) -> dict[str, Any]:
     """One SKU at one location. on_hand is sellable stock; quarantined units and units in
     transit are counted apart and are never available."""
     return {"sku": r["sku"], "name": r["name"], "product_id": r["product_id"],
             "location_id": r["location_id"], "location_code": r["location_code"],
             "on_hand": r["on_hand"], "reserved": r["reserved"],
-            "available": r["on_hand"] - r["reserved"], "incoming": int(r["incoming"]),
-            "quarantined": int(r["quarantined"]), "in_transit": int(r["in_transit"])}
+            "available": r["on_hand"] - r["reserved"],
+            **{f.name: int(r[f.name]) for f in figures}}
 
 
-def level(conn: Connection, product_id: str, location_id: str) -> dict[str, Any]:
+def level(conn: Connection, product_id: str, location_id: str, more: LevelFigures = no_more
+          ) -> dict[str, Any]:
     """The full level of one SKU at one location (zeros when there is no row yet)."""
+    figures = _state_columns(more)
     r = conn.execute(
-        select(product.c.sku, product.c.name, stock_level.c.product_id,
-               stock_level.c.location_id, location.c.code.label("location_code"),
-               stock_level.c.on_hand, stock_level.c.reserved, *_state_columns())
-        .join(product, product.c.id == stock_level.c.product_id)
-        .join(location, location.c.id == stock_level.c.location_id)
-        .where(stock_level.c.product_id == product_id,
-               stock_level.c.location_id == location_id)
+        _levels(figures).where(stock_level.c.product_id == product_id,
+                               stock_level.c.location_id == location_id)
     ).mappings().first()
     if r is None:
         raise NotFound("no stock level for that SKU and location")
-    return level_view(r)
+    return level_view(r, figures)
 
 
 def movements(
@@ -164,15 +188,14 @@ def search_with_availability(conn: Connection, q: str, limit: int = 10) -> list[
     if not text:
         return []
     available = func.coalesce(func.sum(stock_level.c.on_hand - stock_level.c.reserved), 0)
+    p = product_ref
     rows = conn.execute(
-        select(product.c.id, product.c.sku, product.c.name, product.c.price, product.c.currency,
-               available.label("available"))
-        .outerjoin(stock_level, stock_level.c.product_id == product.c.id)
-        .where(product.c.active == true(),
-               product.c.sku.ilike(f"%{text}%") | product.c.name.ilike(f"%{text}%"))
-        .group_by(product.c.id, product.c.sku, product.c.name, product.c.price,
-                  product.c.currency)
-        .order_by(case((func.lower(product.c.sku) == text, 0), else_=1), product.c.sku)
+        select(p.c.id, p.c.sku, p.c.name, p.c.price, p.c.currency, available.label("available"))
+        .select_from(p)
+        .outerjoin(stock_level, stock_level.c.product_id == p.c.id)
+        .where(p.c.active == true(), p.c.sku.ilike(f"%{text}%") | p.c.name.ilike(f"%{text}%"))
+        .group_by(p.c.id, p.c.sku, p.c.name, p.c.price, p.c.currency)
+        .order_by(case((func.lower(p.c.sku) == text, 0), else_=1), p.c.sku)
         .limit(limit)
     ).mappings()
     return [{"product_id": r["id"], "sku": r["sku"], "name": r["name"],

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from pesanan.catalog.models import product
+from pesanan.catalog import queries as catalog
 from pesanan.core.clock import now
 from pesanan.core.errors import (
     Conflict,
@@ -26,7 +26,7 @@ from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
 from pesanan.db.rows import insert_rows
 from pesanan.events.service import emit
-from pesanan.inventory.locks import in_lock_order
+from pesanan.inventory import locks
 from pesanan.inventory.models import item_cost, location, reservation, stock_level, stock_movement
 from pesanan.inventory.queries import location_view
 from pesanan.inventory.schemas import LocationCreate, StockAdjustment
@@ -64,12 +64,11 @@ def unit_cost(conn: Connection, product_id: str) -> Decimal:
     ).scalar()
     if avg is not None:
         return Decimal(avg)
-    return Decimal(conn.execute(
-        select(product.c.standard_cost).where(product.c.id == product_id)
-    ).scalar_one())
+    return catalog.standard_cost(conn, product_id)
 
 
-def _ensure_level(conn: Connection, product_id: str, location_id: str) -> None:
+def ensure_level(conn: Connection, product_id: str, location_id: str) -> None:
+    """A stock level row of zeros for (product, location) unless there is one already."""
     conn.execute(
         text("INSERT INTO stock_level (product_id, location_id, on_hand, reserved, updated_at) "
              "VALUES (:p, :l, 0, 0, :t) ON CONFLICT DO NOTHING"),
@@ -77,9 +76,10 @@ def _ensure_level(conn: Connection, product_id: str, location_id: str) -> None:
     )
 
 
-def _movement(conn: Connection, product_id: str, location_id: str, qty: int, kind: str,
-              reason: str | None, ref_type: str | None, ref_id: str | None,
-              cost: Decimal | None) -> None:
+def record_movement(conn: Connection, product_id: str, location_id: str, qty: int, kind: str,
+                    reason: str | None, ref_type: str | None, ref_id: str | None,
+                    cost: Decimal | None) -> None:
+    """Append the stock movement of a change of on hand (on_hand = SUM(movements))."""
     conn.execute(stock_movement.insert(), {
         "id": new_id(), "product_id": product_id, "location_id": location_id, "quantity": qty,
         "kind": kind, "reason": reason, "reference_type": ref_type, "reference_id": ref_id,
@@ -88,9 +88,7 @@ def _movement(conn: Connection, product_id: str, location_id: str, qty: int, kin
 
 
 def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
-    prod = conn.execute(
-        select(product.c.id, product.c.currency).where(product.c.sku == cmd.sku)
-    ).first()
+    prod = catalog.ref_by_sku(conn, cmd.sku)
     errors = []
     if prod is None:
         errors.append(FieldError("sku", "unknown_sku", f"no product with SKU {cmd.sku}"))
@@ -105,8 +103,8 @@ def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
     if errors:
         raise ValidationFailed("The adjustment cannot be applied", errors)
     assert prod is not None
-    product_id, currency = prod
-    _ensure_level(conn, product_id, cmd.location_id)
+    product_id, currency = prod.id, prod.currency
+    ensure_level(conn, product_id, cmd.location_id)
     # Guard: removing stock may never take on hand below what is reserved (available >= 0).
     done = conn.execute(
         update(stock_level)
@@ -122,8 +120,8 @@ def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
             [FieldError("quantity", "insufficient_stock", "more than available")],
         )
     cost = unit_cost(conn, product_id)
-    _movement(conn, product_id, cmd.location_id, cmd.quantity,
-              "opening" if opening else "adjustment", cmd.reason, None, None, cost)
+    record_movement(conn, product_id, cmd.location_id, cmd.quantity,
+                    "opening" if opening else "adjustment", cmd.reason, None, None, cost)
     value = quantize_minor(cost * cmd.quantity, currency)
     # Opening balances are capital brought in (Cr 3000 equity), not an adjustment gain (5100).
     ledger.post(conn, currency=currency,
@@ -163,7 +161,7 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
     merged: dict[tuple[str, str], int] = {}
     for p, loc, q, _ in picks:
         merged[(p, loc)] = merged.get((p, loc), 0) + q
-    ordered = in_lock_order((p, loc, q) for (p, loc), q in merged.items())
+    ordered = locks.in_lock_order((p, loc, q) for (p, loc), q in merged.items())
     params = [{"p": p, "l": loc, "q": q} for p, loc, q in ordered]
     result = conn.execute(_reserve_stmt, params)
     if result.rowcount != len(params):
@@ -190,7 +188,7 @@ def release_for_order(conn: Connection, order_id: str) -> int:
         .where(reservation.c.order_id == order_id, reservation.c.status == "open")
     ).all()
     total = 0
-    for r in sorted(rows, key=lambda r: (r.product_id, r.location_id)):
+    for r in locks.by_level(rows):
         done = conn.execute(
             update(stock_level)
             .where(stock_level.c.product_id == r.product_id,
@@ -261,9 +259,15 @@ def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id
             quantity=left, status="open" if left else "consumed"))
         need -= take
     cost = unit_cost(conn, res.product_id)
-    _movement(conn, res.product_id, location_id, -quantity, "shipment", None, "shipment",
-              shipment_id, cost)
+    record_movement(conn, res.product_id, location_id, -quantity, "shipment", None, "shipment",
+                    shipment_id, cost)
     return cost
+
+
+_start_cost = text(
+    "INSERT INTO item_cost (product_id, average_cost, currency, updated_at) "
+    "VALUES (:p, :c, :cur, :t) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("c", type_=item_cost.c.average_cost.type))
 
 
 def receive(conn: Connection, *, product_id: str, location_id: str, quantity: int,
@@ -274,17 +278,12 @@ def receive(conn: Connection, *, product_id: str, location_id: str, quantity: in
     locations' on hand before the arrival."""
     if quantity <= 0:
         raise ValueError("receive a positive quantity")
-    # Lock the product's cost row first so concurrent receipts re-weight one after the other.
-    conn.execute(
-        text("INSERT INTO item_cost (product_id, average_cost, currency, updated_at) "
-             "SELECT id, standard_cost, currency, :t FROM product WHERE id = :p "
-             "ON CONFLICT DO NOTHING"),
-        {"p": product_id, "t": now()},
-    )
-    old = Decimal(conn.execute(
-        select(item_cost.c.average_cost).where(item_cost.c.product_id == product_id)
-        .with_for_update()
-    ).scalar_one())
+    # Lock the product's cost row first so concurrent receipts re-weight one after the other;
+    # the first receipt starts it at the catalogue's standard cost.
+    standard, product_currency = catalog.cost_basis(conn, product_id)
+    conn.execute(_start_cost, {"p": product_id, "c": standard, "cur": product_currency,
+                               "t": now()})
+    old = locks.average_cost(conn, product_id)
     # Units still owned but not on hand for sale (quarantined, in transit between locations)
     # carry the same average cost, so they weigh in too.
     total_before = conn.execute(
@@ -297,14 +296,14 @@ def receive(conn: Connection, *, product_id: str, location_id: str, quantity: in
     base = max(int(total_before), 0)
     new_avg = ((old * base + unit_cost_ * quantity) / (base + quantity)).quantize(
         Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    _ensure_level(conn, product_id, location_id)
+    ensure_level(conn, product_id, location_id)
     conn.execute(
         update(stock_level)
         .where(stock_level.c.product_id == product_id, stock_level.c.location_id == location_id)
         .values(on_hand=stock_level.c.on_hand + quantity, updated_at=now())
     )
-    _movement(conn, product_id, location_id, quantity, kind, None, ref_type, ref_id,
-              unit_cost_)
+    record_movement(conn, product_id, location_id, quantity, kind, None, ref_type, ref_id,
+                    unit_cost_)
     conn.execute(update(item_cost).where(item_cost.c.product_id == product_id)
                  .values(average_cost=new_avg, updated_at=now()))
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, select, update
 
-from pesanan.catalog.models import product
+from pesanan.catalog import queries as catalog
+from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import now
 from pesanan.core.errors import Invalid, NotFound
 from pesanan.events.service import emit
+from pesanan.inventory import locks
 from pesanan.inventory import service as inventory
 from pesanan.inventory.models import location, stock_level
 from pesanan.inventory.queries import location_view
@@ -18,9 +20,7 @@ from pesanan.inventory.schemas import LocationUpdate, StockSettings
 
 
 def update_location(conn: Connection, location_id: str, cmd: LocationUpdate) -> dict[str, Any]:
-    current = conn.execute(
-        select(location).where(location.c.id == location_id).with_for_update()
-    ).mappings().first()
+    current = locks.location_row(conn, location_id)
     if current is None:
         raise NotFound(f"location {location_id} not found")
     values: dict[str, Any] = {}
@@ -33,25 +33,22 @@ def update_location(conn: Connection, location_id: str, cmd: LocationUpdate) -> 
         values[name] = value
     if values:
         conn.execute(update(location).where(location.c.id == location_id).values(**values))
-    view = location_view({**dict(current), **values})
+    view = location_view({**current, **values})
     emit(conn, "location.updated", "location", location_id, view)
     return view
 
 
 def set_stock_settings(conn: Connection, cmd: StockSettings) -> dict[str, Any]:
-    product_id = conn.execute(select(product.c.id).where(product.c.sku == cmd.sku)).scalar()
+    product_id = catalog.id_by_sku(conn, cmd.sku)
     inv = Invalid()
     if product_id is None:
         inv.add("sku", "unknown_sku", f"no product with SKU {cmd.sku}")
     if not inventory.location_exists(conn, cmd.location_id):
         inv.add("location_id", "unknown_location", "no such location")
     inv.raise_if_any("The stock settings cannot be applied")
+    assert product_id is not None
     # A level row may not exist yet (no stock ever): the setting is kept for when it arrives.
-    conn.execute(
-        text("INSERT INTO stock_level (product_id, location_id, on_hand, reserved, updated_at) "
-             "VALUES (:p, :l, 0, 0, :t) ON CONFLICT DO NOTHING"),
-        {"p": product_id, "l": cmd.location_id, "t": now()},
-    )
+    inventory.ensure_level(conn, product_id, cmd.location_id)
     row = conn.execute(
         update(stock_level)
         .where(stock_level.c.product_id == product_id,
@@ -70,14 +67,15 @@ def set_stock_settings(conn: Connection, cmd: StockSettings) -> dict[str, Any]:
 def safety_stock_of(conn: Connection, location_id: str | None = None,
                     sku: str | None = None) -> list[dict[str, Any]]:
     """Levels with a safety stock set (the console's settings page)."""
-    stmt = (select(product.c.sku, stock_level.c.location_id, location.c.code,
+    stmt = (select(product_ref.c.sku, stock_level.c.location_id, location.c.code,
                    stock_level.c.on_hand, stock_level.c.reserved, stock_level.c.safety_stock)
-            .join(product, product.c.id == stock_level.c.product_id)
+            .select_from(stock_level)
+            .join(product_ref, product_ref.c.id == stock_level.c.product_id)
             .join(location, location.c.id == stock_level.c.location_id)
             .where(stock_level.c.safety_stock > 0)
-            .order_by(product.c.sku, location.c.code).limit(250))
+            .order_by(product_ref.c.sku, location.c.code).limit(250))
     if location_id:
         stmt = stmt.where(stock_level.c.location_id == location_id)
     if sku:
-        stmt = stmt.where(product.c.sku == sku)
+        stmt = stmt.where(product_ref.c.sku == sku)
     return [dict(r) for r in conn.execute(stmt).mappings()]

@@ -6,16 +6,23 @@ quarantine -> scrap (`scrap_quarantine`, an inventory write-off). Every change a
 `quarantine_movement`, so quarantined = SUM(journal) (audited); a move to or from the shelf also
 appends the matching `stock_movement`, so on_hand = SUM(movements) still holds.
 
+Each command answers (and announces) the level it leaves, read by `level_of`: inventory's own
+figures unless the caller passes the read of a floor above (every entrypoint passes
+purchasing/levels.level, which adds the units incoming on purchase orders that inventory cannot
+see), so the answer matches the levels list.
+
 Lock order: the stock_level row first, then the quarantine_level row of the same (product,
 location) — every command here takes them in that order, so they cannot deadlock each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select, text, update
 
+from pesanan.catalog.queries import ProductRef
 from pesanan.core.clock import now, rfc3339
 from pesanan.core.errors import FieldError, InsufficientStock, ValidationFailed
 from pesanan.core.ids import new_id
@@ -24,11 +31,14 @@ from pesanan.db.paging import page
 from pesanan.events.service import emit
 from pesanan.inventory import queries
 from pesanan.inventory import service as stock
-from pesanan.inventory.lookup import Product, products_by_sku, unknown_location, unknown_sku
+from pesanan.inventory.lookup import products_by_sku, unknown_location, unknown_sku
 from pesanan.inventory.models import quarantine_level, quarantine_movement, stock_level
 from pesanan.inventory.schemas import QuarantineMove
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
+
+# (conn, product_id, location_id) -> the level as the levels list shows it.
+LevelRead = Callable[[Connection, str, str], dict[str, Any]]
 
 
 def _ensure_quarantine(conn: Connection, product_id: str, location_id: str) -> None:
@@ -62,7 +72,7 @@ def _change_quarantine(conn: Connection, product_id: str, location_id: str, qty:
     return True
 
 
-def _resolve(conn: Connection, cmd: QuarantineMove) -> Product:
+def _resolve(conn: Connection, cmd: QuarantineMove) -> ProductRef:
     prod = products_by_sku(conn, [cmd.sku]).get(cmd.sku)
     errors = []
     if prod is None:
@@ -79,15 +89,16 @@ def _short(what: str, qty: int, sku: str) -> InsufficientStock:
                              [FieldError("quantity", "insufficient_stock", what)])
 
 
-def _done(conn: Connection, event: str, prod: Product, location_id: str, qty: int,
-          reason: str) -> dict[str, Any]:
-    level = queries.level(conn, prod.id, location_id)
+def _done(conn: Connection, event: str, prod: ProductRef, location_id: str, qty: int,
+          reason: str, level_of: LevelRead) -> dict[str, Any]:
+    level = level_of(conn, prod.id, location_id)
     emit(conn, event, "product", prod.id, {**level, "quantity": qty, "reason": reason})
     return level
 
 
 def quarantine_in(conn: Connection, product_id: str, location_id: str, qty: int, reason: str,
-                  reference_type: str | None, reference_id: str | None) -> dict[str, Any]:
+                  reference_type: str | None, reference_id: str | None,
+                  level_of: LevelRead = queries.level) -> dict[str, Any]:
     """Units arriving straight into quarantine (a return awaiting inspection). No ledger entry
     here: the caller owns the financial side of the arrival (a return reverses COGS into
     inventory at the cost it chooses)."""
@@ -97,20 +108,21 @@ def quarantine_in(conn: Connection, product_id: str, location_id: str, qty: int,
     if not stock.location_exists(conn, location_id):
         raise ValidationFailed("no such location", [unknown_location("location_id")])
     # A level row, so the levels list shows the SKU at this location with its quarantine.
-    stock._ensure_level(conn, product_id, location_id)
+    stock.ensure_level(conn, product_id, location_id)
     _change_quarantine(conn, product_id, location_id, qty, "return", reason, reference_type,
                        reference_id)
-    level = queries.level(conn, product_id, location_id)
+    level = level_of(conn, product_id, location_id)
     emit(conn, "stock.quarantined", "product", product_id,
          {**level, "quantity": qty, "reason": reason, "reference_type": reference_type,
           "reference_id": reference_id})
     return level
 
 
-def quarantine_stock(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
+def quarantine_stock(conn: Connection, cmd: QuarantineMove,
+                     level_of: LevelRead = queries.level) -> dict[str, Any]:
     """Damaged units found on the shelf: on hand down (never below reserved), quarantine up."""
     prod = _resolve(conn, cmd)
-    stock._ensure_level(conn, prod.id, cmd.location_id)
+    stock.ensure_level(conn, prod.id, cmd.location_id)
     done = conn.execute(
         update(stock_level)
         .where(stock_level.c.product_id == prod.id, stock_level.c.location_id == cmd.location_id,
@@ -120,17 +132,19 @@ def quarantine_stock(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
     if done.rowcount != 1:
         raise _short("not that many unreserved units on hand", cmd.quantity, cmd.sku)
     cost = stock.unit_cost(conn, prod.id)
-    stock._movement(conn, prod.id, cmd.location_id, -cmd.quantity, "quarantine", cmd.reason,
-                    None, None, cost)
+    stock.record_movement(conn, prod.id, cmd.location_id, -cmd.quantity, "quarantine",
+                          cmd.reason, None, None, cost)
     _change_quarantine(conn, prod.id, cmd.location_id, cmd.quantity, "in", cmd.reason,
                        None, None)
-    return _done(conn, "stock.quarantined", prod, cmd.location_id, cmd.quantity, cmd.reason)
+    return _done(conn, "stock.quarantined", prod, cmd.location_id, cmd.quantity, cmd.reason,
+                 level_of)
 
 
-def release_quarantine(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
+def release_quarantine(conn: Connection, cmd: QuarantineMove,
+                       level_of: LevelRead = queries.level) -> dict[str, Any]:
     """Inspected and fine: quarantine down, sellable on hand up."""
     prod = _resolve(conn, cmd)
-    stock._ensure_level(conn, prod.id, cmd.location_id)
+    stock.ensure_level(conn, prod.id, cmd.location_id)
     # Lock order: touch stock_level before quarantine_level (see module docstring).
     conn.execute(
         update(stock_level)
@@ -140,16 +154,18 @@ def release_quarantine(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
     if not _change_quarantine(conn, prod.id, cmd.location_id, -cmd.quantity, "release",
                               cmd.reason, None, None):
         raise _short("not that many units in quarantine", cmd.quantity, cmd.sku)
-    stock._movement(conn, prod.id, cmd.location_id, cmd.quantity, "release", cmd.reason,
-                    None, None, stock.unit_cost(conn, prod.id))
-    return _done(conn, "stock.released", prod, cmd.location_id, cmd.quantity, cmd.reason)
+    stock.record_movement(conn, prod.id, cmd.location_id, cmd.quantity, "release", cmd.reason,
+                          None, None, stock.unit_cost(conn, prod.id))
+    return _done(conn, "stock.released", prod, cmd.location_id, cmd.quantity, cmd.reason,
+                 level_of)
 
 
-def scrap_quarantine(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
+def scrap_quarantine(conn: Connection, cmd: QuarantineMove,
+                     level_of: LevelRead = queries.level) -> dict[str, Any]:
     """Beyond saving: quarantine down and the value written off (Dr 5100 / Cr 1200 at the
     moving-average cost, as a negative adjustment posts)."""
     prod = _resolve(conn, cmd)
-    stock._ensure_level(conn, prod.id, cmd.location_id)
+    stock.ensure_level(conn, prod.id, cmd.location_id)
     if not _change_quarantine(conn, prod.id, cmd.location_id, -cmd.quantity, "scrap",
                               cmd.reason, None, None):
         raise _short("not that many units in quarantine", cmd.quantity, cmd.sku)
@@ -157,7 +173,8 @@ def scrap_quarantine(conn: Connection, cmd: QuarantineMove) -> dict[str, Any]:
     ledger.post(conn, currency=prod.currency, memo=f"Scrapped {cmd.sku}: {cmd.reason}",
                 source_type="stock_scrap", source_id=prod.id,
                 lines=postings.stock_adjusted(-value))
-    return _done(conn, "stock.scrapped", prod, cmd.location_id, cmd.quantity, cmd.reason)
+    return _done(conn, "stock.scrapped", prod, cmd.location_id, cmd.quantity, cmd.reason,
+                 level_of)
 
 
 def quarantine_movements(conn: Connection, *, product_id: str | None = None,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from pesanan.catalog.models import product
+from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.schema import document_number
@@ -51,8 +51,8 @@ def get_transfer(conn: Connection, transfer_id: str) -> dict[str, Any]:
     t = transfer_row(conn, transfer_id)
     codes = _codes(conn, {t["from_location_id"], t["to_location_id"]})
     lines = conn.execute(
-        select(stock_transfer_line, product.c.sku, product.c.name)
-        .join(product, product.c.id == stock_transfer_line.c.product_id)
+        select(stock_transfer_line, product_ref.c.sku, product_ref.c.name)
+        .join(product_ref, product_ref.c.id == stock_transfer_line.c.product_id)
         .where(stock_transfer_line.c.transfer_id == transfer_id)
         .order_by(stock_transfer_line.c.id)).mappings()
     events = conn.execute(

@@ -30,9 +30,9 @@ from pesanan.core.errors import (
 from pesanan.core.ids import new_id
 from pesanan.db.sequences import next_gapless
 from pesanan.events.service import emit
+from pesanan.inventory import locks, transfer_queries
 from pesanan.inventory import service as stock
-from pesanan.inventory import transfer_queries
-from pesanan.inventory.lookup import products_by_sku, unknown_location, unknown_sku
+from pesanan.inventory.lookup import line_products, products_by_sku, unknown_location
 from pesanan.inventory.models import (
     stock_level,
     stock_transfer,
@@ -61,14 +61,7 @@ def _validate(conn: Connection, cmd: TransferCreate) -> dict[str, str]:
     if cmd.from_location_id == cmd.to_location_id:
         errors.append(FieldError("to_location_id", "same_location",
                                  "a transfer goes to a different location"))
-    found = products_by_sku(conn, (x.sku for x in cmd.lines))
-    seen: set[str] = set()
-    for i, line in enumerate(cmd.lines):
-        if line.sku not in found:
-            errors.append(unknown_sku(f"lines[{i}].sku", line.sku))
-        elif line.sku in seen:
-            errors.append(FieldError(f"lines[{i}].sku", "duplicate", "SKU listed twice"))
-        seen.add(line.sku)
+    found = line_products(conn, [x.sku for x in cmd.lines], errors, twice="SKU listed twice")
     if errors:
         raise ValidationFailed("The transfer cannot be created", errors)
     return {sku: p.id for sku, p in found.items()}
@@ -148,10 +141,10 @@ def ship_transfer(conn: Connection, transfer_id: str, actor: str) -> dict[str, A
             short.append(FieldError(f"lines[{index[line.id]}].quantity", "insufficient_stock",
                                     "more than available at the source"))
             continue
-        stock._movement(conn, line.product_id, t["from_location_id"], -line.quantity,
-                        "transfer_out", None, "stock_transfer", transfer_id,
-                        stock.unit_cost(conn, line.product_id))
-        stock._ensure_level(conn, line.product_id, t["to_location_id"])
+        stock.record_movement(conn, line.product_id, t["from_location_id"], -line.quantity,
+                              "transfer_out", None, "stock_transfer", transfer_id,
+                              stock.unit_cost(conn, line.product_id))
+        stock.ensure_level(conn, line.product_id, t["to_location_id"])
     if short:
         raise InsufficientStock("The source location no longer has that much available", short)
     conn.execute(update(stock_transfer_line)
@@ -191,7 +184,7 @@ def _to_receive(conn: Connection, lines: list[Any], cmd: TransferReceive
         seen.add(want.sku)
     if errors:
         raise ValidationFailed("The receipt does not match what is in transit", errors)
-    return sorted(out, key=lambda x: x[0].product_id)
+    return locks.by_product(out, key=lambda x: x[0].product_id)
 
 
 def receive_transfer(conn: Connection, transfer_id: str, cmd: TransferReceive, actor: str
@@ -203,13 +196,14 @@ def receive_transfer(conn: Connection, transfer_id: str, cmd: TransferReceive, a
     for line, qty in picks:
         conn.execute(update(stock_transfer_line).where(stock_transfer_line.c.id == line.id)
                      .values(quantity_received=stock_transfer_line.c.quantity_received + qty))
-        stock._ensure_level(conn, line.product_id, t["to_location_id"])
+        stock.ensure_level(conn, line.product_id, t["to_location_id"])
         conn.execute(update(stock_level)
                      .where(stock_level.c.product_id == line.product_id,
                             stock_level.c.location_id == t["to_location_id"])
                      .values(on_hand=stock_level.c.on_hand + qty, updated_at=now()))
-        stock._movement(conn, line.product_id, t["to_location_id"], qty, "transfer_in", None,
-                        "stock_transfer", transfer_id, stock.unit_cost(conn, line.product_id))
+        stock.record_movement(conn, line.product_id, t["to_location_id"], qty, "transfer_in",
+                              None, "stock_transfer", transfer_id,
+                              stock.unit_cost(conn, line.product_id))
     received = {line.id: qty for line, qty in picks}
     left = sum(x.quantity_shipped - x.quantity_received - received.get(x.id, 0) for x in lines)
     status = "partially_received" if left else "received"

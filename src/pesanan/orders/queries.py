@@ -16,6 +16,13 @@ from pesanan.core.schema import document_number
 from pesanan.db.paging import page
 from pesanan.orders.models import order_event, order_line, sales_order
 
+# Read-only selectables of order rows, for the floors above that must join them in SQL (a page
+# of fulfilment orders shows each one's order number, a pick list its lines' SKUs, in one
+# statement): the public columns, never the tables.
+order_ref = select(sales_order.c.id, sales_order.c.number).subquery("order_ref")
+order_line_ref = select(order_line.c.id, order_line.c.sku, order_line.c.name, order_line.c.line_no
+                        ).subquery("order_line_ref")
+
 
 def order_number(n: int) -> str:
     return f"SO-{n:06d}"
@@ -176,3 +183,15 @@ def resolve_order(conn: Connection, ref: str) -> str:
     if found is None:
         raise NotFound(f"order {ref} not found")
     return str(found)
+
+
+def shipping_address(conn: Connection, order_id: str) -> Any:
+    """Where the order goes (None for an unknown order)."""
+    return conn.execute(select(sales_order.c.shipping_address)
+                        .where(sales_order.c.id == order_id)).scalar()
+
+
+def ship_to(conn: Connection, order_id: str) -> Any:
+    """The order's shipping address and note, as a pick list shows them."""
+    return conn.execute(select(sales_order.c.shipping_address, sales_order.c.note)
+                        .where(sales_order.c.id == order_id)).one()

@@ -1,30 +1,21 @@
-"""Purchase order lifecycle: the row lock, checked status changes, submit and cancel."""
+"""Purchase order lifecycle: checked status changes, submit and cancel (the row lock is in
+purchasing/locks.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
-from pesanan.core.errors import Conflict, NotFound
+from pesanan.core.errors import Conflict
 from pesanan.events.service import emit
+from pesanan.purchasing import locks
 from pesanan.purchasing import queries as qs
 from pesanan.purchasing import status as st
 from pesanan.purchasing.models import purchase_order
 from pesanan.purchasing.schemas import CancelPurchaseOrder
-
-
-def lock_purchase_order(conn: Connection, po_id: str) -> dict[str, Any]:
-    """Read a purchase order and hold its row lock to the end of the transaction, so receipts,
-    cancels and submits of one order run one after the other."""
-    row = conn.execute(
-        select(purchase_order).where(purchase_order.c.id == po_id).with_for_update()
-    ).mappings().first()
-    if row is None:
-        raise NotFound(f"purchase order {po_id} not found")
-    return dict(row)
 
 
 def set_status(conn: Connection, po: dict[str, Any], target: st.POStatus) -> None:
@@ -42,7 +33,7 @@ def set_status(conn: Connection, po: dict[str, Any], target: st.POStatus) -> Non
 
 def submit_purchase_order(conn: Connection, po_id: str, actor: Actor) -> dict[str, Any]:
     """The draft was sent to the supplier: draft -> ordered."""
-    po = lock_purchase_order(conn, po_id)
+    po = locks.purchase_order_row(conn, po_id)
     set_status(conn, po, st.POStatus.ORDERED)
     view = qs.get_purchase_order(conn, po_id)
     emit(conn, "purchase_order.ordered", "purchase_order", po_id,
@@ -53,7 +44,7 @@ def submit_purchase_order(conn: Connection, po_id: str, actor: Actor) -> dict[st
 def cancel_purchase_order(conn: Connection, po_id: str, cmd: CancelPurchaseOrder, actor: Actor
                           ) -> dict[str, Any]:
     """Only before anything arrived: received goods are owed for (see status.TRANSITIONS)."""
-    po = lock_purchase_order(conn, po_id)
+    po = locks.purchase_order_row(conn, po_id)
     set_status(conn, po, st.POStatus.CANCELLED)
     view = qs.get_purchase_order(conn, po_id)
     emit(conn, "purchase_order.cancelled", "purchase_order", po_id,

@@ -1,8 +1,9 @@
 """Purchasing reads: suppliers, offers, reorder rules, purchase orders, and the stock positions
 that replenish decides on.
 
-Reads join the product, location and stock tables they show (as the inventory and order reads
-do); every *write* to another domain goes through that domain's service.
+Reads join what they show of other domains through those domains' read-only selectables
+(catalog's `product_ref`, inventory's `stock_ref`), never their tables; every *write* to
+another domain goes through that domain's service. Row locks are in purchasing/locks.py.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select, tuple_
 
-from pesanan.catalog.models import product
+from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.money import fmt
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
-from pesanan.inventory.models import stock_level
+from pesanan.inventory.queries import stock_ref
 from pesanan.purchasing import reorder
 from pesanan.purchasing.models import (
     purchase_order,
@@ -60,8 +61,8 @@ def list_suppliers(conn: Connection, *, limit: int = 50, cursor: str | None = No
 
 # --- offers ------------------------------------------------------------------------------------
 
-_offers = select(supplier_offer, product.c.sku).join(
-    product, product.c.id == supplier_offer.c.product_id)
+_offers = select(supplier_offer, product_ref.c.sku).join(
+    product_ref, product_ref.c.id == supplier_offer.c.product_id)
 
 
 def offer_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def list_offers(conn: Connection, *, sku: str | None = None, supplier_id: str | 
                 limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     stmt = _offers
     if sku:
-        stmt = stmt.where(product.c.sku == sku)
+        stmt = stmt.where(product_ref.c.sku == sku)
     if supplier_id:
         stmt = stmt.where(supplier_offer.c.supplier_id == supplier_id)
     rows, nxt = page(conn, stmt, supplier_offer.c.id, limit, cursor)
@@ -114,8 +115,8 @@ def _offer(r: Mapping[Any, Any]) -> reorder.Offer:
 
 # --- reorder rules -----------------------------------------------------------------------------
 
-_rules = select(reorder_rule, product.c.sku).join(
-    product, product.c.id == reorder_rule.c.product_id)
+_rules = select(reorder_rule, product_ref.c.sku).join(
+    product_ref, product_ref.c.id == reorder_rule.c.product_id)
 
 
 def rule_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -137,7 +138,7 @@ def list_rules(conn: Connection, *, sku: str | None = None, location_id: str | N
                                [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
     stmt = _rules.order_by(reorder_rule.c.product_id, reorder_rule.c.location_id)
     if sku:
-        stmt = stmt.where(product.c.sku == sku)
+        stmt = stmt.where(product_ref.c.sku == sku)
     if location_id:
         stmt = stmt.where(reorder_rule.c.location_id == location_id)
     if cursor:
@@ -182,8 +183,8 @@ def po_lines(conn: Connection, po_ids: Sequence[str]) -> dict[str, list[dict[str
     """Lines (with SKU) of the given purchase orders, in the order they were written."""
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in po_ids}
     rows = conn.execute(
-        select(purchase_order_line, product.c.sku)
-        .join(product, product.c.id == purchase_order_line.c.product_id)
+        select(purchase_order_line, product_ref.c.sku)
+        .join(product_ref, product_ref.c.id == purchase_order_line.c.product_id)
         .where(purchase_order_line.c.purchase_order_id.in_(list(po_ids)))
         .order_by(purchase_order_line.c.id)
     ).mappings()
@@ -227,15 +228,6 @@ def list_purchase_orders(
 
 # --- replenish ---------------------------------------------------------------------------------
 
-def lock_reorder_rules(conn: Connection) -> None:
-    """Lock every reorder rule (in key order) until the transaction ends, so two replenish runs
-    queue instead of both seeing the same shortfall and both ordering it. The second then reads
-    the first's drafts as incoming. (SQLite already has a single writer.)"""
-    conn.execute(select(reorder_rule.c.product_id)
-                 .order_by(reorder_rule.c.product_id, reorder_rule.c.location_id)
-                 .with_for_update()).all()
-
-
 def reorder_positions(conn: Connection) -> list[reorder.Position]:
     """Every active SKU's stock position where it has a reorder rule, read in one statement so
     available and incoming come from one snapshot (a receipt moves units from one to the other).
@@ -249,17 +241,16 @@ def reorder_positions(conn: Connection) -> list[reorder.Position]:
         .group_by(line.c.product_id, po.c.location_id)
         .subquery()
     )
-    r = reorder_rule
+    r, p, s = reorder_rule, product_ref, stock_ref
     stmt = (
-        select(r.c.product_id, r.c.location_id, r.c.reorder_point, r.c.reorder_qty, product.c.sku,
-               func.coalesce(stock_level.c.on_hand - stock_level.c.reserved, 0).label("available"),
+        select(r.c.product_id, r.c.location_id, r.c.reorder_point, r.c.reorder_qty, p.c.sku,
+               func.coalesce(s.c.on_hand - s.c.reserved, 0).label("available"),
                func.coalesce(incoming.c.qty, 0).label("incoming"))
-        .join(product, product.c.id == r.c.product_id)
-        .outerjoin(stock_level, (stock_level.c.product_id == r.c.product_id)
-                   & (stock_level.c.location_id == r.c.location_id))
+        .join(p, p.c.id == r.c.product_id)
+        .outerjoin(s, (s.c.product_id == r.c.product_id) & (s.c.location_id == r.c.location_id))
         .outerjoin(incoming, (incoming.c.product_id == r.c.product_id)
                    & (incoming.c.location_id == r.c.location_id))
-        .where(product.c.active.is_(True))
+        .where(p.c.active.is_(True))
         .order_by(r.c.product_id, r.c.location_id)
     )
     return [reorder.Position(x.product_id, x.location_id, int(x.available), int(x.incoming),

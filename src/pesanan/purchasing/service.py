@@ -1,7 +1,8 @@
 """Purchasing commands: suppliers, offers, reorder rules, purchase orders, replenish.
 
-The lifecycle (submit, cancel) and receiving live in their own modules and are re-exported here,
-so entrypoints call one module: `from pesanan.purchasing import service as purchasing`.
+The lifecycle (submit, cancel) lives in its own module and is re-exported here, so entrypoints
+call one module: `from pesanan.purchasing import service as purchasing`. Receiving a purchase
+order spans domains (it releases backorders): flows/receiving.py.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pesanan.core.money import Money, MoneyError, check_currency, quantize_minor
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
 from pesanan.inventory import service as inventory
+from pesanan.purchasing import locks, reorder
 from pesanan.purchasing import queries as qs
-from pesanan.purchasing import reorder
 from pesanan.purchasing import status as st
 from pesanan.purchasing.lifecycle import cancel_purchase_order, submit_purchase_order
 from pesanan.purchasing.models import (
@@ -32,7 +33,6 @@ from pesanan.purchasing.models import (
     supplier,
     supplier_offer,
 )
-from pesanan.purchasing.receiving import receive_purchase_order
 from pesanan.purchasing.schemas import (
     PurchaseOrderCreate,
     PurchaseOrderLineIn,
@@ -44,7 +44,7 @@ from pesanan.purchasing.schemas import (
 
 __all__ = [
     "cancel_purchase_order", "create_offer", "create_purchase_order", "create_supplier",
-    "receive_purchase_order", "replenish", "set_reorder_rule", "submit_purchase_order",
+    "replenish", "set_reorder_rule", "submit_purchase_order",
 ]
 
 # (product_id, quantity, unit_cost) of a line about to be drafted.
@@ -249,7 +249,7 @@ def replenish(conn: Connection, actor: Actor, cmd: Replenish | None = None) -> d
     if only is not None and not inventory.location_exists(conn, only):
         raise ValidationFailed("No such location",
                                [FieldError("location_id", "unknown_location", "no such location")])
-    qs.lock_reorder_rules(conn)
+    locks.reorder_rules(conn)
     positions = [p for p in qs.reorder_positions(conn) if only is None or p.location_id == only]
     short = [p for p in positions
              if reorder.needed_quantity(p.available, p.incoming, p.reorder_point, p.reorder_qty)]

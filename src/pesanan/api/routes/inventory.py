@@ -31,6 +31,7 @@ from pesanan.inventory.schemas import (
     TransferCreate,
     TransferReceive,
 )
+from pesanan.purchasing import levels as purchasing_levels
 
 router = APIRouter(tags=["inventory"])
 Reader = Annotated[Actor, Depends(require("inventory:read"))]
@@ -59,8 +60,8 @@ def get_location(location_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 def stock_levels(conn: ReadConn, _: Reader, sku: str | None = None,
                  location_id: str | None = None, limit: int = 250,
                  cursor: str | None = None) -> dict[str, Any]:
-    return queries.stock_levels(conn, sku=sku, location_id=location_id, limit=limit,
-                                cursor=cursor)
+    return purchasing_levels.stock_levels(conn, sku=sku, location_id=location_id, limit=limit,
+                                          cursor=cursor)
 
 
 @router.post("/inventory/adjustments", status_code=201, response_model=out.StockLevelOut)
@@ -82,18 +83,24 @@ def movements(conn: ReadConn, _: Reader, product_id: str | None = None,
 @router.post("/inventory/quarantine", response_model=out.StockStatesOut)
 def quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
     """Damaged units found on the shelf: on hand (sellable) down, quarantined up."""
-    return commands.run(request, actor, lambda c: states.quarantine_stock(c, body), body=body)
+    return commands.run(request, actor,
+                        lambda c: states.quarantine_stock(c, body, purchasing_levels.level),
+                        body=body)
 
 
 @router.post("/inventory/quarantine/release", response_model=out.StockStatesOut)
 def release_quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
-    return commands.run(request, actor, lambda c: states.release_quarantine(c, body), body=body)
+    return commands.run(request, actor,
+                        lambda c: states.release_quarantine(c, body, purchasing_levels.level),
+                        body=body)
 
 
 @router.post("/inventory/quarantine/scrap", response_model=out.StockStatesOut)
 def scrap_quarantine(body: QuarantineMove, request: Request, actor: Writer) -> Response:
     """Write quarantined units off (Dr 5100 inventory adjustments / Cr 1200 inventory)."""
-    return commands.run(request, actor, lambda c: states.scrap_quarantine(c, body), body=body)
+    return commands.run(request, actor,
+                        lambda c: states.scrap_quarantine(c, body, purchasing_levels.level),
+                        body=body)
 
 
 @router.get("/inventory/quarantine/movements")

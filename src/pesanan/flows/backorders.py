@@ -24,8 +24,8 @@ from pesanan.inventory import backorders, locks
 from pesanan.inventory.backorders import Fill
 from pesanan.inventory.models import backorder
 from pesanan.orders import service as orders
-from pesanan.orders.models import order_line, sales_order
-from pesanan.orders.queries import order_number
+from pesanan.orders.models import sales_order
+from pesanan.orders.queries import order_line_ref, order_number, order_ref
 
 
 def release_on_receipt(conn: Connection, product_id: str, location_id: str, qty: int) -> int:
@@ -93,15 +93,15 @@ def list_backorders(conn: Connection, *, status: str | None = None, sku: str | N
                     order_id: str | None = None, product_id: str | None = None,
                     limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
     """A page of backorders with their order's number and the line's SKU. One statement
-    joining the order tables: the SKU filter and the keyset page must apply to the same rows,
-    which reading backorders first and asking orders after could not do a page at a time."""
-    stmt = (select(backorder, sales_order.c.number, order_line.c.sku)
-            .join(sales_order, sales_order.c.id == backorder.c.order_id)
-            .join(order_line, order_line.c.id == backorder.c.order_line_id))
+    joining orders' read-only selectables: the SKU filter and the keyset page must apply to
+    the same rows, which reading backorders first and asking orders after could not do."""
+    stmt = (select(backorder, order_ref.c.number, order_line_ref.c.sku)
+            .join(order_ref, order_ref.c.id == backorder.c.order_id)
+            .join(order_line_ref, order_line_ref.c.id == backorder.c.order_line_id))
     if status:
         stmt = stmt.where(backorder.c.status == status)
     if sku:
-        stmt = stmt.where(order_line.c.sku == sku)
+        stmt = stmt.where(order_line_ref.c.sku == sku)
     if order_id:
         stmt = stmt.where(backorder.c.order_id == order_id)
     if product_id:

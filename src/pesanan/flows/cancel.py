@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from pesanan.core.actor import Actor
 from pesanan.events.service import emit
-from pesanan.flows import release as fulfilment
+from pesanan.fulfillment import withdraw
 from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
 from pesanan.orders import holds, locks
@@ -28,7 +28,7 @@ def cancel_order(conn: Connection, order_id: str, cmd: CancelOrder, actor: Actor
     order = locks.order_row(conn, order_id)
     orders.check_cancellable(order)
     # Refuses (409) while a fulfilment order is packed: the goods are in a box at the dock.
-    fulfilment.withdraw_order(conn, order_id, actor, reason=f"order cancelled: {cmd.reason}")
+    withdraw.withdraw_order(conn, order_id, actor, reason=f"order cancelled: {cmd.reason}")
     released = inventory.release_for_order(conn, order_id)
     backorders.cancel_for_order(conn, order_id)  # after the stock rows: see its lock order
     holds.resolve_on_cancel(conn, order, actor, cmd.reason)  # before the status changes

@@ -25,6 +25,7 @@ from pesanan.flows.availability import (
     read_catalog_and_stock,
     ship_to_of,
 )
+from pesanan.fulfillment import withdraw
 from pesanan.inventory import backorders
 from pesanan.inventory import service as inventory
 from pesanan.orders import edits, locks
@@ -39,7 +40,7 @@ def edit_order(conn: Connection, order_id: str, cmd: EditOrder, actor: Actor) ->
     lines = order_lines(conn, order_id)
     plan = edits.read_changes(lines, cmd)
     # Give back everything not shipped; the new plan starts from the stock that frees.
-    fulfilment.withdraw_order(conn, order_id, actor, "order edited")
+    withdraw.withdraw_order(conn, order_id, actor, "order edited")
     inventory.release_for_order(conn, order_id)
     backorders.cancel_for_order(conn, order_id)
     skus = {x["sku"] for x in lines if plan.quantities[x["id"]] > 0}

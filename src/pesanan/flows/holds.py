@@ -15,6 +15,7 @@ from pesanan.core.actor import Actor
 from pesanan.events.service import emit
 from pesanan.flows import cancel
 from pesanan.flows import release as fulfilment
+from pesanan.fulfillment import withdraw
 from pesanan.orders import holds, locks
 from pesanan.orders.schemas import CancelHeldOrder, CancelOrder, HoldOrder, ReleaseHold
 
@@ -23,7 +24,7 @@ def hold_order(conn: Connection, order_id: str, cmd: HoldOrder, actor: Actor) ->
     order = locks.order_row(conn, order_id)
     holds.check_holdable(order)
     # Goods not yet picked must not leave: take back what was released to the warehouse.
-    fulfilment.withdraw_order(conn, order_id, actor, f"order put on hold: {cmd.reason}")
+    withdraw.withdraw_order(conn, order_id, actor, f"order put on hold: {cmd.reason}")
     holds.put_on_hold(conn, order, cmd.reason, actor)
     return holds.order_with_holds(conn, order_id)
 

@@ -1,5 +1,8 @@
 """Locking, as one named concept: every row lock of fulfilment.
 
+Release: an order's fulfilment orders that a release may join are locked (the order's row is
+locked before them, orders/locks.py), and their status re-checked under the lock.
+
 3PL: a dispatch row is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL:
 a second worker takes the next row instead of waiting; SQLite has a single writer), and a
 location's endpoint row is locked while it is replaced, so two PUTs apply one after the other.
@@ -7,12 +10,15 @@ location's endpoint row is locked while it is replaced, so two PUTs apply one af
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
-from pesanan.fulfillment.models import tpl_dispatch, tpl_endpoint
+from pesanan.fulfillment.models import fulfilment_order, tpl_dispatch, tpl_endpoint
+from pesanan.fulfillment.status import NOT_STARTED
+from pesanan.inventory.queries import location_ref
 
 
 def next_due_dispatch(conn: Connection, at: datetime) -> dict[str, Any] | None:
@@ -31,3 +37,18 @@ def endpoint_exists(conn: Connection, location_id: str) -> bool:
     return conn.execute(select(tpl_endpoint.c.location_id)
                         .where(tpl_endpoint.c.location_id == location_id)
                         .with_for_update()).first() is not None
+
+
+def joinable(conn: Connection, order_id: str, location_ids: Iterable[str]
+             ) -> Sequence[Row[str, str]]:
+    """The order's fulfilment orders at `location_ids` not started yet (open, picking) and not
+    at a 3PL, oldest first, locked: (id, location_id). Locked and re-checked, so a pack
+    committed meanwhile is not joined; a 3PL's release may be on its way already."""
+    fo = fulfilment_order.c
+    return conn.execute(
+        select(fo.id, fo.location_id)
+        .join(location_ref, location_ref.c.id == fo.location_id)
+        .where(fo.order_id == order_id, fo.location_id.in_(sorted(set(location_ids))),
+               fo.status.in_(sorted(str(s) for s in NOT_STARTED)), location_ref.c.kind != "3pl")
+        .order_by(fo.seq).with_for_update(of=fulfilment_order)
+    ).all()

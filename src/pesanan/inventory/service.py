@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from pesanan.catalog import queries as catalog
@@ -218,6 +218,18 @@ def open_reservations(conn: Connection, order_id: str) -> list[dict[str, Any]]:
         select(reservation).where(reservation.c.order_id == order_id,
                                   reservation.c.status == "open").order_by(reservation.c.id)
     ).mappings()]
+
+
+def open_reserved_units(conn: Connection, order_id: str) -> list[tuple[str, str, str, int]]:
+    """The order's open reservations summed per (location, order line, product): what the
+    fulfilment release puts on fulfilment orders."""
+    return [(r[0], r[1], r[2], int(r[3])) for r in conn.execute(
+        select(reservation.c.location_id, reservation.c.order_line_id, reservation.c.product_id,
+               func.sum(reservation.c.quantity))
+        .where(reservation.c.order_id == order_id, reservation.c.status == "open")
+        .group_by(reservation.c.location_id, reservation.c.order_line_id,
+                  reservation.c.product_id)
+    ).all()]
 
 
 def ship_out(conn: Connection, *, order_id: str, order_line_id: str, location_id: str,

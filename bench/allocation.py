@@ -41,7 +41,7 @@ def main() -> None:
         return
     from fastapi.testclient import TestClient
 
-    from pesanan.api.app import create_app
+    from pesanan.app import create_app
     from pesanan.auth import service as auth
     from pesanan.bootstrap import build
 

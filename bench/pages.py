@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select
 
 import seed_volume
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth import users
 from pesanan.billing.models import invoice
 from pesanan.bootstrap import Container, build

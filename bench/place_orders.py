@@ -221,7 +221,7 @@ def count_sql(args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
-    from pesanan.api.app import create_app
+    from pesanan.app import create_app
     from pesanan.auth import service as auth
     from pesanan.bootstrap import build
     from pesanan.config import get_settings

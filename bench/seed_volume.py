@@ -33,9 +33,9 @@ from pesanan.config import Settings
 from pesanan.core.clock import now
 from pesanan.customers.models import address, customer
 from pesanan.db.migrate import upgrade
-from pesanan.db.registry import metadata
 from pesanan.db.sequences import counter
 from pesanan.inventory.models import location
+from pesanan.migrations.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("PESANAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

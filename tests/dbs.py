@@ -11,7 +11,7 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from pesanan.db.migrate import upgrade
-from pesanan.db.registry import metadata
+from pesanan.migrations.tables import metadata
 
 PG_ADMIN = os.environ.get("PESANAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Tables that migrations seed and tests keep.

@@ -1,2 +1,20 @@
-"""The composition root: builds the one ASGI app that serves both the API and the web console
-(filled in by the entrypoints work of issue 10)."""
+"""The composition root: the one ASGI app that serves the API and the web console.
+
+The API (pesanan.api.app) and the console (pesanan.web.app) are peers that never import each
+other; this is the one place that puts them together. Servers load it by factory
+(`serving.APP`, uvicorn's `factory=True`), so importing this module builds nothing.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pesanan.api.app import create_api
+from pesanan.bootstrap import Container
+from pesanan.web.app import install
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """The API with the console mounted after its routes (the API's routes match first: placing
+    an order is the hot path) and inside its Door, as one app: same routes, same middleware."""
+    return create_api(container, console=install)

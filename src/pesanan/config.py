@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     pool_overflow: int = 2
     # Commands (every API write, console form post and 3PL callback) running in threads at once
     # per process; 0 = pool size + overflow. The rest wait in one FIFO queue on the event loop
-    # (api/slots.py).
+    # (pesanan/slots.py).
     # 2 measured best on 2 cores (bench/README.md): a command spends most of its time in Python,
     # so more threads only contend for the GIL and stretch every command's latency.
     command_slots: int = 2

@@ -24,11 +24,13 @@ from typing import Any
 
 import uvicorn
 
-APP = "pesanan.api.asgi:app"
+# The composition root's factory: each worker process builds its own app (and container).
+APP = "pesanan.app:create_app"
 
 
 def config(host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(APP, host=host, port=port, log_level="warning", access_log=False)
+    return uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning",
+                          access_log=False)
 
 
 class _HandedServer(uvicorn.Server):

@@ -29,7 +29,7 @@ from playwright.sync_api import (
 )
 from sqlalchemy import event
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container
 from tests.web.helpers import PASSWORD, make_user
 

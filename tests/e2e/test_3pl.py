@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.audit import checks
 from pesanan.core import crypto
 from pesanan.core.clock import now

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth.service import KeyCache
 from pesanan.bootstrap import Container
 from tests.dbs import row_counts

@@ -9,7 +9,7 @@ from click.testing import Result
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth import service as auth
 from pesanan.bootstrap import Container
 from pesanan.config import get_settings

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth import service as auth
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings

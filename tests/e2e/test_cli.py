@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from pesanan.analytics import summary as report
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan.api import commands
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.db import tx
 from pesanan.web import deps as web_deps
 from tests.factories import Api

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.audit import checks
 from pesanan.inventory import service as inventory
 from pesanan.ledger.models import journal_entry, journal_line

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
 from tests import dbs

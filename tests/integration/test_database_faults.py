@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event, text
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
 from tests.dbs import row_counts

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.audit import checks
 from tests.dbs import snapshot
 from tests.factories import Api

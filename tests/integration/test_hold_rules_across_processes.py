@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
 from tests.factories import Api

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.core.clock import now
 from pesanan.idempotency import service as idem
 from pesanan.inventory import service as inventory

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from pesanan.bootstrap import Container
-from pesanan.db.registry import metadata
+from pesanan.migrations.tables import metadata
 
 
 def test_migrated_schema_matches_the_table_definitions(container: Container) -> None:

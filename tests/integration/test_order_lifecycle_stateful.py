@@ -42,7 +42,7 @@ from sqlalchemy import Engine, text
 
 from pesanan.audit import checks
 from pesanan.bootstrap import Container
-from pesanan.db.registry import metadata
+from pesanan.migrations.tables import metadata
 from tests import dbs
 from tests.factories import Api
 
@@ -678,7 +678,7 @@ def test_random_order_lifecycles_keep_stock_right_and_the_audit_clean(
 
 
 # --- BUG found by the machine above (issue 4), left failing for the lead to fix ---------------
-# An edit withdraws only fulfilment orders that are open/picking (fulfillment.release.
+# An edit withdraws only fulfilment orders that are open/picking (fulfillment.withdraw.
 # withdraw_order) and refuses packed/partially_shipped ones; a fulfilment order in
 # `failed_delivery` with units still to ship is neither, so it survives the edit with its old
 # units while the edit releases and re-reserves the line: units on live fulfilment orders no

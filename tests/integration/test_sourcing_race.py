@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.audit import checks
 from pesanan.bootstrap import Container
 from tests.factories import Api

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.bootstrap import Container
 from tests.factories import Api
 

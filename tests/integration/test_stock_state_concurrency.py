@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.audit import checks
 from tests.factories import Api
 

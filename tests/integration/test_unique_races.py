@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth import users
 from pesanan.core.errors import Conflict
 from pesanan.db.tx import transact

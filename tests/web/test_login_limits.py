@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
-from pesanan.api.app import create_app
+from pesanan.app import create_app
 from pesanan.auth.models import app_user
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings

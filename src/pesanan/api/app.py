@@ -1,9 +1,14 @@
-"""The HTTP application: /api/v1 (JSON), /healthz, OpenAPI at /openapi.json and /docs."""
+"""The HTTP API: /api/v1 (JSON), /healthz, OpenAPI at /openapi.json and /docs.
+
+`create_api` builds it alone; the composition root (pesanan.app) passes the console's
+`install` in, so one app serves both while the API never imports the console.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -31,9 +36,10 @@ from pesanan.api.routes import (
 )
 from pesanan.bootstrap import Container, build
 from pesanan.core.errors import DomainError
-from pesanan.web import app as web
 
 _request_ids = itertools.count(1)
+# Mounts more pages on the app (the web console): after the API's routes, inside the Door.
+Install = Callable[[FastAPI, Container], None]
 
 
 class RequestId:
@@ -49,7 +55,7 @@ class RequestId:
         await self.app(scope, receive, send)
 
 
-def create_app(container: Container | None = None) -> FastAPI:
+def create_api(container: Container | None = None, console: Install | None = None) -> FastAPI:
     app = FastAPI(
         # No OpenTelemetry unless an operator wires it: its per-request checks cost CPU on
         # every call, and place-order is CPU-bound (bench/README.md).
@@ -77,7 +83,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(RequestId)
     app.add_middleware(RefuseNul)  # NUL in a path or query: 404/422 (api/input_guard.py)
 
-    web.install(app, app.state.container)
+    if console is not None:
+        console(app, app.state.container)
     # Last added, so outermost: what the rate limits refuse is answered before anything runs.
     app.add_middleware(Door, container=app.state.container)
     app.add_exception_handler(DomainError, errors.on_domain_error)

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from pesanan.api.errors import domain_problem, problem_body, problem_response
-from pesanan.api.slots import slot_from_thread
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.core.errors import DomainError
@@ -21,6 +20,7 @@ from pesanan.db.tx import transact
 from pesanan.fulfillment import callbacks, tpl
 from pesanan.fulfillment.schemas import TplCallback
 from pesanan.fulfillment.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from pesanan.slots import slot_from_thread
 
 
 def _invalid(exc: ValidationError, path: str) -> Response:

@@ -3,9 +3,9 @@ one response.
 
 Every POST goes through `run` (plain `def` routes) or `run_async` (async routes), so every
 command behaves the same: it waits its turn for one of the process's command slots (one FIFO
-queue for all, api/slots.py), the service function gets a connection inside a transaction and
-returns the resource; this commits it at the boundary, together with the idempotency record,
-or rolls everything back.
+queue for all, pesanan/slots.py), the service function gets a connection inside a transaction
+and returns the resource; this commits it at the boundary, together with the idempotency
+record, or rolls everything back.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
-from pesanan.api import slots
+from pesanan import slots
 from pesanan.api.errors import domain_problem, problem_response
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor

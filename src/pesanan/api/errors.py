@@ -1,5 +1,6 @@
-"""The one error table: domain error code -> HTTP status. RFC 9457 problem documents are built
-here; the CLI uses the same table for its messages and exit codes."""
+"""RFC 9457 problem documents and the app's exception handlers. Each domain error's status and
+problem type come from the one error table in pesanan.core.errors, which the console and the
+CLI read too."""
 
 from __future__ import annotations
 
@@ -14,33 +15,19 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from pesanan.core.errors import DomainError
+from pesanan.core.errors import DomainError, problem_type
 
-STATUS: dict[str, int] = {
-    "validation-error": 422,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "not-found": 404,
-    "insufficient-stock": 409,
-    "invalid-transition": 409,
-    "conflict": 409,
-    "idempotency-key-reused": 422,
-    "idempotency-in-flight": 409,
-    "precondition-failed": 412,
-    "rate-limited": 429,
-    "service-unavailable": 503,
-}
 PROBLEM = "application/problem+json"
 
 
 def problem_body(code: str, title: str, status: int, detail: str, instance: str,
                  errors: list[dict[str, Any]] | None = None) -> bytes:
-    return orjson.dumps({"type": f"/problems/{code}", "title": title, "status": status,
+    return orjson.dumps({"type": problem_type(code), "title": title, "status": status,
                          "detail": detail, "instance": instance, "errors": errors or []})
 
 
 def domain_problem(exc: DomainError, instance: str) -> tuple[int, bytes]:
-    status = STATUS.get(exc.code, 400)
+    status = exc.status
     errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors]
     return status, problem_body(exc.code, exc.title, status, exc.detail, instance, errors)
 
@@ -106,8 +93,6 @@ async def on_database_fault(request: Request, exc: Exception) -> Response:
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "-")
-    import logging
-
     logging.getLogger("pesanan").exception("internal error (request %s)", request_id)
     return problem_response(500, problem_body(
         "internal-error", "Internal error", 500, f"request {request_id} failed; see the log",

@@ -13,7 +13,6 @@ from rich.console import Console
 from sqlalchemy import Connection
 from sqlalchemy.exc import StatementError
 
-from pesanan.api.errors import STATUS
 from pesanan.bootstrap import Container, build
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
@@ -63,7 +62,7 @@ def run_command(fn: Callable[[Connection], T]) -> T:
             err.print(f"[bold red]error[/]: {e.detail}")
             for fe in e.errors:
                 err.print(f"  {fe.field}: {fe.message}")
-            raise typer.Exit(1 if STATUS.get(e.code, 400) != 422 else 2) from None
+            raise typer.Exit(1 if e.status != 422 else 2) from None
 
 
 @app.command()
@@ -74,14 +73,14 @@ def serve(
 ) -> None:
     """Serve the API (and UI) with uvicorn; several workers get connections in turn."""
     console.print(f"Pesanan on [bold]http://{host}:{port}[/]  (API docs: /docs)")
+    from pesanan import serving
+
     if workers == 1:
         import uvicorn
 
-        uvicorn.run("pesanan.api.asgi:app", host=host, port=port, log_level="warning",
+        uvicorn.run(serving.APP, factory=True, host=host, port=port, log_level="warning",
                     access_log=False)
         return
-    from pesanan import serving
-
     serving.run(host, port, workers)
 
 

@@ -1,9 +1,16 @@
-"""Domain errors. Entrypoints map them to HTTP problems, UI messages and CLI exit codes through
-one table (pesanan.api.errors), so each carries a stable `code` rather than an HTTP status."""
+"""Domain errors, and the one error table: each error carries a stable `code`, the HTTP `status`
+it answers with and its RFC 9457 problem `type`. It lives here, below every entrypoint, so the
+API's problem documents, the console's error pages and the CLI's exit codes read the same table
+without importing each other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+def problem_type(code: str) -> str:
+    """The RFC 9457 `type` of a problem with this code (documented in the API conventions)."""
+    return f"/problems/{code}"
 
 
 @dataclass
@@ -16,56 +23,70 @@ class FieldError:
 class DomainError(Exception):
     code = "domain-error"
     title = "Request refused"
+    status = 400  # the HTTP status; the CLI exits 2 for a 422 (a usage error), else 1
 
     def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors: list[FieldError] = errors or []
 
+    @property
+    def problem_type(self) -> str:
+        return problem_type(self.code)
+
 
 class ValidationFailed(DomainError):
     code = "validation-error"
     title = "Invalid request"
+    status = 422
 
 
 class NotFound(DomainError):
     code = "not-found"
     title = "Not found"
+    status = 404
 
 
 class InsufficientStock(DomainError):
     code = "insufficient-stock"
     title = "Insufficient stock"
+    status = 409
 
 
 class InvalidTransition(DomainError):
     code = "invalid-transition"
     title = "Invalid status transition"
+    status = 409
 
 
 class Conflict(DomainError):
     code = "conflict"
     title = "Conflict"
+    status = 409
 
 
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Forbidden"
+    status = 403
 
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Unauthenticated"
+    status = 401
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency-key-reused"
     title = "Idempotency key reused with a different request"
+    status = 422
 
 
 class IdempotencyInFlight(DomainError):
     code = "idempotency-in-flight"
     title = "A request with this idempotency key is still in flight"
+    status = 409
 
     def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail)
@@ -75,6 +96,7 @@ class IdempotencyInFlight(DomainError):
 class PreconditionFailed(DomainError):
     code = "precondition-failed"
     title = "Precondition failed"
+    status = 412
 
 
 class RateLimited(DomainError):
@@ -82,6 +104,7 @@ class RateLimited(DomainError):
 
     code = "rate-limited"
     title = "Too many requests"
+    status = 429
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

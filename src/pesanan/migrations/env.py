@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from pesanan.config import get_settings
-from pesanan.db.registry import metadata
+from pesanan.migrations.tables import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().database_url

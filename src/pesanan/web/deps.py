@@ -15,12 +15,12 @@ from sqlalchemy import Connection
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from pesanan.api.slots import slot_from_thread
 from pesanan.auth import users
 from pesanan.auth.roles import allows, event_permission
 from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
 from pesanan.db.tx import transact
+from pesanan.slots import slot_from_thread
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
@@ -112,7 +112,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 def execute(request: Request, fn: Callable[[Connection], T]) -> T:
     """Run one command in one transaction (retrying lost races); domain errors propagate so
     the view can show them beside the fields. Views are plain `def`s, run in a worker thread:
-    the command waits for a slot in the same FIFO queue as the API's (api/slots.py)."""
+    the command waits for a slot in the same FIFO queue as the API's (pesanan/slots.py)."""
     with slot_from_thread(request):
         return transact(container_of(request).engine, fn)
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
-from pesanan.api.errors import STATUS
 from pesanan.catalog import queries as catalog
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.inventory import queries, service, states
 from pesanan.inventory.schemas import QuarantineMove, StockAdjustment
+from pesanan.purchasing import levels as purchasing_levels
 from pesanan.purchasing import queries as purchasing_q
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
@@ -58,7 +58,7 @@ def _hx_rows(request: Request) -> bool:
 def _stock_page(request: Request, f: dict[str, Any], cursor: str | None,
                 errors: dict[str, str], form: dict[str, Any], status: int = 200) -> Response:
     try:
-        levels = read(request, lambda c: queries.stock_levels(
+        levels = read(request, lambda c: purchasing_levels.stock_levels(
             c, q=f["q"], location_id=f["location_id"], limit=50, cursor=cursor))
     except DomainError as e:
         levels, errors = EMPTY, {**domain_errors(e), **errors}
@@ -105,7 +105,7 @@ def _history(conn: Connection, sku: str, location_id: str | None, cursor: str | 
     return {
         "product": {"id": prod["id"], "sku": sku, "name": prod["name"]}, "more": more,
         "location": location, "moves": moves, "refs": _references(conn, moves["items"]),
-        "levels": queries.stock_levels(conn, sku=sku, location_id=location_id)["items"],
+        "levels": purchasing_levels.stock_levels(conn, sku=sku, location_id=location_id)["items"],
         "locations": locations, "codes": {x["id"]: x["code"] for x in locations},
     }
 
@@ -181,9 +181,9 @@ def quarantine(request: Request, posted: PostedForm, _: Writer) -> Response:
         errors = {"form": "Choose quarantine, release or scrap."}
     elif cmd is not None:
         try:
-            execute(request, lambda c: fn(c, cmd))
+            execute(request, lambda c: fn(c, cmd, purchasing_levels.level))
         except DomainError as e:
-            errors, status = domain_errors(e), STATUS.get(e.code, 400)
+            errors, status = domain_errors(e), e.status
         else:
             return RedirectResponse(history_url(cmd.sku, cmd.location_id,
                                                 quarantined=action) + "#quarantine",

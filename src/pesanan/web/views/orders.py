@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 from sqlalchemy import Connection
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pesanan.billing import queries as billing_q
 from pesanan.billing import service as billing
@@ -18,17 +16,18 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
 from pesanan.core.money import Money, fmt
 from pesanan.customers import queries as customers
-from pesanan.flows import customer_profile
+from pesanan.flows import cancel as cancel_flow
+from pesanan.flows import customer_profile, shipping
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
-from pesanan.orders import actions, queries, service
+from pesanan.orders import actions, queries
 from pesanan.orders.schemas import CancelOrder
-from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
-from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.commands import Again, act, submit
+from pesanan.web.deps import PostedForm, check_csrf, page, read, render
+from pesanan.web.forms import clean, domain_errors
 
 router = APIRouter()
-M = TypeVar("M", bound=BaseModel)
 Viewer = Annotated[Actor, Depends(page("orders:read"))]
 FILTERS = ("status", "channel", "customer_id", "date_from", "date_to", "q")
 
@@ -91,54 +90,38 @@ def order_detail(request: Request, order_id: str, _: Viewer) -> Response:
                   errors={}, form={})
 
 
-def _act(request: Request, order_id: str, run: Any, form: dict[str, Any]) -> Response:
-    try:
-        execute(request, run)
-    except DomainError as e:
+def _again(request: Request, order_id: str, form: dict[str, Any]) -> Again:
+    def again(errors: dict[str, str]) -> Response:
         ctx = read(request, lambda c: _detail(c, order_id))
-        return render(request, "orders/detail.html", 422, **ctx, errors=domain_errors(e),
-                      form=form)
-    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+        return render(request, "orders/detail.html", 422, **ctx, errors=errors, form=form)
 
-
-def _invalid(request: Request, order_id: str, errors: dict[str, str], form: dict[str, Any]
-             ) -> Response:
-    ctx = read(request, lambda c: _detail(c, order_id))
-    return render(request, "orders/detail.html", 422, **ctx, errors=errors, form=form)
-
-
-def _submit(request: Request, order_id: str, schema: type[M], data: dict[str, Any],
-            form: dict[str, Any], run: Callable[[Connection, M], Any],
-            money: dict[str, str | None] | None = None) -> Response:
-    """Parse a detail-page form into the API's input schema, then run the command."""
-    cmd, errors = parse(schema, data, money)
-    if cmd is None:
-        return _invalid(request, order_id, errors, form)
-    return _act(request, order_id, lambda c: run(c, cmd), form)
+    return again
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Depends(check_csrf)])
 def cancel(request: Request, posted: PostedForm, order_id: str,
            actor: Annotated[Actor, Depends(page("orders:write"))]) -> Response:
     form = clean(posted)
-    return _submit(request, order_id, CancelOrder,
-                   {"reason": form.get("reason", "cancelled in console")}, form,
-                   lambda c, cmd: service.cancel_order(c, order_id, cmd, actor))
+    return submit(request, CancelOrder, {"reason": form.get("reason", "cancelled in console")},
+                  lambda c, cmd: cancel_flow.cancel_order(c, order_id, cmd, actor),
+                  f"/orders/{order_id}", _again(request, order_id, form))
 
 
 @router.post("/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
 def ship(request: Request, posted: PostedForm, order_id: str,
          actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
     form = clean(posted)
-    return _submit(request, order_id, CreateShipment, form, form,
-                   lambda c, cmd: fulfillment.ship_order(c, order_id, cmd, actor))
+    return submit(request, CreateShipment, form,
+                  lambda c, cmd: shipping.ship_order(c, order_id, cmd, actor),
+                  f"/orders/{order_id}", _again(request, order_id, form))
 
 
 @router.post("/orders/{order_id}/invoice", dependencies=[Depends(check_csrf)])
 def invoice(request: Request, order_id: str,
             actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     cmd = IssueInvoice()
-    return _act(request, order_id, lambda c: billing.issue_invoice(c, order_id, cmd, actor), {})
+    return act(request, lambda c: billing.issue_invoice(c, order_id, cmd, actor),
+               f"/orders/{order_id}", _again(request, order_id, {}))
 
 
 @router.post("/orders/{order_id}/pay", dependencies=[Depends(check_csrf)])
@@ -146,14 +129,15 @@ def pay(request: Request, posted: PostedForm, order_id: str,
         actor: Annotated[Actor, Depends(page("billing:write"))]) -> Response:
     form = clean(posted)
     currency = read(request, lambda c: queries.get_order(c, order_id))["currency"]
-    return _submit(request, order_id, RecordPayment, form, form,
-                   lambda c, cmd: billing.record_payment(c, order_id, cmd, actor),
-                   money={"amount": currency})
+    return submit(request, RecordPayment, form,
+                  lambda c, cmd: billing.record_payment(c, order_id, cmd, actor),
+                  f"/orders/{order_id}", _again(request, order_id, form),
+                  money={"amount": currency})
 
 
 @router.post("/shipments/{shipment_id}/deliver", dependencies=[Depends(check_csrf)])
 def deliver(request: Request, shipment_id: str,
             actor: Annotated[Actor, Depends(page("fulfillment:write"))]) -> Response:
-    shipment = read(request, lambda c: fulfillment_q.get_shipment(c, shipment_id))
-    return _act(request, shipment["order_id"],
-                lambda c: fulfillment.deliver_shipment(c, shipment_id, actor), {})
+    order_id = read(request, lambda c: fulfillment_q.get_shipment(c, shipment_id))["order_id"]
+    return act(request, lambda c: fulfillment.deliver_shipment(c, shipment_id, actor),
+               f"/orders/{order_id}", _again(request, order_id, {}))

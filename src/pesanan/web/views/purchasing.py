@@ -3,15 +3,17 @@ reorder rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
+from pesanan.flows import receiving
 from pesanan.inventory import queries as inventory_q
 from pesanan.purchasing import queries, service
 from pesanan.purchasing import status as st
@@ -22,6 +24,7 @@ from pesanan.purchasing.schemas import (
     SupplierCreate,
     SupplierOfferCreate,
 )
+from pesanan.web.commands import act
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
 from pesanan.web.views.inventory import EMPTY, friendly, next_url
@@ -111,16 +114,15 @@ def po_detail(request: Request, po_id: str, _: Viewer) -> Response:
     return _po_page(request, po_id, {}, {})
 
 
-def _act(request: Request, po_id: str, run: Any, form: dict[str, Any],
+def _act(request: Request, po_id: str, run: Callable[[Connection], Any], form: dict[str, Any],
          rename: dict[str, str] | None = None) -> Response:
     """Run one command on the PO; on refusal show its page again with the messages, field
     names translated back to the form's (`rename`)."""
-    try:
-        execute(request, run)
-    except DomainError as e:
-        errors = {(rename or {}).get(k, k): v for k, v in domain_errors(e).items()}
-        return _po_page(request, po_id, errors, form, 422)
-    return RedirectResponse(f"/purchasing/orders/{po_id}", status_code=303)
+    def again(messages: dict[str, str]) -> Response:
+        by_field = {(rename or {}).get(k, k): v for k, v in messages.items()}
+        return _po_page(request, po_id, by_field, form, 422)
+
+    return act(request, run, f"/purchasing/orders/{po_id}", again)
 
 
 @router.post("/purchasing/orders/{po_id}/submit", dependencies=[Depends(check_csrf)])
@@ -166,7 +168,7 @@ def receive(request: Request, posted: PostedForm, po_id: str, actor: Writer) -> 
     if form.get("all"):
         everything = ReceivePurchaseOrder()
         return _act(request, po_id,
-                    lambda c: service.receive_purchase_order(c, po_id, everything, actor), {})
+                    lambda c: receiving.receive_purchase_order(c, po_id, everything, actor), {})
     lines, errors = _receipt_lines(form)
     cmd, invalid = parse(ReceivePurchaseOrder, {"lines": lines})
     # The command names lines by position; the form names them by PO line id.
@@ -176,7 +178,7 @@ def receive(request: Request, posted: PostedForm, po_id: str, actor: Writer) -> 
     if cmd is None or errors:
         return _po_page(request, po_id, errors, form, 422)
     return _act(request, po_id,
-                lambda c: service.receive_purchase_order(c, po_id, cmd, actor), form, rename)
+                lambda c: receiving.receive_purchase_order(c, po_id, cmd, actor), form, rename)
 
 
 # --- suppliers, offers, reorder rules ---------------------------------------------------------
@@ -200,13 +202,14 @@ def create_supplier(request: Request, posted: PostedForm, _: Writer) -> Response
     if "currency" in form:
         form["currency"] = str(form["currency"]).strip().upper()
     cmd, errors = parse(SupplierCreate, form)
+
+    def again(messages: dict[str, str]) -> Response:
+        return _suppliers_page(request, None, messages, form, 422)
+
     if cmd is None:
-        return _suppliers_page(request, None, _hints(errors), form, 422)
-    try:
-        execute(request, lambda c: service.create_supplier(c, cmd))
-    except DomainError as e:
-        return _suppliers_page(request, None, domain_errors(e), form, 422)
-    return RedirectResponse("/purchasing/suppliers", status_code=303)
+        return again(_hints(errors))
+    return act(request, lambda c: service.create_supplier(c, cmd), "/purchasing/suppliers",
+               again)
 
 
 def _offers_page(request: Request, f: dict[str, Any], cursor: str | None,
@@ -238,14 +241,14 @@ def create_offer(request: Request, posted: PostedForm, _: Writer) -> Response:
         form["currency"] = str(form["currency"]).strip().upper()
     f = {"sku": None, "supplier_id": None}
     cmd, errors = parse(SupplierOfferCreate, form, money={"price": form.get("currency")})
+
+    def again(messages: dict[str, str]) -> Response:
+        return _offers_page(request, f, None, messages, form, 422)
+
     if cmd is None:
-        return _offers_page(request, f, None, _hints(errors), form, 422)
-    try:
-        execute(request, lambda c: service.create_offer(c, cmd))
-    except DomainError as e:
-        return _offers_page(request, f, None, domain_errors(e), form, 422)
-    return RedirectResponse(f"/purchasing/offers?supplier_id={cmd.supplier_id}",
-                            status_code=303)
+        return again(_hints(errors))
+    return act(request, lambda c: service.create_offer(c, cmd),
+               f"/purchasing/offers?supplier_id={cmd.supplier_id}", again)
 
 
 def _rules_page(request: Request, f: dict[str, Any], cursor: str | None,
@@ -268,10 +271,11 @@ def set_rule(request: Request, posted: PostedForm, _: Writer) -> Response:
     form = clean(posted)
     f = {"sku": None, "location_id": None}
     cmd, errors = parse(ReorderRuleSet, form)
+
+    def again(messages: dict[str, str]) -> Response:
+        return _rules_page(request, f, None, messages, form, 422)
+
     if cmd is None:
-        return _rules_page(request, f, None, _hints(errors), form, 422)
-    try:
-        execute(request, lambda c: service.set_reorder_rule(c, cmd))
-    except DomainError as e:
-        return _rules_page(request, f, None, domain_errors(e), form, 422)
-    return RedirectResponse("/purchasing/rules?" + urlencode({"sku": cmd.sku}), status_code=303)
+        return again(_hints(errors))
+    return act(request, lambda c: service.set_reorder_rule(c, cmd),
+               "/purchasing/rules?" + urlencode({"sku": cmd.sku}), again)

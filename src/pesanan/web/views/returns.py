@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 from sqlalchemy import Connection
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
@@ -30,11 +28,11 @@ from pesanan.returns.schemas import (
     RequestReturn,
 )
 from pesanan.returns.status import TRANSITIONS
-from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
-from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.commands import Again, act, submit
+from pesanan.web.deps import PostedForm, check_csrf, page, read, render
+from pesanan.web.forms import clean, domain_errors
 
 router = APIRouter()
-M = TypeVar("M", bound=BaseModel)
 Viewer = Annotated[Actor, Depends(page("returns:read"))]
 # One permission per step, as in the API (auth/roles.py).
 Requester = Annotated[Actor, Depends(page("returns:request"))]
@@ -106,31 +104,24 @@ def return_detail(request: Request, rma_id: str, _: Viewer) -> Response:
     return _page(request, rma_id)
 
 
-def _submit(request: Request, rma_id: str, schema: type[M], data: dict[str, Any],
-            form: dict[str, Any], run: Callable[[Connection, M], Any],
-            money: dict[str, str | None] | None = None) -> Response:
-    cmd, errors = parse(schema, data, money)
-    if cmd is None:
-        return _page(request, rma_id, 422, errors, form)
-    try:
-        execute(request, lambda c: run(c, cmd))
-    except DomainError as e:
-        return _page(request, rma_id, 422, domain_errors(e), form)
-    return RedirectResponse(f"/returns/{rma_id}", status_code=303)
+def _again(request: Request, rma_id: str, form: dict[str, Any] | None = None) -> Again:
+    return lambda errors: _page(request, rma_id, 422, errors, form)
 
 
 @router.post("/returns/{rma_id}/approve", dependencies=[Depends(check_csrf)])
 def approve(request: Request, posted: PostedForm, rma_id: str, actor: Approver) -> Response:
     form = clean(posted)
-    return _submit(request, rma_id, Decide, form, form,
-                   lambda c, cmd: service.approve_return(c, rma_id, cmd, actor))
+    return submit(request, Decide, form,
+                  lambda c, cmd: service.approve_return(c, rma_id, cmd, actor),
+                  f"/returns/{rma_id}", _again(request, rma_id, form))
 
 
 @router.post("/returns/{rma_id}/reject", dependencies=[Depends(check_csrf)])
 def reject(request: Request, posted: PostedForm, rma_id: str, actor: Approver) -> Response:
     form = clean(posted)
-    return _submit(request, rma_id, Reject, form, form,
-                   lambda c, cmd: service.reject_return(c, rma_id, cmd, actor))
+    return submit(request, Reject, form,
+                  lambda c, cmd: service.reject_return(c, rma_id, cmd, actor),
+                  f"/returns/{rma_id}", _again(request, rma_id, form))
 
 
 @router.post("/returns/{rma_id}/receive", dependencies=[Depends(check_csrf)])
@@ -140,17 +131,18 @@ def receive(request: Request, posted: PostedForm, rma_id: str, actor: Receiver) 
     lines = [{"rma_line_id": k.removeprefix("disposition-"), "disposition": v}
              for k, v in form.items() if k.startswith("disposition-")]
     data = {"location_id": form.get("location_id", ""), "lines": lines}
-    return _submit(request, rma_id, ReceiveReturn, data, form,
-                   lambda c, cmd: service.receive_return(c, rma_id, cmd, actor))
+    return submit(request, ReceiveReturn, data,
+                  lambda c, cmd: service.receive_return(c, rma_id, cmd, actor),
+                  f"/returns/{rma_id}", _again(request, rma_id, form))
 
 
 @router.post("/returns/{rma_id}/refund", dependencies=[Depends(check_csrf)])
 def refund(request: Request, posted: PostedForm, rma_id: str, actor: Refunder) -> Response:
     form = clean(posted)
     currency = read(request, lambda c: queries.get_rma(c, rma_id))["currency"]
-    return _submit(request, rma_id, RefundReturn, form, form,
-                   lambda c, cmd: service.refund_return(c, rma_id, cmd, actor),
-                   money={"amount": currency})
+    return submit(request, RefundReturn, form,
+                  lambda c, cmd: service.refund_return(c, rma_id, cmd, actor),
+                  f"/returns/{rma_id}", _again(request, rma_id, form), money={"amount": currency})
 
 
 @router.post("/returns/{rma_id}/exchange", dependencies=[Depends(check_csrf)])
@@ -158,17 +150,15 @@ def exchange(request: Request, posted: PostedForm, rma_id: str, actor: Exchanger
     form = clean(posted)
     data = {"lines": [{"sku": form.get("sku", ""), "quantity": form.get("quantity", "")}],
             "note": form.get("note")}
-    return _submit(request, rma_id, ExchangeReturn, data, form,
-                   lambda c, cmd: exchange_return(c, rma_id, cmd, actor))
+    return submit(request, ExchangeReturn, data,
+                  lambda c, cmd: exchange_return(c, rma_id, cmd, actor),
+                  f"/returns/{rma_id}", _again(request, rma_id, form))
 
 
 @router.post("/returns/{rma_id}/close", dependencies=[Depends(check_csrf)])
 def close(request: Request, rma_id: str, actor: Approver) -> Response:
-    try:
-        execute(request, lambda c: service.close_return(c, rma_id, actor))
-    except DomainError as e:
-        return _page(request, rma_id, 422, domain_errors(e))
-    return RedirectResponse(f"/returns/{rma_id}", status_code=303)
+    return act(request, lambda c: service.close_return(c, rma_id, actor), f"/returns/{rma_id}",
+               _again(request, rma_id))
 
 
 # --- the order page's section ------------------------------------------------------------------
@@ -189,15 +179,14 @@ def request_return(request: Request, posted: PostedForm, order_id: str, actor: R
     reason = form.get("reason", "")
     lines = [{"order_line_id": k.removeprefix("qty-"), "quantity": v, "reason": reason}
              for k, v in form.items() if k.startswith("qty-") and v.strip() not in ("", "0")]
-    cmd, errors = parse(RequestReturn, {"order_id": order_id, "lines": lines,
-                                        "note": form.get("note")})
-    if cmd is not None:
-        try:
-            view = execute(request, lambda c: service.request_return(c, cmd, actor))
-            return RedirectResponse(f"/returns/{view['id']}", status_code=303)
-        except DomainError as e:
-            errors = domain_errors(e)
-    ctx = read(request, lambda c: queries.for_order(c, order_id))
-    order = read(request, lambda c: orders_q.get_order(c, order_id))
-    return render(request, "returns/new.html", 422, **ctx, order=order, order_id=order_id,
-                  errors=errors, form=form)
+    data = {"order_id": order_id, "lines": lines, "note": form.get("note")}
+
+    def again(errors: dict[str, str]) -> Response:
+        ctx = read(request, lambda c: queries.for_order(c, order_id))
+        order = read(request, lambda c: orders_q.get_order(c, order_id))
+        return render(request, "returns/new.html", 422, **ctx, order=order, order_id=order_id,
+                      errors=errors, form=form)
+
+    return submit(request, RequestReturn, data,
+                  lambda c, cmd: service.request_return(c, cmd, actor),
+                  lambda view: f"/returns/{view['id']}", again)

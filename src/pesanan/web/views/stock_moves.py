@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from pesanan.api.errors import STATUS
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
 from pesanan.inventory import count_queries, counts, imports, queries, transfer_queries, transfers
 from pesanan.inventory.schemas import CountCreate, TransferCreate, TransferReceive
+from pesanan.purchasing import levels as purchasing_levels
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import domain_errors, parse
 
@@ -25,10 +25,6 @@ router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("inventory:read"))]
 Writer = Annotated[Actor, Depends(page("inventory:write"))]
 BLANK_ROWS = 6
-
-
-def _status(e: DomainError) -> int:
-    return STATUS.get(e.code, 400)
 
 
 def _locations(request: Request) -> list[dict[str, Any]]:
@@ -75,7 +71,7 @@ def transfer_create(request: Request, posted: PostedForm, actor: Writer) -> Resp
     try:
         t = execute(request, lambda c: transfers.create_transfer(c, cmd, actor.name))
     except DomainError as e:
-        return _transfers_page(request, None, None, form, domain_errors(e), _status(e))
+        return _transfers_page(request, None, None, form, domain_errors(e), e.status)
     return RedirectResponse(f"/inventory/transfers/{t['id']}", status_code=303)
 
 
@@ -131,7 +127,7 @@ def _transfer_command(request: Request, transfer_id: str, fn: Any,
         execute(request, fn)
     except DomainError as e:
         errors = _by_sku(domain_errors(e), lines, "qty") if lines else domain_errors(e)
-        return _transfer_page(request, transfer_id, errors, _status(e), form)
+        return _transfer_page(request, transfer_id, errors, e.status, form)
     return RedirectResponse(f"/inventory/transfers/{transfer_id}", status_code=303)
 
 
@@ -140,8 +136,8 @@ def _transfer_command(request: Request, transfer_id: str, fn: Any,
 def _counts_page(request: Request, location_id: str | None, form: dict[str, Any],
                  errors: dict[str, str], code: int = 200) -> Response:
     listing = read(request, lambda c: count_queries.list_counts(c, limit=50))
-    levels = read(request, lambda c: queries.stock_levels(c, location_id=location_id,
-                                                          limit=250)) if location_id else None
+    levels = read(request, lambda c: purchasing_levels.stock_levels(
+        c, location_id=location_id, limit=250)) if location_id else None
     return render(request, "inventory/counts.html", code, counts=listing, levels=levels,
                   location_id=location_id, locations=_locations(request), form=form,
                   errors=errors)
@@ -170,7 +166,7 @@ def count_record(request: Request, posted: PostedForm, _: Writer) -> Response:
         c = execute(request, lambda conn: counts.record_count(conn, cmd))
     except DomainError as e:
         return _counts_page(request, location_id, form,
-                            _by_sku(domain_errors(e), rows, "counted"), _status(e))
+                            _by_sku(domain_errors(e), rows, "counted"), e.status)
     return RedirectResponse(f"/inventory/counts/{c['id']}", status_code=303)
 
 
@@ -215,7 +211,7 @@ def count_action(request: Request, count_id: str, action: str, _: Writer) -> Res
     try:
         execute(request, lambda conn: fn(conn, count_id))
     except DomainError as e:
-        return _count_page(request, count_id, domain_errors(e), _status(e))
+        return _count_page(request, count_id, domain_errors(e), e.status)
     return RedirectResponse(f"/inventory/counts/{count_id}", status_code=303)
 
 
@@ -249,6 +245,6 @@ def import_run(request: Request, posted: PostedForm, _: Writer) -> Response:
         report = execute(request, lambda c: imports.import_stock(c, text, dry_run=not apply))
     except DomainError as e:
         report = execute(request, lambda c: imports.import_stock(c, text, dry_run=True))
-        return render(request, "inventory/import.html", _status(e), report=report,
+        return render(request, "inventory/import.html", e.status, report=report,
                       csv_text=text, errors={"form": e.detail})
     return render(request, "inventory/import.html", report=report, csv_text=text, errors={})

@@ -11,6 +11,9 @@ A plain `def` route already runs in a worker thread: it waits for its slot on th
 command then runs on a thread of the slots' own limiter (as many threads as slots): it can
 always get one, even when every thread of the shared pool is a `def` route waiting for a slot,
 so the two kinds of waiter can never deadlock each other.
+
+It sits below the API and the console (next to bootstrap) because both take the same queue,
+and they must not import each other.
 """
 
 from __future__ import annotations

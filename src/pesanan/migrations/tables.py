@@ -1,4 +1,9 @@
-"""Imports every domain's tables so `metadata` is complete (Alembic, tests, audit)."""
+"""Every domain's tables, so `metadata` is complete: what Alembic compares the schema against
+(env.py), and what tests and the bench scripts empty or fill table by table.
+
+It lives here, at the top, not in pesanan.db: the database plumbing knows no domain. At run time
+no code needs the complete metadata: each domain reads and writes its own tables.
+"""
 
 from pesanan.auth import models as _auth  # noqa: F401
 from pesanan.billing import models as _billing  # noqa: F401

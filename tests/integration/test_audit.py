@@ -18,10 +18,10 @@ from pesanan.catalog.service import create_product
 from pesanan.core.actor import SYSTEM
 from pesanan.customers.schemas import CustomerCreate
 from pesanan.flows.customer_profile import create_customer
+from pesanan.flows.place_order import place_order
 from pesanan.inventory.schemas import LocationCreate, StockAdjustment
 from pesanan.inventory.service import adjust_stock, create_location
 from pesanan.orders.schemas import PlaceOrder
-from pesanan.orders.service import place_order
 
 
 def _shop(container: Container) -> dict[str, str]:

@@ -33,11 +33,14 @@ from pesanan.core.money import MINOR_UNITS
 from pesanan.demo import data
 from pesanan.demo import returns as demo_returns
 from pesanan.demo.shop import Customer, Shop
+from pesanan.flows import cancel as cancel_flow
+from pesanan.flows import edit as edit_flow
+from pesanan.flows import holds as hold_flow
+from pesanan.flows import place_order as place_flow
+from pesanan.flows import receiving, shipping
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
 from pesanan.inventory import service as inventory
-from pesanan.orders import edits, holds
-from pesanan.orders import service as orders
 from pesanan.orders.schemas import (
     CancelOrder,
     EditOrder,
@@ -129,7 +132,7 @@ class Simulation:
         cmd = self._order(channel, cust)
         try:
             with self.engine.begin() as conn:
-                order = orders.place_order(conn, cmd, DEMO)
+                order = place_flow.place_order(conn, cmd, DEMO)
         except InsufficientStock:
             self.tally.lost_sales += 1  # normal trade: the customer goes elsewhere
             return
@@ -144,7 +147,7 @@ class Simulation:
         self._follow_up(order["id"], channel, cust)
 
     def _release(self, conn: Connection, order_id: str, channel: str, cust: Customer) -> None:
-        holds.release_hold(conn, order_id, ReleaseHold(note="checked with the buyer"), DEMO)
+        hold_flow.release_hold(conn, order_id, ReleaseHold(note="checked with the buyer"), DEMO)
         self._released.append((order_id, channel, cust))
 
     def _edit(self, order: dict[str, Any]) -> None:
@@ -152,7 +155,7 @@ class Simulation:
         line = order["lines"][0]
         try:
             with self.engine.begin() as conn:
-                edits.edit_order(conn, order["id"], EditOrder(
+                edit_flow.edit_order(conn, order["id"], EditOrder(
                     expected_version=order["version"], note="customer rang back",
                     changes=[SetQuantity(op="set_quantity", line_id=line["id"],
                                          quantity=line["quantity"] + 1)]), DEMO)
@@ -206,7 +209,7 @@ class Simulation:
         self._later(1, SHIP, lambda c: self._ship(c, order_id, cust, mode))
 
     def _cancel(self, conn: Connection, order_id: str) -> None:
-        orders.cancel_order(conn, order_id, CancelOrder(reason="customer called it off"), DEMO)
+        cancel_flow.cancel_order(conn, order_id, CancelOrder(reason="customer called it off"), DEMO)
         self.tally.cancelled += 1
 
     # --- billing -------------------------------------------------------------------------
@@ -259,7 +262,7 @@ class Simulation:
             return
         service, days = self._carrier_service(mode, cust, held)
         carrier = "Ambil di toko" if mode == "counter" else self.rng.choice(data.CARRIERS[service])
-        shipped = fulfillment.ship_order(conn, order_id, CreateShipment(
+        shipped = shipping.ship_order(conn, order_id, CreateShipment(
             carrier=carrier, service=service,
             tracking_number=f"{carrier[:3].upper()}{self.rng.randrange(10**10):010d}"),
             DEMO)["items"]
@@ -334,7 +337,7 @@ class Simulation:
 
     def _receive_task(self, po_id: str, lines: list[ReceiptLineIn]) -> Task:
         def receive(conn: Connection) -> None:
-            purchasing.receive_purchase_order(conn, po_id, ReceivePurchaseOrder(lines=lines),
+            receiving.receive_purchase_order(conn, po_id, ReceivePurchaseOrder(lines=lines),
                                               DEMO)
             self.tally.receipts += 1
         return receive

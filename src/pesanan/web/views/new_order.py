@@ -21,9 +21,9 @@ from pesanan.core.money import fmt
 from pesanan.core.schema import MAX_QUANTITY, ascii_int
 from pesanan.customers.schemas import CustomerCreate
 from pesanan.flows import customer_profile as customers
+from pesanan.flows import place_order as place_flow
+from pesanan.flows.availability import CatalogItem, read_catalog_and_stock
 from pesanan.inventory import queries as inventory
-from pesanan.orders import service
-from pesanan.orders.availability import CatalogItem, read_catalog_and_stock
 from pesanan.orders.pricing import price_line, totals
 from pesanan.orders.schemas import PlaceOrder
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
@@ -274,7 +274,7 @@ def place(request: Request, posted: PostedForm, actor: Writer) -> Response:
     cmd, errors = _command(form, actor)
     if cmd is not None:
         try:
-            order = execute(request, lambda c: service.place_order(c, cmd, actor))
+            order = execute(request, lambda c: place_flow.place_order(c, cmd, actor))
         except DomainError as e:
             errors = {**domain_errors(e), "form": f"The order was not placed. {e.detail}"}
         else:

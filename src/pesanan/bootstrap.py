@@ -1,5 +1,6 @@
-"""The composition root: settings -> engine -> caches, built once per process and handed to
-every entrypoint (API, CLI, worker)."""
+"""The process's container: settings -> engines -> caches, built once per process and handed to
+every entrypoint (API, console, CLI, worker). pesanan.app, the composition root, hands it to the
+one ASGI app it builds from the API and the console."""
 
 from __future__ import annotations
 

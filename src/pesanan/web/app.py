@@ -1,4 +1,5 @@
-"""Mount the console on the FastAPI app: sessions, static files, pages, error pages."""
+"""Mount the console on the FastAPI app: sessions, static files, pages, error pages. The
+composition root (pesanan.app) calls `install` after the API's routes are in."""
 
 from __future__ import annotations
 

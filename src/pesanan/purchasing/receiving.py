@@ -20,6 +20,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import Conflict, Invalid, InvalidTransition
 from pesanan.core.money import fmt, quantize_minor
 from pesanan.events.service import emit
+from pesanan.inventory import locks as stock_locks
 from pesanan.inventory import service as inventory
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
@@ -99,7 +100,8 @@ def take_in(conn: Connection, po_id: str, cmd: ReceivePurchaseOrder) -> Receipt:
     wanted = receipt_quantities(lines, cmd)
     # Products in id order: inventory.receive locks each product's cost row, and a fixed order
     # keeps two receipts sharing products from deadlocking.
-    taken = sorted((x for x in lines if x["id"] in wanted), key=lambda x: x["product_id"])
+    taken = stock_locks.by_product((x for x in lines if x["id"] in wanted),
+                                   key=lambda x: x["product_id"])
     for line in taken:
         _take_in(conn, po, line, wanted[line["id"]])
     return Receipt(po, lines, wanted, taken)

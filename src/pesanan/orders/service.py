@@ -10,6 +10,7 @@ order — see bench/place_orders.py for the figures. `insert_order` is its two i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +57,7 @@ def price_lines(order_id: str, items: Sequence[tuple[Priceable, int]], currency:
 
 
 def insert_order(conn: Connection, cmd: PlaceOrder, *, order_id: str, currency: str,
-                 sums: Totals, status: str, placed_at: Any, lines: list[dict[str, Any]]
+                 sums: Totals, status: str, placed_at: datetime, lines: list[dict[str, Any]]
                  ) -> dict[str, Any]:
     """Insert a new order and its lines (from `price_lines`); returns the order row."""
     order = {
@@ -67,7 +68,7 @@ def insert_order(conn: Connection, cmd: PlaceOrder, *, order_id: str, currency: 
         "subtotal": sums.subtotal, "tax_total": sums.tax_total, "total": sums.total,
         "amount_invoiced": Decimal(0), "amount_paid": Decimal(0), "keyed_by": cmd.keyed_by,
         "keyed_at_location_id": cmd.keyed_at_location_id,
-        "shipping_address": cmd.shipping_address.model_dump() if cmd.shipping_address else None,
+        "shipping_address": order_address(cmd),
         "note": cmd.note, "version": 1, "placed_at": placed_at, "updated_at": placed_at,
     }
     order["number"] = _insert_order(conn, cmd, order)

@@ -2,7 +2,7 @@
 outbound request and reports shipments and deliveries back through a signed callback.
 
 Outbound is an outbox: releasing a 3PL fulfilment order writes a `tpl_dispatch` row in the same
-transaction (fulfillment/release.py); fulfillment/dispatch.py sends it after commit, signed
+transaction (flows/release.py); fulfillment/dispatch.py sends it after commit, signed
 (fulfillment/signing.py), through Pesanan's one outbound client (pesanan/outbound).
 
 This module keeps the endpoint configuration. A URL is checked when it is set (http/https, no

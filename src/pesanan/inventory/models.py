@@ -200,7 +200,7 @@ stock_count_line = Table(
 
 
 # A line's shortfall the SKU's oversell policy allowed (issue 4): pegged to the order line.
-# `quantity_open` drops as receipts reserve stock for it (oldest first, inventory/backorders.py)
+# `quantity_open` drops as receipts reserve stock for it (oldest first, flows/backorders.py)
 # or to 0 when cancelled. Per line: ordered = shipped + open reservations + open backorder.
 backorder = Table(
     "backorder",

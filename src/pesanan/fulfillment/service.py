@@ -47,6 +47,7 @@ from pesanan.fulfillment.queries import (
     shipment_view,
 )
 from pesanan.fulfillment.schemas import CreateShipment, FailDelivery, ShipFulfilmentOrder
+from pesanan.inventory import locks as stock_locks
 from pesanan.inventory import service as inventory
 from pesanan.ledger import postings
 from pesanan.ledger import service as ledger
@@ -219,8 +220,9 @@ def _take_stock(conn: Connection, order_id: str, legs: list[Leg],
     """Move the stock out and return the shipment lines with their unit costs."""
     # Stock rows are locked in (product, location) order across every shipment of the request,
     # the same global order place_order and cancel use, so they cannot deadlock each other.
-    ordered = sorted(legs, key=lambda p: (by_line[p.order_line_id]["product_id"], p.location_id,
-                                          p.order_line_id))
+    ordered = stock_locks.in_stock_order(
+        legs, lambda p: str(by_line[p.order_line_id]["product_id"]), lambda p: p.location_id,
+        then=lambda p: p.order_line_id)
     out = []
     for p in ordered:
         sid = shipments[p.fulfilment_order_id]["id"]

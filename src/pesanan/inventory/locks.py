@@ -32,6 +32,14 @@ def by_level(rows: Iterable[R]) -> list[R]:
     return sorted(rows, key=attrgetter("product_id", "location_id"))
 
 
+def in_stock_order(rows: Iterable[R], product_of: Callable[[R], str],
+                   location_of: Callable[[R], str], then: Callable[[R], Any] = lambda r: 0
+                   ) -> list[R]:
+    """Rows that name a stock level only indirectly (a shipment leg names its order line), in
+    the global stock lock order; `then` keeps the order stable within one level."""
+    return sorted(rows, key=lambda r: (product_of(r), location_of(r), then(r)))
+
+
 def by_product(rows: Iterable[R], key: Callable[[R], Any] = attrgetter("product_id")
                ) -> list[R]:
     """Rows of one location (or one transfer) in lock order: by product id."""

@@ -20,7 +20,7 @@ from pesanan.core.schema import document_number
 from pesanan.flows import edit as edit_flow
 from pesanan.flows import holds as hold_flow
 from pesanan.orders import holds
-from pesanan.orders.queries import order_lines
+from pesanan.orders.queries import order_lines, resolve_order
 from pesanan.orders.schemas import EditOrder, HoldOrder, ReleaseHold
 
 # Annotated: this module imports pesanan.cli, which imports it back to mount `app`.
@@ -41,7 +41,7 @@ def hold(order: Order,
     if cmd is None:
         err.print("[bold red]error[/]: give a --reason")
         raise typer.Exit(2)
-    view = run_command(lambda c: hold_flow.hold_order(c, holds.order_id_for(c, order), cmd, CLI))
+    view = run_command(lambda c: hold_flow.hold_order(c, resolve_order(c, order), cmd, CLI))
     console.print(f"held {_summary(view)}", soft_wrap=True)
 
 
@@ -50,7 +50,7 @@ def release(order: Order,
             note: Annotated[str | None, typer.Option("--note", "-n")] = None) -> None:
     """Release a held order to fulfilment."""
     cmd = ReleaseHold(note=note)
-    view = run_command(lambda c: hold_flow.release_hold(c, holds.order_id_for(c, order), cmd, CLI))
+    view = run_command(lambda c: hold_flow.release_hold(c, resolve_order(c, order), cmd, CLI))
     console.print(f"released {_summary(view)}", soft_wrap=True)
 
 
@@ -108,7 +108,7 @@ def edit(
         raise typer.Exit(2)
 
     def command(conn: Connection) -> dict[str, Any]:
-        order_id = holds.order_id_for(conn, order)
+        order_id = resolve_order(conn, order)
         ids = _line_ids(conn, order_id, [n for n, _ in sets] + removes)
         changes: list[dict[str, Any]] = [
             {"op": "set_quantity", "line_id": ids[n], "quantity": q} for n, q in sets]

@@ -29,10 +29,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now, rfc3339
-from pesanan.core.errors import FieldError, InvalidTransition, NotFound, ValidationFailed
+from pesanan.core.errors import FieldError, InvalidTransition, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.core.money import fmt
-from pesanan.core.schema import document_number
 from pesanan.customers import queries as customers
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
 from pesanan.db.types import Amount
@@ -247,16 +246,3 @@ def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}",
                                [FieldError("limit", "out_of_range", f"1..{MAX_LIMIT}")])
-
-
-
-def order_id_for(conn: Connection, ref: str) -> str:
-    """An order's id from its id or number (SO-000123, or 123), for the command line."""
-    digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
-    cond = sales_order.c.id == ref.strip()
-    if (number := document_number(digits)) is not None:
-        cond = cond | (sales_order.c.number == number)
-    found = conn.execute(select(sales_order.c.id).where(cond)).scalar()
-    if found is None:
-        raise NotFound(f"order {ref} not found")
-    return str(found)

@@ -174,9 +174,10 @@ def recent_for_customer(conn: Connection, customer_id: str, n: int = 10) -> list
 
 
 def resolve_order(conn: Connection, ref: str) -> str:
-    """An order id from its id or number (SO-000123 or 123), for the command line."""
+    """An order id from its id or number (SO-000123 or 123), as typed on the command line
+    (surrounding blanks ignored)."""
     digits = ref.strip().upper().removeprefix("SO-").lstrip("0")
-    cond = sales_order.c.id == ref
+    cond = sales_order.c.id == ref.strip()
     if (number := document_number(digits)) is not None:
         cond = cond | (sales_order.c.number == number)
     found = conn.execute(select(sales_order.c.id).where(cond)).scalar()

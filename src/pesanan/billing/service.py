@@ -38,7 +38,7 @@ from pesanan.core.errors import (
     ValidationFailed,
 )
 from pesanan.core.ids import new_id
-from pesanan.core.money import Money, MoneyError, fmt
+from pesanan.core.money import fmt, read_amount
 from pesanan.customers import queries as customers
 from pesanan.db.sequences import next_gapless
 from pesanan.events.service import emit
@@ -157,14 +157,10 @@ def money_in(value: str, currency: str, what: str, inv: Invalid | None = None) -
     than zero. Any problem, with those already in `inv`, is one 422 ("The refund is invalid")
     with each error beside its field, so a payment and a refund refuse the same input alike."""
     inv = inv if inv is not None else Invalid()
-    amount = Decimal(0)
-    try:
-        amount = Money.of(value, currency).amount
-    except MoneyError as e:
-        inv.add("amount", "invalid_money", str(e))
-    else:
-        if amount <= 0:
-            inv.add("amount", "not_positive", f"a {what} must be more than zero")
+    before = len(inv.errors)
+    amount = read_amount(value, currency, inv, "amount")
+    if len(inv.errors) == before and amount <= 0:
+        inv.add("amount", "not_positive", f"a {what} must be more than zero")
     inv.raise_if_any(f"The {what} is invalid")
     return amount
 

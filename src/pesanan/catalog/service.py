@@ -14,16 +14,8 @@ from pesanan.catalog.schemas import ProductCreate, ProductUpdate
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict, FieldError, Invalid, NotFound, PreconditionFailed
 from pesanan.core.ids import new_id
-from pesanan.core.money import Money, MoneyError, check_currency
+from pesanan.core.money import MoneyError, check_currency, read_amount
 from pesanan.events.service import emit
-
-
-def _money(inv: Invalid, field: str, value: str, currency: str) -> Decimal:
-    try:
-        return Money.of(value, currency).amount
-    except MoneyError as e:
-        inv.add(field, "invalid_money", str(e))
-        return Decimal(0)
 
 
 def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
@@ -33,8 +25,8 @@ def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
     except MoneyError as e:
         inv.add("currency", "unknown_currency", str(e))
         inv.raise_if_any()
-    price = _money(inv, "price", cmd.price, cmd.currency)
-    cost = _money(inv, "standard_cost", cmd.standard_cost, cmd.currency)
+    price = read_amount(cmd.price, cmd.currency, inv, "price")
+    cost = read_amount(cmd.standard_cost, cmd.currency, inv, "standard_cost")
     if price < 0:
         inv.add("price", "negative", "price must not be negative")
     if cost < 0:
@@ -85,10 +77,10 @@ def update_product(
     if cmd.name is not None:
         values["name"] = cmd.name
     if cmd.price is not None:
-        values["price"] = _money(inv, "price", cmd.price, current["currency"])
+        values["price"] = read_amount(cmd.price, current["currency"], inv, "price")
     if cmd.standard_cost is not None:
-        values["standard_cost"] = _money(inv, "standard_cost", cmd.standard_cost,
-                                         current["currency"])
+        values["standard_cost"] = read_amount(cmd.standard_cost, current["currency"], inv,
+                                              "standard_cost")
     if cmd.tax_rate is not None:
         values["tax_rate"] = Decimal(cmd.tax_rate)
     if cmd.active is not None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pesanan.core.errors import Invalid
 
 # Minor units per ISO 4217. A currency missing here is refused rather than guessed.
 MINOR_UNITS: dict[str, int] = {
@@ -151,3 +154,14 @@ def quantize_minor(amount: Decimal, currency: str) -> Decimal:
 def fmt(amount: Decimal, currency: str) -> str:
     """Decimal string with exactly the currency's minor digits, as the API shows money."""
     return str(quantize_minor(amount, currency))
+
+
+def read_amount(value: str, currency: str, inv: Invalid, field: str) -> Decimal:
+    """An amount typed in by a person, as exact money in `currency`; a malformed one is noted
+    in `inv` beside `field` (and reads as zero) so the caller reports every error at once.
+    Payments, refunds, prices, costs and offers all read money this one way."""
+    try:
+        return Money.of(value, currency).amount
+    except MoneyError as e:
+        inv.add(field, "invalid_money", str(e))
+        return Decimal(0)

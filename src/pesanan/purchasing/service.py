@@ -19,7 +19,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.errors import Conflict, FieldError, Invalid, ValidationFailed
 from pesanan.core.ids import new_id
-from pesanan.core.money import Money, MoneyError, check_currency, quantize_minor
+from pesanan.core.money import MoneyError, check_currency, quantize_minor, read_amount
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
 from pesanan.inventory import service as inventory
@@ -49,14 +49,6 @@ __all__ = [
 
 # (product_id, quantity, unit_cost) of a line about to be drafted.
 DraftLine = tuple[str, int, Decimal]
-
-
-def _money(inv: Invalid, field: str, value: str, currency: str) -> Decimal:
-    try:
-        return Money.of(value, currency).amount
-    except MoneyError as e:
-        inv.add(field, "invalid_money", str(e))
-        return Decimal(0)
 
 
 def _known_currency(inv: Invalid, currency: str) -> bool:
@@ -101,7 +93,7 @@ def create_offer(conn: Connection, cmd: SupplierOfferCreate) -> dict[str, Any]:
         inv.add("sku", "unknown_sku", f"no product with SKU {cmd.sku}")
     price = Decimal(0)
     if _known_currency(inv, cmd.currency):
-        price = _money(inv, "price", cmd.price, cmd.currency)
+        price = read_amount(cmd.price, cmd.currency, inv, "price")
         if price <= 0 and not any(e.field == "price" for e in inv.errors):
             inv.add("price", "not_positive", "an offer's price must be above zero")
         # One currency per offer, supplier and product: the moving-average cost and the
@@ -197,7 +189,7 @@ def _po_line(inv: Invalid, i: int, line: PurchaseOrderLineIn, prod: dict[str, An
         inv.add(f"{field}.quantity", "below_min_order_qty",
                 f"the supplier sells {line.sku} from {offer.min_order_qty} units")
     if line.unit_cost is not None:
-        cost = _money(inv, f"{field}.unit_cost", line.unit_cost, currency)
+        cost = read_amount(line.unit_cost, currency, inv, f"{field}.unit_cost")
         if cost < 0:
             inv.add(f"{field}.unit_cost", "negative", "a unit cost must not be negative")
     elif offer is not None:

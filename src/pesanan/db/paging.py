@@ -8,7 +8,7 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, RowMapping, Select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select
 
 from pesanan.core.errors import FieldError, ValidationFailed
 
@@ -35,7 +35,7 @@ def encode_cursor(last_id: str) -> str:
 
 
 def page(
-    conn: Connection, stmt: Select[Any], id_col: Column[Any], limit: int, cursor: str | None
+    conn: Connection, stmt: Select[Any], id_col: ColumnElement[Any], limit: int, cursor: str | None
 ) -> tuple[Sequence[RowMapping], str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(

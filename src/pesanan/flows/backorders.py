@@ -12,19 +12,18 @@ rows (inventory gives the backorder room back last).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.db.paging import page
+from pesanan.flows import locks as flow_locks
 from pesanan.flows import release
 from pesanan.inventory import backorders, locks
 from pesanan.inventory.backorders import Fill
-from pesanan.inventory.models import backorder
+from pesanan.inventory.queries import backorder_ref
 from pesanan.orders import service as orders
-from pesanan.orders.models import sales_order
 from pesanan.orders.queries import order_line_ref, order_number, order_ref
 
 
@@ -39,7 +38,7 @@ def release_on_receipt(conn: Connection, product_id: str, location_id: str, qty:
     if left <= 0:
         return 0
     fills: list[Fill] = []
-    for row in _lock_open_backorders(conn, product_id):
+    for row in flow_locks.open_backorders(conn, product_id):
         if left == 0:
             break
         if served and row.channel not in served:
@@ -60,25 +59,6 @@ def release_on_receipt(conn: Connection, product_id: str, location_id: str, qty:
     return sum(f.take for f in fills)
 
 
-def _lock_open_backorders(conn: Connection, product_id: str
-                          ) -> Sequence[Row[str, str, str, int, str, int]]:
-    """Lock the product's open backorders of orders that may still take stock, oldest first,
-    with the order's channel.
-
-    Joined with the order in this one locked statement (not "lock the backorders, then ask
-    orders which are open"): only the backorders a receipt may fill are locked, and an order's
-    status and channel are read together with the rows they decide about."""
-    return conn.execute(
-        select(backorder.c.id, backorder.c.order_id, backorder.c.order_line_id,
-               backorder.c.quantity_open, sales_order.c.channel, sales_order.c.number)
-        .join(sales_order, sales_order.c.id == backorder.c.order_id)
-        .where(backorder.c.product_id == product_id, backorder.c.status == "open",
-               sales_order.c.status.in_(("open", "on_hold")))
-        .order_by(backorder.c.id)
-        .with_for_update(of=backorder)
-    ).all()
-
-
 # --- reads ------------------------------------------------------------------------------------
 
 def backorder_view(r: Any) -> dict[str, Any]:
@@ -95,16 +75,16 @@ def list_backorders(conn: Connection, *, status: str | None = None, sku: str | N
     """A page of backorders with their order's number and the line's SKU. One statement
     joining orders' read-only selectables: the SKU filter and the keyset page must apply to
     the same rows, which reading backorders first and asking orders after could not do."""
-    stmt = (select(backorder, order_ref.c.number, order_line_ref.c.sku)
-            .join(order_ref, order_ref.c.id == backorder.c.order_id)
-            .join(order_line_ref, order_line_ref.c.id == backorder.c.order_line_id))
+    stmt = (select(backorder_ref, order_ref.c.number, order_line_ref.c.sku)
+            .join(order_ref, order_ref.c.id == backorder_ref.c.order_id)
+            .join(order_line_ref, order_line_ref.c.id == backorder_ref.c.order_line_id))
     if status:
-        stmt = stmt.where(backorder.c.status == status)
+        stmt = stmt.where(backorder_ref.c.status == status)
     if sku:
         stmt = stmt.where(order_line_ref.c.sku == sku)
     if order_id:
-        stmt = stmt.where(backorder.c.order_id == order_id)
+        stmt = stmt.where(backorder_ref.c.order_id == order_id)
     if product_id:
-        stmt = stmt.where(backorder.c.product_id == product_id)
-    rows, nxt = page(conn, stmt, backorder.c.id, limit, cursor)
+        stmt = stmt.where(backorder_ref.c.product_id == product_id)
+    rows, nxt = page(conn, stmt, backorder_ref.c.id, limit, cursor)
     return {"items": [backorder_view(r) for r in rows], "next_cursor": nxt}

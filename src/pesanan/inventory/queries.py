@@ -19,6 +19,7 @@ from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.money import fmt
 from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
 from pesanan.inventory.models import (
+    backorder,
     location,
     quarantine_level,
     stock_level,
@@ -45,6 +46,8 @@ location_ref = select(location.c.id, location.c.code, location.c.name, location.
                       ).subquery("location_ref")
 stock_ref = select(stock_level.c.product_id, stock_level.c.location_id, stock_level.c.on_hand,
                    stock_level.c.reserved).subquery("stock_ref")
+# Backorders as others list them (flows/backorders.py joins the order's number and line's SKU).
+backorder_ref = select(backorder).subquery("backorder_ref")
 
 
 def location_view(r: Mapping[Any, Any]) -> dict[str, Any]:

@@ -118,9 +118,10 @@ def _claim(conn: Connection, transfer_id: str, expected: tuple[str, ...], target
 
 
 def _lines(conn: Connection, transfer_id: str) -> list[Any]:
-    return list(conn.execute(select(stock_transfer_line)
-                             .where(stock_transfer_line.c.transfer_id == transfer_id)
-                             .order_by(stock_transfer_line.c.product_id)))
+    """The transfer's lines in stock lock order (inventory/locks.py): one transfer moves one
+    location's rows, so by product."""
+    return locks.by_product(conn.execute(select(stock_transfer_line)
+                                         .where(stock_transfer_line.c.transfer_id == transfer_id)))
 
 
 def ship_transfer(conn: Connection, transfer_id: str, actor: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from pesanan.catalog import backorder_room
 from pesanan.core.clock import now
@@ -119,10 +119,3 @@ def cancel_for_order(conn: Connection, order_id: str, line_ids: list[str] | None
     emit(conn, "backorder.cancelled", "order", order_id,
          {"order_id": order_id, "quantity": units})
     return units
-
-
-def open_units(conn: Connection, product_id: str) -> int:
-    return int(conn.execute(
-        select(func.coalesce(func.sum(backorder.c.quantity_open), 0))
-        .where(backorder.c.product_id == product_id, backorder.c.status == "open")
-    ).scalar_one())

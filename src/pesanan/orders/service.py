@@ -254,7 +254,3 @@ def shipped_totals(conn: Connection, order_id: str) -> tuple[int, int]:
         .where(order_line.c.order_id == order_id)
     ).one()
     return int(row[0]), int(row[1])
-
-
-def validation(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, [FieldError(field, code, message)])

@@ -121,3 +121,30 @@ def test_a_carrier_code_differing_only_in_case_is_refused_by_the_database_too(ap
         conn.execute(text("INSERT INTO carrier (id, code, name, created_at, updated_at) "
                           "VALUES ('x', 'jne', 'JNE lower', '2026-01-01', '2026-01-01')"))
     assert count(api, "carrier") == 1
+
+
+def put_at_once(api: Api, table: str, path: str, bodies: list[dict[str, Any]]
+                ) -> list[int]:
+    app, headers = create_app(api.container), api.headers()
+
+    def put(body: dict[str, Any]) -> Callable[[], int]:
+        return lambda: TestClient(app, raise_server_exceptions=False).put(
+            f"/api/v1{path}", json=body, headers=headers).status_code
+
+    with meet_before(api.container.engine, table):
+        return race([put(b) for b in bodies])
+
+
+@pytest.mark.postgres_only
+def test_two_racing_puts_of_one_3pl_endpoint_both_succeed_and_leave_one_endpoint(api: Api
+                                                                                 ) -> None:
+    # Neither sees an endpoint yet, both insert; the second waits for the first to commit and
+    # then updates the row the first wrote (a PUT is "set", so both are answered 200).
+    api.key()
+    api.location("TPL9", kind="3pl")
+    urls = ["https://3pl.example/a", "https://3pl.example/b"]
+    statuses = put_at_once(api, "tpl_endpoint", "/3pl/TPL9/endpoint",
+                           [{"url": u} for u in urls])
+    assert statuses == [200, 200]
+    assert count(api, "tpl_endpoint") == 1
+    assert api.ok(api.get("/3pl/TPL9/endpoint"))["url"] in urls

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from pesanan.fulfillment.models import fulfilment_order, tpl_dispatch, tpl_endpoint
+from pesanan.fulfillment.models import fulfilment_order, tpl_dispatch
 from pesanan.fulfillment.status import NOT_STARTED
 from pesanan.inventory.queries import location_ref
 
@@ -30,13 +30,6 @@ def next_due_dispatch(conn: Connection, at: datetime) -> dict[str, Any] | None:
         stmt = stmt.with_for_update(skip_locked=True)  # two workers never send one row
     row = conn.execute(stmt).mappings().first()
     return None if row is None else dict(row)
-
-
-def endpoint_exists(conn: Connection, location_id: str) -> bool:
-    """Whether the location has a 3PL endpoint, its row locked to the end of the transaction."""
-    return conn.execute(select(tpl_endpoint.c.location_id)
-                        .where(tpl_endpoint.c.location_id == location_id)
-                        .with_for_update()).first() is not None
 
 
 def joinable(conn: Connection, order_id: str, location_ids: Iterable[str]

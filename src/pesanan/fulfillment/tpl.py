@@ -24,7 +24,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now, rfc3339
@@ -32,7 +33,7 @@ from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.core.errors import FieldError, NotFound, Unauthenticated, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.events.service import emit
-from pesanan.fulfillment import locks, signing
+from pesanan.fulfillment import signing
 from pesanan.fulfillment.models import tpl_endpoint
 from pesanan.inventory import queries as inventory
 from pesanan.inventory.queries import location_ref
@@ -76,11 +77,14 @@ def set_endpoint(conn: Connection, code: str, url: str, secret: str | None, *,
     sealed = box.seal(secret)
     row = {"location_id": loc["id"], "url": url, "secret_sealed": sealed, "created_at": ts,
            "updated_at": ts}
-    if locks.endpoint_exists(conn, loc["id"]):
-        conn.execute(update(tpl_endpoint).where(tpl_endpoint.c.location_id == loc["id"])
-                     .values(url=url, secret_sealed=sealed, updated_at=ts))
-    else:
-        conn.execute(tpl_endpoint.insert(), row)
+    # One upsert, not "exists? then update, else insert": two PUTs racing for a new endpoint
+    # both found none and the second INSERT hit the primary key (a 500). Now the second waits
+    # for the first to commit and updates its row; created_at stays the first one's.
+    ins = (postgresql.insert(tpl_endpoint) if conn.dialect.name == "postgresql"
+           else sqlite.insert(tpl_endpoint))
+    conn.execute(ins.values(row).on_conflict_do_update(
+        index_elements=["location_id"],
+        set_={"url": url, "secret_sealed": sealed, "updated_at": ts}))
     view = endpoint_view(loc, row)
     emit(conn, "tpl_endpoint.set", "location", loc["id"], view)  # the view has no secret
     return {**view, "secret": secret}

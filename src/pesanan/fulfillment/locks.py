@@ -4,8 +4,9 @@ Release: an order's fulfilment orders that a release may join are locked (the or
 locked before them, orders/locks.py), and their status re-checked under the lock.
 
 3PL: a dispatch row is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL:
-a second worker takes the next row instead of waiting; SQLite has a single writer), and a
-location's endpoint row is locked while it is replaced, so two PUTs apply one after the other.
+a second worker takes the next row instead of waiting; SQLite has a single writer). Setting a
+location's endpoint takes no lock here: it is one upsert (fulfillment/tpl.py), and the second of
+two racing PUTs waits on the row's key for the first.
 """
 
 from __future__ import annotations

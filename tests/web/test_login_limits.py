@@ -15,11 +15,13 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from pesanan.app import create_app
 from pesanan.auth.models import app_user
 from pesanan.bootstrap import Container, build
-from pesanan.config import Settings
+from pesanan.cli import app as cli_app
+from pesanan.config import Settings, get_settings
 from tests import dbs
 from tests.web.helpers import PASSWORD, csrf_of, make_user
 
@@ -138,6 +140,27 @@ def test_a_password_reset_lifts_the_lock(make: Make) -> None:
     make_user(c, "clerk")  # sets the password again
     assert _login(tc, email, PASSWORD).status_code == 303
 
+
+
+def test_an_operator_lifts_a_lock_from_the_command_line(make: Make,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    c, tc = make(login_lockout_failures=3)
+    email = make_user(c, "clerk")
+    for n in range(3):
+        _login(tc, email, f"wrong {n}")
+    assert _login(tc, email, PASSWORD).status_code == 429
+    monkeypatch.setenv("PESANAN_DATABASE_URL", c.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        unknown = CliRunner().invoke(cli_app, ["user", "unlock", "--email", "nobody@shop.test"])
+        done = CliRunner().invoke(cli_app, ["user", "unlock", "--email", email.upper()])
+    finally:
+        get_settings.cache_clear()
+    assert unknown.exit_code == 1
+    assert "no user with email nobody@shop.test" in unknown.output
+    assert done.exit_code == 0, done.output
+    assert _user_row(c, email).locked_until is None
+    assert _login(tc, email, PASSWORD).status_code == 303  # the same password, no reset
 
 def test_a_success_resets_the_failure_count(make: Make) -> None:
     c, tc = make()

@@ -68,3 +68,11 @@ def set_password(conn: Connection, email: str, password: str) -> bool:
                         .values(password_hash=_hasher.hash(password), failed_logins=0,
                                 locked_until=None))
     return done.rowcount == 1
+
+
+def unlock(conn: Connection, email: str) -> bool:
+    """Lift a login lockout and forget the failures in a row, keeping the password (an operator
+    who knows the user is who they say); False when no such user."""
+    done = conn.execute(update(app_user).where(app_user.c.email == email.strip().lower())
+                        .values(failed_logins=0, locked_until=None))
+    return done.rowcount == 1

@@ -341,6 +341,17 @@ def user_create(
     console.print(f"created {info['role']} user {info['email']} ({info['id']})")
 
 
+
+@user_app.command("unlock")
+def user_unlock(email: Annotated[str, typer.Option(help="login email")]) -> None:
+    """Lift a login lockout now (after too many failed logins), keeping the password."""
+    from pesanan.auth import users
+
+    if not run_command(lambda conn: users.unlock(conn, email)):
+        err.print(f"[bold red]error[/]: no user with email {email}")
+        raise typer.Exit(1)
+    console.print(f"unlocked {email.strip().lower()}: the next login checks the password again")
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -1,0 +1,1 @@
+"""Automation rules: when EVENT and CONDITIONS then ACTIONS, once per (rule, event)."""

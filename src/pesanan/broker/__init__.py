@@ -1,0 +1,1 @@
+"""The optional event publisher to NATS JetStream (one subject per event type)."""

@@ -1,0 +1,1 @@
+"""Webhook subscriptions per the Standard Webhooks spec: endpoints, deliveries, attempts."""

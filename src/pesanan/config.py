@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,6 +52,15 @@ class Settings(BaseSettings):
     # Empty: a key derived (HKDF) from the app's secret key. See core/crypto.py.
     encryption_key: str = ""
     log_level: str = "info"
+    # "text" for a terminal, "json" for a log collector: one JSON object a line with ts, level,
+    # logger, message, request_id (or task) and any extras (pesanan/telemetry/logs.py).
+    log_format: Literal["text", "json"] = "text"
+    # One INFO line per HTTP request (method, route, status, duration) with its request id.
+    log_requests: bool = True
+    # /metrics answers without credentials (like /healthz: scrapers sit on the private
+    # network); set a token when the port is reachable from outside and give it to Prometheus
+    # as its bearer token (it shows order counts).
+    metrics_token: str = ""
     # Signs console session cookies. Empty: a random key is made once and kept in
     # ./var/secret.key, so every worker process and restart shares it.
     secret_key: str = ""

@@ -6,6 +6,7 @@ no code needs the complete metadata: each domain reads and writes its own tables
 """
 
 from pesanan.auth import models as _auth  # noqa: F401
+from pesanan.automation import models as _automation  # noqa: F401
 from pesanan.billing import models as _billing  # noqa: F401
 from pesanan.catalog import models as _catalog  # noqa: F401
 from pesanan.customers import models as _customers  # noqa: F401

@@ -153,3 +153,16 @@ order_revision = Table(
     CheckConstraint("balance_due >= 0 AND refund_due >= 0 AND NOT "
                     "(balance_due > 0 AND refund_due > 0)", name="one_side_due"),
 )
+
+# --- tags (migration 0017, orders/tags.py) -----------------------------------------------------
+
+# Labels on an order (`vip`, `fraud-check`), added by a person or an automation rule; a rule's
+# condition `tags contains x` reads them. One row per (order, tag): adding it twice is a no-op.
+order_tag = Table(
+    "order_tag",
+    metadata,
+    Column("order_id", String(36), ForeignKey("sales_order.id"), primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Column("actor", String(100), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

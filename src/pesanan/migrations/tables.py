@@ -16,6 +16,7 @@ from pesanan.events import models as _events  # noqa: F401
 from pesanan.fulfillment import models as _fulfillment  # noqa: F401
 from pesanan.idempotency import models as _idempotency  # noqa: F401
 from pesanan.inventory import models as _inventory  # noqa: F401
+from pesanan.jobs import models as _jobs  # noqa: F401
 from pesanan.ledger import models as _ledger  # noqa: F401
 from pesanan.orders import models as _orders  # noqa: F401
 from pesanan.purchasing import models as _purchasing  # noqa: F401

@@ -22,6 +22,10 @@ class JobSpec:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     enabled: bool = True
+    # How long a claim holds the job without a word from its runner. The runner renews it
+    # while the handler works (worker/scheduler.py), so this bounds only how soon a run cut by
+    # kill -9 is retried, not how long a run may take.
+    lease_seconds: int = 60
 
 
 HANDLERS: dict[str, JobSpec] = {}

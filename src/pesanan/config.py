@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # Seals secrets at rest (3PL secrets): Fernet keys, comma-separated, the first sealing.
     # Empty: a key derived (HKDF) from the app's secret key. See core/crypto.py.
     encryption_key: str = ""
+    # The optional broker (broker/publisher.py): every event to NATS JetStream, subject
+    # `<nats_subject_prefix>.<event type>`, in the stream `nats_stream` (made if missing).
+    # Empty URL: no broker. nats_timeout bounds one connect and one batch's acknowledgements.
+    nats_url: str = ""
+    nats_stream: str = "PESANAN"
+    nats_subject_prefix: str = "pesanan.events"
+    nats_timeout: float = 5.0
     log_level: str = "info"
     # "text" for a terminal, "json" for a log collector: one JSON object a line with ts, level,
     # logger, message, request_id (or task) and any extras (pesanan/telemetry/logs.py).

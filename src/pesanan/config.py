@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # Outbound calls (3PL, webhooks) reach public addresses only; this comma-separated list of
     # IPs or CIDRs is allowed anyway, for development and tests ("127.0.0.1,::1").
     outbound_allow: str = ""
+    # Webhook retries follow webhooks/backoff.py (eleven attempts over about three days); this
+    # multiplies every wait (tests and demos shrink it, e.g. 0.001).
+    webhook_backoff_scale: float = 1.0
+    # An endpoint whose every delivery has failed for this long is disabled (seconds; 5 days).
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    # After a secret rotation the old secret keeps signing too for this long (seconds; 24 h).
+    webhook_secret_overlap_seconds: float = 86400.0
     # Seals secrets at rest (3PL secrets): Fernet keys, comma-separated, the first sealing.
     # Empty: a key derived (HKDF) from the app's secret key. See core/crypto.py.
     encryption_key: str = ""

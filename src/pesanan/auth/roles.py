@@ -69,6 +69,10 @@ EVENT_PERMISSIONS: dict[str, str] = {
     "return": "returns:read",
     "supplier": "purchasing:read", "supplier_offer": "purchasing:read",
     "reorder_rule": "purchasing:read", "purchase_order": "purchasing:read",
+    # Scheduled jobs (worker/handlers.py): an SLA breach is about an order, so whoever reads
+    # orders sees it; the nightly audit's breaches name stock, money and orders alike, so only
+    # the role that reads everything (the admin, through settings:read) does.
+    "sla": "orders:read", "audit": "settings:read",
 }
 
 

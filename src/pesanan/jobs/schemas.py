@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from pesanan.core.schema import Input
+from pesanan.core.schema import Input, StrictInt
 
 MIN_EVERY_SECONDS = 1
 MAX_EVERY_SECONDS = 31 * 24 * 3600  # a month: longer is not a schedule anyone watches
@@ -17,6 +17,6 @@ class JobUpdate(Input):
     a value keeps its default's JSON type (a number stays a number)."""
 
     enabled: bool | None = None
-    every_seconds: int | None = Field(default=None, ge=MIN_EVERY_SECONDS,
-                                      le=MAX_EVERY_SECONDS, strict=True)
+    every_seconds: Annotated[StrictInt, Field(ge=MIN_EVERY_SECONDS,
+                                              le=MAX_EVERY_SECONDS)] | None = None
     params: dict[str, Any] | None = None

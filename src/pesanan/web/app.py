@@ -19,6 +19,7 @@ from pesanan.web.views import (
     fulfilment,
     holds,
     inventory,
+    jobs,
     ledger,
     new_order,
     orders,
@@ -41,7 +42,7 @@ def install(app: FastAPI, container: Container) -> None:
     )
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
-                   inventory, sourcing, purchasing, fulfilment, returns, api_keys):
+                   inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

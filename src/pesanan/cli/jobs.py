@@ -1,0 +1,125 @@
+"""`pesanan worker` and `pesanan jobs`: the worker process, and the scheduled jobs it runs
+(list them, run one now, change one's schedule or parameters)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import orjson
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from pesanan.cli import console, container, err, run_command
+from pesanan.core.errors import DomainError
+from pesanan.jobs import queries, service
+from pesanan.jobs.schemas import JobUpdate
+from pesanan.worker import main, scheduler
+
+app: typer.Typer = typer.Typer(help="Scheduled jobs (run by `pesanan worker`)",
+                              no_args_is_help=True)
+
+
+def worker(
+    once: Annotated[bool, typer.Option(
+        help="one pass of every task (each due job once), then exit: for cron and tests")]
+    = False,
+) -> None:
+    """Run the worker: the event relay, deliveries, the 3PL dispatch and the scheduled jobs,
+    until SIGTERM or Ctrl-C (the batch in progress finishes first)."""
+    with container() as c:
+        logging.basicConfig(level=c.settings.log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        handled = main.serve(c, once=once)
+    if handled is not None and any(n < 0 for n in handled.values()):
+        raise typer.Exit(1)  # --once and a task raised: cron should hear about it
+
+
+def _synced_jobs() -> list[dict[str, Any]]:
+    with container() as c:
+        scheduler.sync(c)  # jobs the code knows show before any worker has started
+    listed: list[dict[str, Any]] = run_command(queries.list_jobs)["items"]
+    return listed
+
+
+def _every(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def _minute(stamp: str | None) -> str:  # 2026-12-01T23:41:07.123Z -> 2026-12-01 23:41:07Z
+    return f"{stamp[:10]} {stamp[11:19]}Z" if stamp else ""
+
+
+@app.command("list")
+def list_() -> None:
+    """Every scheduled job: enabled, interval, last run and its outcome, next run."""
+    table = Table("name", "enabled", "every", "last run", "outcome", "next run")
+    for j in _synced_jobs():
+        outcome = j["last_outcome"] or ""
+        if j["running"]:
+            outcome = "running"
+        table.add_row(j["name"], "yes" if j["enabled"] else "no", _every(j["every_seconds"]),
+                      _minute(j["last_started_at"]), outcome, _minute(j["next_run_at"]))
+    # Piped (not a terminal, where rich assumes 80 columns): wide enough that names stay whole.
+    from rich.console import Console
+
+    Console(width=None if console.is_terminal else 160).print(table)
+
+
+@app.command("run")
+def run(name: Annotated[str, typer.Argument(help="the job's name (jobs list)")]) -> None:
+    """Run a job now in this process, through the same claim as the worker (never beside a
+    worker's run of it); exit 1 when it fails."""
+    with container() as c:
+        try:
+            outcome, detail = scheduler.run_now(c, name)
+        except DomainError as e:
+            err.print(f"[bold red]error[/]: {e.detail}")
+            raise typer.Exit(1) from None
+    text = orjson.dumps(detail, default=str).decode()
+    if outcome != "ok":
+        err.print(f"[bold red]{name} failed[/]: ", text, markup=False, highlight=False)
+        raise typer.Exit(1)
+    console.print(f"{name}: ok ", text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _param(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        err.print(f"[bold red]error[/]: --param takes key=value, not {text!r}")
+        raise typer.Exit(2)
+    try:  # 24 -> a number, true -> a boolean, ["a"] -> a list; anything else is text
+        value: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+@app.command("set")
+def set_(
+    name: Annotated[str, typer.Argument(help="the job's name (jobs list)")],
+    every: Annotated[int | None, typer.Option(help="seconds between runs")] = None,
+    enable: Annotated[bool | None, typer.Option("--enable/--disable",
+                                                help="run it on schedule or not")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        help="key=value (repeat); the value is JSON when it parses, else text")] = None,
+) -> None:
+    """Change a job's interval, enable or disable it, or set its parameters."""
+    params = dict(_param(p) for p in param or [])
+    try:
+        cmd = JobUpdate(every_seconds=every, enabled=enable, params=params or None)
+    except ValidationError as e:
+        for problem in e.errors():
+            field = ".".join(str(x) for x in problem["loc"]) or "input"
+            err.print(f"[bold red]error[/]: {field}: {problem['msg']}")
+        raise typer.Exit(2) from None
+    _synced_jobs()
+    job = run_command(lambda conn: service.update_job(conn, name, cmd))
+    console.print(f"{job['name']}: {'enabled' if job['enabled'] else 'disabled'}, every "
+                  f"{_every(job['every_seconds'])}, next run {_minute(job['next_run_at'])}, "
+                  f"params {orjson.dumps(job['params']).decode()}",
+                  markup=False, highlight=False, soft_wrap=True)

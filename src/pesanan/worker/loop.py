@@ -1,0 +1,52 @@
+"""The worker loop: every Task (worker/tasks.py) in turn, one bounded batch at a time.
+
+A task that handled something is due again at once, but runs again only after every other due
+task had its batch in this round (round-robin: a busy relay cannot starve the scheduler). An
+idle task waits its `every`. A task that raises is logged with its traceback and tried again
+after its `every`: the loop never dies of a task. `stop` is only looked at between batches, so
+a stop (SIGTERM) lets the batch in progress finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from pesanan.bootstrap import Container
+from pesanan.worker.tasks import Task
+
+log = logging.getLogger("pesanan.worker")
+IDLE_WAIT = 1.0  # with no tasks at all: how often to look at `stop`
+
+
+def step(container: Container, task: Task) -> int:
+    """One batch of `task`: how many items it handled, or -1 when it raised."""
+    try:
+        return task.run(container)
+    except Exception:
+        log.exception("task %s failed; retrying in %g s", task.name, task.every)
+        return -1
+
+
+def run_once(container: Container, tasks: Sequence[Task]) -> dict[str, int]:
+    """One batch of every task (`pesanan worker --once`): handled per task, -1 = raised."""
+    return {t.name: step(container, t) for t in tasks}
+
+
+def run(container: Container, stop: threading.Event, tasks: Sequence[Task]) -> None:
+    due = [0.0] * len(tasks)  # monotonic time each task is next due
+    while not stop.is_set():
+        ran = False
+        for i, task in enumerate(tasks):
+            if stop.is_set():
+                break
+            if due[i] > time.monotonic():
+                continue
+            handled = step(container, task)
+            due[i] = time.monotonic() + (0.0 if handled > 0 else task.every)
+            ran = True
+        if not ran:
+            stop.wait(max(0.0, min(due, default=time.monotonic() + IDLE_WAIT)
+                          - time.monotonic()))

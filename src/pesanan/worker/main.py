@@ -1,0 +1,48 @@
+"""`pesanan worker`: build the tasks, make sure every scheduled job has its row, run the loop
+until SIGTERM or SIGINT (the batch in progress finishes, then the process exits 0)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from types import FrameType
+
+from pesanan.bootstrap import Container
+from pesanan.worker import loop, scheduler
+from pesanan.worker.tasks import tasks
+
+log = logging.getLogger("pesanan.worker")
+
+
+def serve(container: Container, *, once: bool = False,
+          stop: threading.Event | None = None) -> dict[str, int] | None:
+    """Run the worker: one pass of every task with `once` (returns what each handled),
+    else until `stop` is set, by a signal when none is given."""
+    todo = tasks(container)
+    made = scheduler.sync(container)
+    log.info("worker %d starting%s: %s; %d job(s) new to the schedule", os.getpid(),
+             " (one pass)" if once else "",
+             ", ".join(f"{t.name} every {t.every:g} s" for t in todo) or "no tasks", made)
+    if once:
+        handled = loop.run_once(container, todo)
+        log.info("worker %d: one pass done: %s", os.getpid(), handled)
+        return handled
+    if stop is None:
+        stop = threading.Event()
+        _on_signals(stop)
+    loop.run(container, stop, todo)
+    log.info("worker %d stopped", os.getpid())
+    return None
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.info("worker %d: %s: finishing the batch in progress", os.getpid(),
+                     signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)

@@ -64,6 +64,8 @@ EVENT_PERMISSIONS: dict[str, str] = {
     "fulfilment": "fulfillment:read", "carrier": "fulfillment:read",
     # The 3PL endpoint (URL) is configuration, set with settings:write.
     "tpl_endpoint": "settings:read", "hold_rule": "settings:read",
+    # Webhook endpoints (endpoint.disabled) are configuration as well.
+    "endpoint": "settings:read",
     "invoice": "billing:read", "payment": "billing:read", "credit_note": "billing:read",
     "refund": "billing:read",
     "return": "returns:read",

@@ -21,5 +21,6 @@ from pesanan.ledger import models as _ledger  # noqa: F401
 from pesanan.orders import models as _orders  # noqa: F401
 from pesanan.purchasing import models as _purchasing  # noqa: F401
 from pesanan.returns import models as _returns  # noqa: F401
+from pesanan.webhooks import models as _webhooks  # noqa: F401
 
 __all__ = ["metadata"]

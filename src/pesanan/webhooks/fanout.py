@@ -1,0 +1,78 @@
+"""Fan-out: each new event becomes one delivery per enabled endpoint that wants it.
+
+The webhooks consumer's cursor (events/consumers.py) is claimed, the next stamped events read,
+their deliveries inserted and the cursor advanced, all in one transaction: either the batch's
+deliveries and the cursor move commit together or neither does, so an event is fanned out
+exactly once; the unique (endpoint, event) key makes a second insert a no-op anyway (a range
+replay may have created the delivery first). Nothing is sent here: sending is deliver.py's,
+after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from pesanan.core.clock import now
+from pesanan.core.ids import new_id
+from pesanan.db.tx import transact
+from pesanan.events import catalogue, consumers
+from pesanan.webhooks.models import webhook_delivery
+from pesanan.webhooks.queries import enabled_endpoints
+
+CONSUMER = "webhooks"
+BATCH = 500
+
+
+def payload(event: dict[str, Any]) -> str:
+    """The body every attempt sends: the event's envelope, with the Standard Webhooks
+    `timestamp` beside Pesanan's `occurred_at` (the same instant)."""
+    return orjson.dumps({"id": event["id"], "type": event["type"],
+                         "timestamp": event["occurred_at"], "occurred_at": event["occurred_at"],
+                         "sequence": event["sequence"], "aggregate_type": event["aggregate_type"],
+                         "aggregate_id": event["aggregate_id"], "data": event["data"]}).decode()
+
+
+def delivery_row(event: dict[str, Any], endpoint_id: str, at: datetime) -> dict[str, Any]:
+    return {"id": new_id(), "endpoint_id": endpoint_id, "event_id": event["id"],
+            "event_type": event["type"], "position": event["sequence"],
+            "aggregate_type": event["aggregate_type"], "aggregate_id": event["aggregate_id"],
+            "payload": payload(event), "status": "pending", "attempts": 0,
+            "queued_attempts": 0, "next_attempt_at": at, "last_attempt_at": None,
+            "last_status": None, "last_error": None, "delivered_at": None, "created_at": at}
+
+
+def insert_missing(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert deliveries, skipping any (endpoint, event) that has one; returns how many."""
+    if not rows:
+        return 0
+    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    done = conn.execute(ins(webhook_delivery).on_conflict_do_nothing(
+        index_elements=["endpoint_id", "event_id"]), rows)
+    return max(int(done.rowcount), 0)
+
+
+def fan_out(conn: Connection, limit: int = BATCH) -> int:
+    """One batch inside the caller's transaction; returns how many events it took."""
+    pos = consumers.claim(conn, CONSUMER)
+    if pos is None:  # another worker is fanning out right now
+        return 0
+    events = consumers.read_after(conn, pos, limit)
+    if not events:
+        return 0
+    endpoints = enabled_endpoints(conn)
+    at = now()
+    insert_missing(conn, [delivery_row(e, ep["id"], at) for e in events for ep in endpoints
+                          if catalogue.matches(ep["event_types"], e["type"])])
+    consumers.advance(conn, CONSUMER, events[-1]["sequence"])
+    return len(events)
+
+
+def run(engine: Engine) -> int:
+    """The worker's fan-out task: one batch, one transaction."""
+    return transact(engine, fan_out)

@@ -1,0 +1,50 @@
+"""Every row lock webhooks take.
+
+The delivery claim is the one that matters: each due delivery is taken by exactly one worker
+(PostgreSQL: FOR UPDATE SKIP LOCKED, so a second worker takes the next rows instead of
+waiting; SQLite has one writer), and never while an earlier delivery of the same aggregate to
+the same endpoint is still pending — that is what keeps one order's events in order at the
+receiver, across retries and workers (a leased delivery is still pending, so its successors
+wait for its answer).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy.orm import aliased
+
+from pesanan.webhooks.models import webhook_delivery, webhook_endpoint
+
+
+def due_deliveries(conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` pending deliveries due at `at`, of enabled endpoints, each the earliest
+    pending one of its (endpoint, aggregate), locked; oldest due first."""
+    d = webhook_delivery
+    earlier = aliased(webhook_delivery, name="earlier")
+    blocked = exists().where(
+        earlier.c.endpoint_id == d.c.endpoint_id,
+        earlier.c.aggregate_type == d.c.aggregate_type,
+        earlier.c.aggregate_id == d.c.aggregate_id,
+        earlier.c.status == "pending", earlier.c.position < d.c.position)
+    stmt = (select(d)
+            .join(webhook_endpoint, and_(webhook_endpoint.c.id == d.c.endpoint_id,
+                                         webhook_endpoint.c.status == "enabled"))
+            .where(d.c.status == "pending", d.c.next_attempt_at <= at, ~blocked)
+            .order_by(d.c.next_attempt_at, d.c.position).limit(limit))
+    if conn.dialect.name == "postgresql":
+        # `of`: lock the deliveries only; the endpoint row is shared by all of them.
+        stmt = stmt.with_for_update(skip_locked=True, of=d)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def endpoint_row(conn: Connection, endpoint_id: str) -> dict[str, Any] | None:
+    """One endpoint, locked until the transaction ends (rotation, enable/disable, the
+    failure bookkeeping after an attempt: each reads and writes it)."""
+    stmt = select(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    return None if row is None else dict(row)

@@ -101,3 +101,16 @@ refund = Table(
     Column("refunded_at", UTCDateTime, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),
 )
+
+# --- overdue reminders (migration 0018, billing/reminders.py) ---------------------------------
+
+# The last overdue reminder of an invoice, so the scheduled job reminds at most once per
+# `every_days` however often it runs (or is re-run after a crash).
+invoice_reminder = Table(
+    "invoice_reminder",
+    metadata,
+    Column("invoice_id", String(36), ForeignKey("invoice.id"), primary_key=True),
+    Column("reminders", Integer, nullable=False),
+    Column("last_reminded_at", UTCDateTime, nullable=False),
+    CheckConstraint("reminders >= 1", name="reminders_positive"),
+)

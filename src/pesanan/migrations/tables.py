@@ -5,6 +5,7 @@ It lives here, at the top, not in pesanan.db: the database plumbing knows no dom
 no code needs the complete metadata: each domain reads and writes its own tables.
 """
 
+from pesanan.audit import models as _audit  # noqa: F401
 from pesanan.auth import models as _auth  # noqa: F401
 from pesanan.automation import models as _automation  # noqa: F401
 from pesanan.billing import models as _billing  # noqa: F401

@@ -166,3 +166,17 @@ order_tag = Table(
     Column("actor", String(100), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- SLA breaches (migration 0018, orders/sla.py, flows/sla.py) ------------------------------
+
+# Each (order, stage) whose wait passed the shop's threshold, reported once: the scheduled job
+# `orders.sla` emits `sla.breached` only where it inserts the row, in the same transaction.
+order_sla_breach = Table(
+    "order_sla_breach",
+    metadata,
+    Column("order_id", String(36), ForeignKey("sales_order.id"), primary_key=True),
+    Column("stage", String(16), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+    Column("threshold_seconds", Integer, nullable=False),
+    Column("reported_at", UTCDateTime, nullable=False),
+)

@@ -64,10 +64,11 @@ def sync(conn: Connection, specs: Iterable[Defaults]) -> int:
     at, made = now(), 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for spec in specs:
-        made += conn.execute(dialect.insert(scheduled_job).values(
+        made += len(conn.execute(dialect.insert(scheduled_job).values(
             name=spec.name, enabled=spec.enabled, every_seconds=spec.every_seconds,
             params=spec.params, next_run_at=at, runs=0, failures=0, created_at=at,
-            updated_at=at).on_conflict_do_nothing(index_elements=["name"])).rowcount
+            updated_at=at).on_conflict_do_nothing(index_elements=["name"])
+            .returning(c.name)).all())
         params = conn.execute(select(c.params).where(c.name == spec.name)).scalar_one()
         missing = {k: v for k, v in spec.params.items() if k not in params}
         if missing:

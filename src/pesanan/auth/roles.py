@@ -75,6 +75,8 @@ EVENT_PERMISSIONS: dict[str, str] = {
     # orders sees it; the nightly audit's breaches name stock, money and orders alike, so only
     # the role that reads everything (the admin, through settings:read) does.
     "sla": "orders:read", "audit": "settings:read",
+    # An automation rule's notification (automation.notified) names the rule: settings.
+    "automation": "settings:read",
 }
 
 

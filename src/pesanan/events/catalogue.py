@@ -68,6 +68,7 @@ EVENT_TYPES: dict[str, str] = {
     "purchase_order.received": "Goods of a purchase order were received.",
     "purchase_order.cancelled": "A purchase order was cancelled.",
     "endpoint.disabled": "A webhook endpoint was disabled (410 Gone, or failing for days).",
+    "automation.notified": "An automation rule's notify action ran (its rule and message).",
 }
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from pesanan.config import Settings
 from pesanan.core.clock import now
 from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.core.ids import new_id
@@ -55,6 +56,11 @@ class Rules:
 
     backoff_scale: float = 1.0
     disable_after: timedelta = timedelta(days=5)
+
+
+def rules_for(settings: Settings) -> Rules:
+    return Rules(settings.webhook_backoff_scale,
+                 timedelta(seconds=settings.webhook_disable_after_seconds))
 
 
 @dataclass

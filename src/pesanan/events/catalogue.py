@@ -49,7 +49,8 @@ EVENT_TYPES: dict[str, str] = {
     "hold_rule.created": "A hold rule was created.",
     "hold_rule.updated": "A hold rule changed.",
     "invoice.issued": "An invoice was issued.",
-    "invoice.overdue": "An invoice is past its due date.",
+    "invoice.overdue": "An invoice is still owed past its due date (a reminder, at most once "
+                       "per the job's every_days).",
     "payment.recorded": "A payment was recorded against an order.",
     "credit_note.issued": "A credit note was issued.",
     "refund.recorded": "A refund was paid out.",
@@ -68,6 +69,10 @@ EVENT_TYPES: dict[str, str] = {
     "purchase_order.received": "Goods of a purchase order were received.",
     "purchase_order.cancelled": "A purchase order was cancelled.",
     "endpoint.disabled": "A webhook endpoint was disabled (410 Gone, or failing for days).",
+    "sla.breached": "An order waited in a stage longer than the shop's threshold (once per "
+                    "order and stage).",
+    "audit.completed": "The nightly audit ran: whether every invariant holds, and the first "
+                       "breaches.",
     "automation.notified": "An automation rule's notify action ran (its rule and message).",
 }
 

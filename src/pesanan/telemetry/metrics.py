@@ -1,0 +1,132 @@
+"""Prometheus metrics: request latency measured in each server process, and the shop's counts
+read from the database when scraped.
+
+Two kinds, on purpose:
+- Request latency is an in-process histogram. With `pesanan serve --workers N` each request is
+  timed in whichever process served it, and a scrape lands on any one of them (connections are
+  dealt out in turn, serving.py), so the processes share their samples through
+  prometheus_client's multiprocess mode: `prepare_processes` gives them one fresh
+  PROMETHEUS_MULTIPROC_DIR before they start, and a scrape of any one adds up all of them.
+  Several hosts are scraped one target per host, as Prometheus expects.
+- Orders placed, outbox lag, deliveries and job runs are facts in the database, so they are
+  counted there at scrape time: right whichever process answers, however many restarted, and
+  the worker process needs no endpoint of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pesanan.analytics import counts
+from pesanan.events import consumers
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"  # every path no route matched: one label value, however many paths
+
+REQUEST_SECONDS = Histogram(
+    "pesanan_http_request_duration_seconds",
+    "HTTP requests by route template, method and status class, and how long they took.",
+    ["route", "method", "status"],
+    # Place-order takes a few ms on a quiet server and tens under load (bench/README.md).
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+log = logging.getLogger("pesanan.telemetry")
+
+
+def observe(route: str, method: str, status: int, seconds: float) -> None:
+    # Every label is bounded: templates come from the app's routes, methods from a fixed set,
+    # statuses are folded into classes.
+    REQUEST_SECONDS.labels(route, method if method in _METHODS else "other",
+                           f"{status // 100}xx").observe(seconds)
+
+
+def prepare_processes(workers: int) -> Path | None:
+    """Before starting `workers` server processes: give them one empty multiprocess directory
+    (its own, unless the operator set PROMETHEUS_MULTIPROC_DIR). Returns the directory made
+    here, for `finish_processes`; None when there is nothing to share or it is the operator's.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        # Samples left by a previous run would be added to this one's.
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return None
+    if workers < 2:
+        return None
+    made = Path(tempfile.mkdtemp(prefix="pesanan-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(made)  # the spawned workers inherit it
+    return made
+
+
+def finish_processes(made: Path | None) -> None:
+    if made is not None:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(made, ignore_errors=True)
+
+
+class _Fixed(Collector):
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.families)
+
+
+def database_families(conn: Connection) -> list[Metric]:
+    orders = CounterMetricFamily("pesanan_orders", "Orders placed, by channel (from the "
+                                 "database, so every process agrees).", labels=["channel"])
+    for channel, n in sorted(counts.orders_by_channel(conn).items()):
+        orders.add_metric([channel], n)
+    lag = consumers.lag(conn)
+    oldest = GaugeMetricFamily("pesanan_outbox_lag_seconds", "Age of the oldest event the "
+                               "relay has not stamped yet (0 when none waits).",
+                               value=lag["oldest_unstamped_seconds"])
+    waiting = GaugeMetricFamily("pesanan_outbox_unstamped_events",
+                                "Events committed and not yet stamped by the relay.",
+                                value=lag["unstamped"])
+    behind = GaugeMetricFamily("pesanan_event_consumer_behind_events", "Stamped events a "
+                               "consumer (webhooks, broker, automation) has still to handle.",
+                               labels=["consumer"])
+    for name, position in sorted(lag["cursors"].items()):
+        behind.add_metric([name], max(lag["newest_position"] - position, 0))
+    return [orders, oldest, waiting, behind]
+
+
+def exposition(engine: Engine) -> bytes:
+    """The whole scrape: this process's (or all processes') request histogram, then the
+    database's counts. A database that does not answer leaves its part out and says so in
+    `pesanan_database_up`, so latency stays visible while the database is down."""
+    if os.environ.get(MULTIPROC_ENV):
+        local = CollectorRegistry()
+        MultiProcessCollector(local)  # type: ignore[no-untyped-call]
+        text = generate_latest(local)
+    else:
+        text = generate_latest(REGISTRY)
+    families: list[Metric] = []
+    up = 1
+    try:
+        with engine.connect() as conn:
+            families = database_families(conn)
+    except SQLAlchemyError as exc:
+        log.warning("metrics: the database did not answer: %s", type(exc).__name__)
+        up = 0
+    families.append(GaugeMetricFamily("pesanan_database_up", "1 when the scrape could read "
+                                      "the database.", value=up))
+    scraped = CollectorRegistry(auto_describe=False)
+    scraped.register(_Fixed(families))
+    return text + generate_latest(scraped)

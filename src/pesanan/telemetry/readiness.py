@@ -1,0 +1,45 @@
+"""Readiness: may this process take traffic? Yes when the database answers and its schema is at
+the migrations' head. A process whose code is newer than the schema (a rollout that ran before
+`pesanan db upgrade`) would fail on the first missing column, so it says so instead.
+
+Polled every few seconds by every load balancer, so it costs one small connection-pool query:
+the head is read from the migration scripts once per process (they ship with the code and
+cannot change under it), the database's revision on every call (it can).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pesanan.db.migrate import alembic_config
+
+log = logging.getLogger("pesanan.telemetry")
+
+
+@lru_cache(maxsize=1)
+def script_heads() -> frozenset[str]:
+    """The revisions the code expects (one head; a set so a branch shows as a mismatch)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def problems(engine: Engine) -> dict[str, str]:
+    """What keeps this process from being ready, by check ({} = ready)."""
+    try:
+        with engine.connect() as conn:
+            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    except SQLAlchemyError as exc:
+        # The detail (host, port, driver message) goes to the log, not to an open endpoint.
+        log.warning("readyz: the database did not answer: %s", exc)
+        return {"database": f"the database did not answer ({type(exc).__name__})"}
+    expected = script_heads()
+    if current != expected:
+        have = ", ".join(sorted(current)) or "none (no migrations applied)"
+        return {"migrations": f"the schema is at {have}; this code needs "
+                              f"{', '.join(sorted(expected))}: run `pesanan db upgrade`"}
+    return {}

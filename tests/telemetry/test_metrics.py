@@ -1,0 +1,112 @@
+"""/metrics: request latency by route template (never the raw path), and the shop's counts read
+from the database at scrape time (orders placed, outbox lag), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from pesanan.app import create_app
+from pesanan.bootstrap import Container, build
+from pesanan.config import Settings
+from pesanan.core.ids import new_id
+from pesanan.events.relay import stamp_pending
+from tests.factories import Api
+from tests.telemetry.helpers import samples, value
+
+ORDER = "/api/v1/orders/{order_id}"
+COUNT = "pesanan_http_request_duration_seconds_count"
+
+
+def _scrape(client: TestClient) -> str:
+    resp = client.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return resp.text
+
+
+def test_a_request_is_counted_under_its_route_template_method_and_status_class(
+        api: Api) -> None:
+    before = value(_scrape(api.client), COUNT, route=ORDER, method="GET", status="4xx") or 0
+    ids = [new_id(), new_id(), new_id()]
+    for order_id in ids:
+        assert api.get(f"/orders/{order_id}").status_code == 404
+    text = _scrape(api.client)
+    assert value(text, COUNT, route=ORDER, method="GET", status="4xx") == before + 3
+    # The ids themselves never became label values: one series per route, however many orders.
+    assert not [labels for _, labels, _ in samples(text)
+                if any(i in v for i in ids for v in labels.values())]
+
+
+def test_paths_no_route_matches_share_one_label_value(client: TestClient) -> None:
+    before = value(_scrape(client), COUNT, route="unmatched", method="GET", status="4xx") or 0
+    for n in range(5):
+        assert client.get(f"/no-such-page/{new_id()}/{n}").status_code == 404
+    text = _scrape(client)
+    assert value(text, COUNT, route="unmatched", method="GET", status="4xx") == before + 5
+    routes = {labels["route"] for name, labels, _ in samples(text) if name == COUNT}
+    assert not [r for r in routes if r.startswith("/no-such-page")]
+
+
+def test_the_orders_placed_come_from_the_database_so_every_process_reports_them(
+        api: Api, container: Container) -> None:
+    assert value(_scrape(api.client), "pesanan_orders_total", channel="web") is None
+    p = api.product()
+    loc = api.location()
+    api.stock(p["sku"], loc["id"], 10)
+    customer = api.customer()
+    api.order(customer["id"], [(p["sku"], 1)])
+    api.order(customer["id"], [(p["sku"], 1)])
+    api.order(customer["id"], [(p["sku"], 1)], channel="phone", keyed_by="Sam",
+              keyed_at_location_id=loc["id"])
+    assert value(_scrape(api.client), "pesanan_orders_total", channel="web") == 2
+    # Another process (its own app and container, same database) reports the same numbers.
+    other = build(container.settings)
+    try:
+        with TestClient(create_app(other)) as second:
+            text = _scrape(second)
+    finally:
+        other.close()
+    assert value(text, "pesanan_orders_total", channel="web") == 2
+    assert value(text, "pesanan_orders_total", channel="phone") == 1
+
+
+def test_outbox_lag_counts_events_until_the_relay_stamps_them(
+        api: Api, container: Container) -> None:
+    api.product()  # product.created: one event, not stamped yet
+    text = _scrape(api.client)
+    assert value(text, "pesanan_outbox_unstamped_events") == 1
+    assert (value(text, "pesanan_outbox_lag_seconds") or 0) > 0
+    assert value(text, "pesanan_database_up") == 1
+    stamp_pending(container.engine)
+    text = _scrape(api.client)
+    assert value(text, "pesanan_outbox_unstamped_events") == 0
+    assert value(text, "pesanan_outbox_lag_seconds") == 0
+
+
+def test_with_a_token_set_metrics_needs_it(container: Container) -> None:
+    guarded = build(container.settings.model_copy(update={"metrics_token": "s3cret"}))
+    try:
+        with TestClient(create_app(guarded)) as client:
+            refused = client.get("/metrics")
+            wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    finally:
+        guarded.close()
+    assert refused.status_code == wrong.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "pesanan_orders" not in refused.text
+    assert ok.status_code == 200 and "pesanan_database_up 1.0" in ok.text
+
+
+def test_a_database_that_does_not_answer_still_shows_latency(tmp_path: object) -> None:
+    down = build(Settings(database_url=f"sqlite:///{tmp_path}/missing/dir/x.db",
+                          pool_timeout=2, secret_key="test"))
+    try:
+        with TestClient(create_app(down)) as client:
+            client.get("/healthz")
+            text = _scrape(client)
+    finally:
+        down.close()
+    assert value(text, "pesanan_database_up") == 0
+    assert (value(text, COUNT, route="/healthz", method="GET", status="2xx") or 0) >= 1
+    assert value(text, "pesanan_orders_total", channel="web") is None

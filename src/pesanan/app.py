@@ -2,7 +2,8 @@
 
 The API (pesanan.api.app) and the console (pesanan.web.app) are peers that never import each
 other; this is the one place that puts them together. Servers load it by factory
-(`serving.APP`, uvicorn's `factory=True`), so importing this module builds nothing.
+(`serving.APP` = serve_app, uvicorn's `factory=True`), so importing this module builds
+nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pesanan.api.app import create_api
-from pesanan.bootstrap import Container
+from pesanan.bootstrap import Container, build
+from pesanan.telemetry import logs
 from pesanan.web.app import install
 
 
@@ -18,3 +20,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     """The API with the console mounted after its routes (the API's routes match first: placing
     an order is the hot path) and inside its Door, as one app: same routes, same middleware."""
     return create_api(container, console=install)
+
+
+def serve_app() -> FastAPI:
+    """The servers' factory (serving.APP), called once in each server process: this process's
+    logs in the configured format first, then the app. Tests call create_app and keep their
+    own logging."""
+    container = build()
+    logs.configure(container.settings)
+    return create_app(container)

@@ -24,8 +24,9 @@ from typing import Any
 
 import uvicorn
 
-# The composition root's factory: each worker process builds its own app (and container).
-APP = "pesanan.app:create_app"
+# The composition root's factory: each worker process configures its logs and builds its own
+# app (and container).
+APP = "pesanan.app:serve_app"
 
 
 def config(host: str, port: int) -> uvicorn.Config:

@@ -74,14 +74,20 @@ def serve(
     """Serve the API (and UI) with uvicorn; several workers get connections in turn."""
     console.print(f"Pesanan on [bold]http://{host}:{port}[/]  (API docs: /docs)")
     from pesanan import serving
+    from pesanan.telemetry import metrics
 
-    if workers == 1:
-        import uvicorn
+    # The workers time requests in their own processes; /metrics on any one adds up all.
+    shared = metrics.prepare_processes(workers)
+    try:
+        if workers == 1:
+            import uvicorn
 
-        uvicorn.run(serving.APP, factory=True, host=host, port=port, log_level="warning",
-                    access_log=False)
-        return
-    serving.run(host, port, workers)
+            uvicorn.run(serving.APP, factory=True, host=host, port=port, log_level="warning",
+                        access_log=False)
+            return
+        serving.run(host, port, workers)
+    finally:
+        metrics.finish_processes(shared)
 
 
 @db_app.command("upgrade")

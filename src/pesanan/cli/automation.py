@@ -1,9 +1,7 @@
 """`pesanan automation`: rules "when EVENT and CONDITIONS then ACTIONS", and what they did.
 
-Conditions are written `FIELD OP VALUE` (`channel eq web`, `total gt 1000000 IDR`,
-`country in ID,SG`, `tags contains vip`); actions `invoice`, `release`,
-`submit_purchase_order`, or `KIND: TEXT` (`tag: vip`, `note: checked by rule`,
-`hold: check the address`, `notify: big order`). Each command is one transaction; a refusal
+Conditions and actions are written as automation/text.py reads them (`--if "channel eq web"`,
+`--then invoice`, `--then "tag: vip"`). Each command is one transaction; a refusal
 prints the reason per field and exits non-zero, having changed nothing."""
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 from sqlalchemy import Connection
 
-from pesanan.automation import consumer, queries, service
+from pesanan.automation import consumer, queries, service, text
 from pesanan.automation.schemas import RuleCreate, RuleUpdate
 from pesanan.cli import console, container, err, run_command
 from pesanan.core.errors import FieldError, ValidationFailed
@@ -24,37 +22,11 @@ from pesanan.events import relay
 # Annotated: this module imports pesanan.cli, which imports it back to mount `app`.
 app: typer.Typer = typer.Typer(help="Automation rules", no_args_is_help=True)
 Rule = Annotated[str, typer.Argument(help="the rule's name (or id)")]
-_TEXT_ACTIONS = {"tag": "tag", "note": "message", "hold": "reason", "notify": "message",
-                 "release": "note"}
 
 
-def condition(text: str) -> dict[str, Any]:
-    """`FIELD OP VALUE` as the API's {field, op, value}; the service checks what it says."""
-    parts = text.split(None, 2)
-    if len(parts) != 3:
-        return {"field": text, "op": "", "value": ""}  # refused, and named, by the service
-    field, op, value = parts
-    if field == "total":
-        amount, _, currency = value.partition(" ")
-        return {"field": field, "op": op, "value": {"amount": amount,
-                                                     "currency": currency.strip()}}
-    if op in ("in", "not_in"):
-        return {"field": field, "op": op, "value": [v.strip() for v in value.split(",")]}
-    return {"field": field, "op": op, "value": value}
-
-
-def action(text: str) -> dict[str, Any]:
-    kind, sep, rest = text.partition(":")
-    kind = kind.strip()
-    if sep and kind in _TEXT_ACTIONS:
-        return {"type": kind, _TEXT_ACTIONS[kind]: rest.strip()}
-    return {"type": kind}
-
-
-def _parsed(model: type[RuleCreate] | type[RuleUpdate], data: dict[str, Any]
-            ) -> RuleCreate | RuleUpdate:
+def _parsed(data: dict[str, Any]) -> RuleCreate:
     try:
-        return model.model_validate(data)
+        return RuleCreate.model_validate(data)
     except PydanticValidationError as e:
         raise ValidationFailed("The rule is invalid", [
             FieldError(".".join(str(p) for p in x["loc"]), "invalid", x["msg"])
@@ -62,17 +34,7 @@ def _parsed(model: type[RuleCreate] | type[RuleUpdate], data: dict[str, Any]
 
 
 def _summary(r: dict[str, Any]) -> str:
-    conds = " and ".join(f"{c['field']} {c['op']} {_value(c['value'])}" for c in r["conditions"])
-    acts = ", ".join(a["type"] + "".join(f" {v}" for k, v in a.items() if k != "type")
-                     for a in r["actions"])
-    state = "" if r["enabled"] else " (disabled)"
-    return f"{r['name']}{state}: when {r['trigger']}{' and ' + conds if conds else ''} then {acts}"
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, dict):
-        return f"{v['amount']} {v['currency']}"
-    return ",".join(v) if isinstance(v, list) else str(v)
+    return f"{r['name']}{'' if r['enabled'] else ' (disabled)'}: {text.summary(r)}"
 
 
 @app.command("add")
@@ -83,13 +45,11 @@ def add(name: Annotated[str, typer.Argument(help="a unique name")],
         = None,
         disabled: Annotated[bool, typer.Option("--disabled")] = False) -> None:
     """Add a rule; it acts on events from now on."""
-    data = {"name": name, "trigger": when, "conditions": [condition(c) for c in if_ or []],
-            "actions": [action(a) for a in then], "enabled": not disabled}
+    data = {"name": name, "trigger": when, "conditions": [text.condition(c) for c in if_ or []],
+            "actions": [text.action(a) for a in then], "enabled": not disabled}
 
     def command(conn: Connection) -> dict[str, Any]:
-        cmd = _parsed(RuleCreate, data)
-        assert isinstance(cmd, RuleCreate)
-        return service.create_rule(conn, cmd)
+        return service.create_rule(conn, _parsed(data))
 
     console.print(f"added {_summary(run_command(command))}", soft_wrap=True)
 

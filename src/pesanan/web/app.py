@@ -13,6 +13,7 @@ from pesanan.web.static_files import static_app
 from pesanan.web.views import (
     api_keys,
     auth,
+    automation,
     billing,
     customers,
     dashboard,
@@ -42,7 +43,8 @@ def install(app: FastAPI, container: Container) -> None:
     )
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
-                   inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs):
+                   inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
+                   automation):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -80,6 +80,12 @@ def ids_matching(q: str) -> Select[tuple[str]]:
                                        | customer.c.phone.ilike(like))
 
 
+def with_payment_preference(preferences: Sequence[str]) -> Select[tuple[str]]:
+    """The ids of customers whose payment preference is one of `preferences`, as a subquery
+    (the unpaid-orders job: flows/unpaid.py)."""
+    return select(customer.c.id).where(customer.c.payment_preference.in_(sorted(preferences)))
+
+
 def payment_preference(conn: Connection, customer_id: str) -> str:
     pref = conn.execute(select(customer.c.payment_preference)
                         .where(customer.c.id == customer_id)).scalar()

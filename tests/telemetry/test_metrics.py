@@ -4,12 +4,16 @@ from the database at scrape time (orders placed, outbox lag), on SQLite and Post
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from pesanan.app import create_app
 from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
+from pesanan.core.clock import now
 from pesanan.core.ids import new_id
 from pesanan.events.relay import stamp_pending
+from pesanan.jobs.models import scheduled_job
+from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
 from tests.factories import Api
 from tests.telemetry.helpers import samples, value
 
@@ -110,3 +114,39 @@ def test_a_database_that_does_not_answer_still_shows_latency(tmp_path: object) -
     assert value(text, "pesanan_database_up") == 0
     assert (value(text, COUNT, route="/healthz", method="GET", status="2xx") or 0) >= 1
     assert value(text, "pesanan_orders_total", channel="web") is None
+
+
+def test_what_the_workers_recorded_is_counted_at_scrape_time(
+        client: TestClient, container: Container) -> None:
+    # Rows as the worker writes them (webhooks/deliver.py, jobs/service.py): the scrape reads
+    # the database, so it counts them whichever process did the work.
+    at = now()
+    endpoint = {"id": new_id(), "url": "https://example.com/hook", "event_types": [],
+                "secret_sealed": "x", "status": "enabled", "created_at": at, "updated_at": at}
+    delivery = {"endpoint_id": endpoint["id"], "event_type": "order.placed", "position": 1,
+                "aggregate_type": "order", "aggregate_id": new_id(), "payload": "{}",
+                "attempts": 1, "queued_attempts": 0, "next_attempt_at": at, "created_at": at}
+    delivered, waiting = new_id(), new_id()
+    with container.engine.begin() as conn:
+        conn.execute(insert(webhook_endpoint).values(endpoint))
+        conn.execute(insert(webhook_delivery), [
+            {**delivery, "id": delivered, "event_id": new_id(), "status": "delivered"},
+            {**delivery, "id": waiting, "event_id": new_id(), "status": "pending"}])
+        conn.execute(insert(webhook_attempt), [
+            {"id": new_id(), "delivery_id": d, "attempted_at": at, "status": s,
+             "latency_ms": 5, "outcome": o}
+            for d, s, o in [(waiting, None, "retry"), (delivered, 503, "retry"),
+                            (delivered, 204, "delivered")]])
+        conn.execute(insert(scheduled_job).values(
+            name="purge_idempotency_keys", enabled=True, every_seconds=3600, params={},
+            next_run_at=at, runs=7, failures=2, created_at=at, updated_at=at))
+    text = _scrape(client)
+    assert value(text, "pesanan_webhook_attempts_total", outcome="retry") == 2
+    assert value(text, "pesanan_webhook_attempts_total", outcome="delivered") == 1
+    assert value(text, "pesanan_webhook_attempts_total", outcome="failed") is None
+    assert value(text, "pesanan_webhook_deliveries", status="pending") == 1
+    assert value(text, "pesanan_webhook_deliveries", status="delivered") == 1
+    assert value(text, "pesanan_job_runs_total", job="purge_idempotency_keys",
+                 outcome="ok") == 5
+    assert value(text, "pesanan_job_runs_total", job="purge_idempotency_keys",
+                 outcome="failed") == 2

@@ -8,7 +8,7 @@ Two kinds, on purpose:
   prometheus_client's multiprocess mode: `prepare_processes` gives them one fresh
   PROMETHEUS_MULTIPROC_DIR before they start, and a scrape of any one adds up all of them.
   Several hosts are scraped one target per host, as Prometheus expects.
-- Orders placed, outbox lag, deliveries and job runs are facts in the database, so they are
+- Orders placed, outbox lag, webhook deliveries and job runs are facts in the database, so they are
   counted there at scrape time: right whichever process answers, however many restarted, and
   the worker process needs no endpoint of its own.
 """
@@ -104,7 +104,25 @@ def database_families(conn: Connection) -> list[Metric]:
                                labels=["consumer"])
     for name, position in sorted(lag["cursors"].items()):
         behind.add_metric([name], max(lag["newest_position"] - position, 0))
-    return [orders, oldest, waiting, behind]
+    return [orders, oldest, waiting, behind, *_worker_families(conn)]
+
+
+def _worker_families(conn: Connection) -> list[Metric]:
+    """What the worker processes did, as they recorded it in the database."""
+    attempts = CounterMetricFamily("pesanan_webhook_attempts", "Webhook sends tried, by "
+                                   "outcome (delivered, retry, failed).", labels=["outcome"])
+    for outcome, n in sorted(counts.webhook_attempts_by_outcome(conn).items()):
+        attempts.add_metric([outcome], n)
+    deliveries = GaugeMetricFamily("pesanan_webhook_deliveries", "Webhook messages by status "
+                                   "(pending, delivered, failed).", labels=["status"])
+    for status, n in sorted(counts.webhook_deliveries_by_status(conn).items()):
+        deliveries.add_metric([status], n)
+    runs = CounterMetricFamily("pesanan_job_runs", "Scheduled job runs, by job and outcome.",
+                               labels=["job", "outcome"])
+    for job, (ok, failed) in sorted(counts.job_runs(conn).items()):
+        runs.add_metric([job, "ok"], ok)
+        runs.add_metric([job, "failed"], failed)
+    return [attempts, deliveries, runs]
 
 
 def exposition(engine: Engine) -> bytes:

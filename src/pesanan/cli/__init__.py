@@ -70,6 +70,8 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    with_worker: Annotated[bool, typer.Option(
+        help="also run `pesanan worker` beside the server, stopped when it stops")] = False,
 ) -> None:
     """Serve the API (and UI) with uvicorn; several workers get connections in turn."""
     console.print(f"Pesanan on [bold]http://{host}:{port}[/]  (API docs: /docs)")
@@ -78,6 +80,7 @@ def serve(
 
     # The workers time requests in their own processes; /metrics on any one adds up all.
     shared = metrics.prepare_processes(workers)
+    child = jobs.start_worker() if with_worker else None
     try:
         if workers == 1:
             import uvicorn
@@ -87,6 +90,7 @@ def serve(
             return
         serving.run(host, port, workers)
     finally:
+        jobs.stop_worker(child)
         metrics.finish_processes(shared)
 
 
@@ -363,10 +367,12 @@ def main() -> None:  # pragma: no cover
 
 
 # Subcommand groups live in their own modules; imported last because they use the helpers above.
-from pesanan.cli import fulfilment, orders, returns, sourcing, stock  # noqa: E402
+from pesanan.cli import fulfilment, jobs, orders, returns, sourcing, stock  # noqa: E402
 
 app.add_typer(stock.app, name="stock")
 app.add_typer(sourcing.app, name="sourcing")
 app.add_typer(fulfilment.app, name="fulfilment")
 app.add_typer(orders.app, name="orders")
 app.add_typer(returns.app, name="returns")
+app.add_typer(jobs.app, name="jobs")
+app.command("worker")(jobs.worker)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-import logging
+import signal
+import subprocess
+import sys
 from typing import Annotated, Any
 
 import orjson
@@ -28,12 +30,43 @@ def worker(
 ) -> None:
     """Run the worker: the event relay, deliveries, the 3PL dispatch and the scheduled jobs,
     until SIGTERM or Ctrl-C (the batch in progress finishes first)."""
+    from pesanan.telemetry import logs
+
     with container() as c:
-        logging.basicConfig(level=c.settings.log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logs.configure(c.settings)
         handled = main.serve(c, once=once)
     if handled is not None and any(n < 0 for n in handled.values()):
         raise typer.Exit(1)  # --once and a task raised: cron should hear about it
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    # Linux: the kernel sends the worker SIGTERM if the server dies without stopping it
+    # (kill -9), so no orphaned worker outlives `make run`.
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """`pesanan worker` as a child process of the server (`pesanan serve --with-worker`),
+    with the same settings (environment); its logs go to the same terminal."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from pesanan.cli import app; app(prog_name='pesanan')",
+         "worker"], preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def stop_worker(child: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """SIGTERM (the worker finishes its batch and exits), then SIGKILL after `timeout`."""
+    if child is None or child.poll() is not None:
+        return
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        err.print(f"worker {child.pid} did not stop within {timeout:g} s: killed")
+        child.kill()
+        child.wait()
 
 
 def _synced_jobs() -> list[dict[str, Any]]:

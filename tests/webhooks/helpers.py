@@ -1,0 +1,54 @@
+"""Driving the worker's webhook tasks by hand: relay, fan-out, send."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from standardwebhooks import Webhook
+
+from pesanan import outbound
+from pesanan.bootstrap import Container
+from pesanan.core import crypto
+from pesanan.events import relay
+from pesanan.webhooks import deliver, fanout
+from tests.factories import Api
+from tests.webhooks.receiver import Received
+
+
+def pump(c: Container) -> int:
+    """One pass of every webhook task; how many deliveries were attempted."""
+    relay.stamp_pending(c.engine)
+    while fanout.run(c.engine):
+        pass
+    return deliver.send_due(c.engine, crypto.box_for(c.settings),
+                            outbound.client_for(c.settings), deliver.rules_for(c.settings))
+
+
+def pump_until(c: Container, done: Any, timeout: float = 10.0) -> None:
+    """Pump until `done()` is true (retries wait a few scaled milliseconds)."""
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise AssertionError("webhooks did not settle in time")
+        if pump(c) == 0:
+            time.sleep(0.02)
+
+
+def endpoint(api: Api, url: str, types: list[str] | None = None) -> dict[str, Any]:
+    return api.ok(api.post("/webhooks/endpoints", {"url": url, "event_types": types or []}),
+                  201)
+
+
+def verify(secret: str, got: Received) -> dict[str, Any]:
+    """The payload, once standardwebhooks' verifier accepted the signature (raises if not)."""
+    payload: dict[str, Any] = Webhook(secret).verify(got.body, got.headers)
+    return payload
+
+
+def shop(api: Api, units: int = 100) -> tuple[dict[str, Any], str]:
+    """A product with stock and a customer: (product, customer id)."""
+    product = api.product()
+    loc = api.location()
+    api.stock(product["sku"], loc["id"], units)
+    return product, api.customer()["id"]

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from pesanan.automation import service as automation
+from pesanan.automation.schemas import RuleCreate
 from pesanan.catalog import queries as catalog_q
 from pesanan.catalog import service as catalog
 from pesanan.catalog.schemas import ProductCreate
@@ -83,6 +85,7 @@ def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
             tax_rate=item.tax_rate, standard_cost=str(item.cost)))
     _suppliers(conn, items)
     _hold_rules(conn)
+    _automation_rules(conn)
     for i, item in enumerate(items):
         # The 3PL holds every other SKU: some orders ship from it, some split across places.
         kinds = ("warehouse", "store", "3pl") if i % 2 == 0 else ("warehouse", "store")
@@ -135,6 +138,27 @@ def _hold_rules(conn: Connection) -> None:
         note="big orders are checked by a person"))
     hold_settings.create_rule(conn, HoldRuleCreate(kind="credit_limit", parameters={},
                                                    note="business over its credit limit"))
+
+
+def _automation_rules(conn: Connection) -> None:
+    """Rules the worker runs on the shop's events. None of them invoices, holds or submits:
+    the simulation does those itself, and a rule doing them too would refuse its next step."""
+    for name, trigger, conditions, actions in (
+        ("Tag business orders", "order.placed",
+         [{"field": "payment_preference", "op": "eq", "value": "invoice"}],
+         [{"type": "tag", "tag": "b2b"}]),
+        ("Big web orders", "order.placed",
+         [{"field": "channel", "op": "eq", "value": "web"},
+          {"field": "total", "op": "gt", "value": {"amount": data.HOLD_ABOVE,
+                                                    "currency": data.CURRENCY}}],
+         [{"type": "tag", "tag": "big"},
+          {"type": "notify", "message": "a big web order came in"}]),
+        ("Cash on delivery reminder", "shipment.shipped",
+         [{"field": "payment_preference", "op": "eq", "value": "cod"}],
+         [{"type": "note", "message": "collect the cash on delivery"}]),
+    ):
+        automation.create_rule(conn, RuleCreate.model_validate(
+            {"name": name, "trigger": trigger, "conditions": conditions, "actions": actions}))
 
 
 def _customer(conn: Connection, fields: dict[str, Any]) -> str:

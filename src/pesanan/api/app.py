@@ -1,4 +1,4 @@
-"""The HTTP API: /api/v1 (JSON), /healthz, OpenAPI at /openapi.json and /docs.
+"""The HTTP API: /api/v1 (JSON), /healthz, /readyz, /metrics, OpenAPI at /openapi.json and /docs.
 
 `create_api` builds it alone; the composition root (pesanan.app) passes the console's
 `install` in, so one app serves both while the API never imports the console.
@@ -6,17 +6,14 @@
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan import __version__
-from pesanan.api import errors, openapi
+from pesanan.api import errors, openapi, probes
 from pesanan.api.door import Door
 from pesanan.api.input_guard import RefuseNul
 from pesanan.api.routes import (
@@ -36,23 +33,10 @@ from pesanan.api.routes import (
 )
 from pesanan.bootstrap import Container, build
 from pesanan.core.errors import DomainError
+from pesanan.telemetry.http import Observe
 
-_request_ids = itertools.count(1)
 # Mounts more pages on the app (the web console): after the API's routes, inside the Door.
 Install = Callable[[FastAPI, Container], None]
-
-
-class RequestId:
-    """Pure ASGI middleware: tags each request with an id the error log and 500 body share.
-    (A BaseHTTPMiddleware costs a task and a stream copy per request.)"""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope.setdefault("state", {})["request_id"] = f"{os.getpid()}-{next(_request_ids)}"
-        await self.app(scope, receive, send)
 
 
 def create_api(container: Container | None = None, console: Install | None = None) -> FastAPI:
@@ -78,9 +62,12 @@ def create_api(container: Container | None = None, console: Install | None = Non
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    probes.install(app, app.state.container)  # /readyz, /metrics
     openapi.install(app)
 
-    app.add_middleware(RequestId)
+    # The request id (X-Request-ID, log lines, 500 bodies) and latency by route template.
+    app.add_middleware(Observe, router=app.router,
+                       log_requests=app.state.container.settings.log_requests)
     app.add_middleware(RefuseNul)  # NUL in a path or query: 404/422 (api/input_guard.py)
 
     if console is not None:

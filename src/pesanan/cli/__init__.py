@@ -367,7 +367,15 @@ def main() -> None:  # pragma: no cover
 
 
 # Subcommand groups live in their own modules; imported last because they use the helpers above.
-from pesanan.cli import fulfilment, jobs, orders, returns, sourcing, stock  # noqa: E402
+from pesanan.cli import (  # noqa: E402
+    automation,
+    fulfilment,
+    jobs,
+    orders,
+    returns,
+    sourcing,
+    stock,
+)
 
 app.add_typer(stock.app, name="stock")
 app.add_typer(sourcing.app, name="sourcing")
@@ -375,4 +383,5 @@ app.add_typer(fulfilment.app, name="fulfilment")
 app.add_typer(orders.app, name="orders")
 app.add_typer(returns.app, name="returns")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(automation.app, name="automation")
 app.command("worker")(jobs.worker)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from pesanan.cli import console, container, err, run_command
@@ -115,9 +116,9 @@ def run(name: Annotated[str, typer.Argument(help="the job's name (jobs list)")])
             raise typer.Exit(1) from None
     text = orjson.dumps(detail, default=str).decode()
     if outcome != "ok":
-        err.print(f"[bold red]{name} failed[/]: ", text, markup=False, highlight=False)
+        err.print(f"[bold red]{escape(name)} failed[/]:", escape(text), highlight=False)
         raise typer.Exit(1)
-    console.print(f"{name}: ok ", text, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"{name}: ok", text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _param(text: str) -> tuple[str, Any]:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from pesanan.bootstrap import Container
+from pesanan.telemetry import logs
 from pesanan.worker.tasks import Task
 
 log = logging.getLogger("pesanan.worker")
@@ -24,7 +25,8 @@ IDLE_WAIT = 1.0  # with no tasks at all: how often to look at `stop`
 def step(container: Container, task: Task) -> int:
     """One batch of `task`: how many items it handled, or -1 when it raised."""
     try:
-        return task.run(container)
+        with logs.bound(task_name=task.name):  # its log lines say which task wrote them
+            return task.run(container)
     except Exception:
         log.exception("task %s failed; retrying in %g s", task.name, task.every)
         return -1

@@ -27,6 +27,7 @@ from pesanan.web.views import (
     purchasing,
     returns,
     sourcing,
+    webhooks,
 )
 
 SESSION_HOURS = 12
@@ -44,7 +45,7 @@ def install(app: FastAPI, container: Container) -> None:
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
-                   automation):
+                   automation, webhooks):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

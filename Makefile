@@ -1,5 +1,6 @@
-# Pesanan: `make run` serves with demo data; `make test` runs the whole suite on SQLite and
-# PostgreSQL. Both set themselves up (virtualenv, install) on a fresh machine.
+# Pesanan: `make run` serves with demo data, the worker beside the server (one command, both
+# stop together); `make test` runs the whole suite on SQLite and PostgreSQL. Both set
+# themselves up (virtualenv, install) on a fresh machine.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,7 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/pesanan db upgrade
 	$(BIN)/pesanan demo --days 14 --once --url http://$(HOST):$(PORT)
-	$(BIN)/pesanan serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/pesanan serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --with-worker
 
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh

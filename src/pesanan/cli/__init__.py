@@ -375,6 +375,7 @@ from pesanan.cli import (  # noqa: E402
     returns,
     sourcing,
     stock,
+    webhooks,
 )
 
 app.add_typer(stock.app, name="stock")
@@ -384,4 +385,5 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(returns.app, name="returns")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(automation.app, name="automation")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("worker")(jobs.worker)

@@ -33,7 +33,7 @@ from pesanan.orders import locks, unpaid
 from pesanan.orders.queries import order_number
 from pesanan.orders.schemas import CancelOrder
 
-PREPAID = ("card", "bank_transfer")
+PREPAID = ("bank_transfer", "card")
 
 
 def _still_unpaid(order: dict[str, Any], before: datetime) -> bool:

@@ -17,12 +17,14 @@ from pesanan.core.money import Money, MoneyError
 
 class Params:
     def __init__(self, job: str, given: dict[str, Any], known: Iterable[str]) -> None:
-        self.job, self.given, self.inv = job, dict(given or {}), Invalid()
-        if not isinstance(given, dict):
+        self.job, self.inv = job, Invalid()
+        self.given: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
+        if not isinstance(given, dict | None):
             self.bad("params", "must be an object of named parameters")
-            self.given = {}
-        for key in sorted(set(self.given) - set(known)):
-            self.bad(key, f"is not a parameter of this job (it takes: {', '.join(known)})")
+        names = list(known)
+        takes = f"it takes: {', '.join(names)}" if names else "it takes none"
+        for key in sorted(set(self.given) - set(names)):
+            self.bad(key, f"is not a parameter of this job ({takes})")
 
     def bad(self, key: str, message: str) -> None:
         self.inv.add(f"params.{key}", "invalid", f"{key}: {message}")

@@ -82,13 +82,13 @@ def test_an_order_waiting_for_stock_breaches_the_placed_stage(api: Api) -> None:
     assert _breaches(api) == [(waiting["number"], "placed")]
 
 
-def test_the_shop_sets_its_thresholds_and_null_turns_a_stage_off(api: Api) -> None:
+def test_the_shop_sets_its_thresholds_and_zero_or_null_turns_a_stage_off(api: Api) -> None:
     _shop(api)
     order = _order(api)
     at = now() + timedelta(hours=30)
     assert SPEC.handler(api.container, {"released": 36}, at)["breached"]["released"] == 0
-    off = SPEC.handler(api.container, {"released": None}, at)["breached"]
-    assert "released" not in off
+    for off in (0, None):
+        assert "released" not in SPEC.handler(api.container, {"released": off}, at)["breached"]
     assert _breaches(api) == []
     assert SPEC.handler(api.container, {"released": 0.5}, at)["breached"]["released"] == 1
     assert _breaches(api) == [(order["number"], "released")]
@@ -97,7 +97,7 @@ def test_the_shop_sets_its_thresholds_and_null_turns_a_stage_off(api: Api) -> No
 @pytest.mark.parametrize(("params", "says"), [
     ({"shipping": 3}, "shipping: is not a parameter of this job (it takes: placed, on_hold, "
                       "released, picking, packed)"),
-    ({"placed": -1}, "placed: must be above 0, not -1"),
+    ({"placed": -1}, "placed: must be at least 0, not -1"),
     ({"packed": "a day"}, "packed: must be a number, not 'a day'"),
 ])
 def test_bad_params_are_refused_and_nothing_is_reported(

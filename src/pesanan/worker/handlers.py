@@ -128,19 +128,20 @@ def overdue_reminders(c: Container, params: dict[str, Any], at: datetime) -> dic
 # --- orders.sla ----------------------------------------------------------------------------
 
 def sla_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Hours per stage over the defaults; a stage set to null is not checked."""
+    """Hours per stage over the defaults; a stage set to 0 (or null) is not checked. Zero
+    rather than only null, because `jobs set` keeps each param's JSON type (a number)."""
     p = Params("orders.sla", params, sla.STAGES)
     hours: dict[str, float] = {}
     for stage in sla.STAGES:
         if stage in p.given and p.given[stage] is None:
             continue
-        hours[stage] = p.number(stage, sla.DEFAULT_HOURS[stage], above=0)
+        hours[stage] = p.number(stage, sla.DEFAULT_HOURS[stage], at_least=0)
     p.done()
     return hours
 
 
 def sla_alerts(c: Container, params: dict[str, Any], at: datetime) -> dict[str, Any]:
-    hours = sla_params(params)
+    hours = {stage: h for stage, h in sla_params(params).items() if h > 0}
     return transact(c.engine, lambda conn: sla.check_sla(conn, at, hours))
 
 
@@ -174,7 +175,7 @@ HANDLERS: dict[str, JobSpec] = {s.name: s for s in (
             "`every_days`", validate=reminder_params),
     JobSpec("orders.sla", sla_alerts, 300, dict(sla.DEFAULT_HOURS),
             "sla.breached once per (order, stage) waiting longer than its hours "
-            f"({', '.join(sla.STAGES)}; null = not checked)", validate=sla_params),
+            f"({', '.join(sla.STAGES)}; 0 = not checked)", validate=sla_params),
     JobSpec("audit.nightly", nightly_audit, 86400, {},
             "the checks of `pesanan audit`, announced as an audit.completed event",
             validate=audit_params),

@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     # logger, message, request_id (or task) and any extras (pesanan/telemetry/logs.py).
     log_format: Literal["text", "json"] = "text"
     # One INFO line per HTTP request (method, route, status, duration) with its request id.
-    log_requests: bool = True
+    # Off by default like uvicorn's access log here: a terminal (make run, the benchmark)
+    # would scroll a line per order; production turns it on (docs/deploy/pesanan.env).
+    log_requests: bool = False
     # /metrics answers without credentials (like /healthz: scrapers sit on the private
     # network); set a token when the port is reachable from outside and give it to Prometheus
     # as its bearer token (it shows order counts).

@@ -35,6 +35,13 @@ def _records(out: io.StringIO) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in out.getvalue().splitlines()]
 
 
+@pytest.fixture
+def logging_requests(container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
+    monkeypatch.setattr(container, "settings",
+                        container.settings.model_copy(update={"log_requests": True}))
+    return container
+
+
 def _app_that_logs_in_a_thread(container: Container) -> TestClient:
     app = create_app(container)
 
@@ -47,8 +54,8 @@ def _app_that_logs_in_a_thread(container: Container) -> TestClient:
 
 
 def test_every_line_for_a_request_carries_the_id_returned_in_x_request_id(
-        container: Container, lines: io.StringIO) -> None:
-    with _app_that_logs_in_a_thread(container) as client:
+        logging_requests: Container, lines: io.StringIO) -> None:
+    with _app_that_logs_in_a_thread(logging_requests) as client:
         first = client.get("/test-only/log")
         second = client.get("/test-only/log")
     ids = [first.headers["x-request-id"], second.headers["x-request-id"]]
@@ -65,13 +72,24 @@ def test_every_line_for_a_request_carries_the_id_returned_in_x_request_id(
 
 
 def test_an_id_from_the_load_balancer_is_kept_and_a_malformed_one_replaced(
-        client: TestClient, lines: io.StringIO) -> None:
-    kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a:0001"})
-    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+        logging_requests: Container, lines: io.StringIO) -> None:
+    with TestClient(create_app(logging_requests)) as client:
+        kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a:0001"})
+        replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
     assert kept.headers["x-request-id"] == "lb-7f3a:0001"
     assert replaced.headers["x-request-id"] not in ("", "bad id\twith spaces")
     logged = [r["request_id"] for r in _records(lines) if r["logger"] == "pesanan.access"]
     assert logged == ["lb-7f3a:0001", replaced.headers["x-request-id"]]
+
+
+def test_without_log_requests_no_line_per_request_but_the_others_keep_the_id(
+        container: Container, lines: io.StringIO) -> None:
+    assert container.settings.log_requests is False  # the default
+    with _app_that_logs_in_a_thread(container) as client:
+        resp = client.get("/test-only/log")
+    records = [r for r in _records(lines) if str(r["logger"]).startswith("pesanan")]
+    assert [r["logger"] for r in records] == ["pesanan.test"]  # httpx (the client) logs too
+    assert records[0]["request_id"] == resp.headers["x-request-id"]
 
 
 def test_a_worker_tasks_lines_carry_its_name_and_no_request_id(lines: io.StringIO) -> None:

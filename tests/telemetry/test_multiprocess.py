@@ -50,6 +50,7 @@ def test_a_scrape_of_any_worker_counts_the_requests_of_both(tmp_path: Path) -> N
     port = free_port()
     log = (tmp_path / "server.log").open("wb")
     env = {**os.environ, "PESANAN_DATABASE_URL": url, "PESANAN_LOG_FORMAT": "json",
+           "PESANAN_LOG_REQUESTS": "true",
            "PESANAN_SECRET_FILE": str(tmp_path / "secret.key")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--workers", "2"],

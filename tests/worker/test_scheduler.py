@@ -100,6 +100,8 @@ def test_a_run_whose_runner_died_is_retried_after_its_lease_and_the_late_outcome
     retry = jobs.claim_due(container.engine, ["test.cut"], lease,
                            at=t0 + timedelta(seconds=31))
     assert retry is not None and retry.token != dead.token
+    # The retry keeps the beat: the next scheduled run is still one hour after the first.
+    assert job_row(container, "test.cut")["next_run_at"] == t0 + timedelta(seconds=3600)
 
     assert not jobs.finish(container.engine, dead, "ok", {"late": True})  # fenced
     assert jobs.finish(container.engine, retry, "ok", {"retried": True})
@@ -121,8 +123,11 @@ def test_an_operators_run_now_waits_for_a_workers_run_of_the_same_job(
     assert rec.runs == []
 
     jobs.finish(container.engine, held, "ok", {})
+    next_run = job_row(container, "test.once")["next_run_at"]
     assert scheduler.run_now(container, "test.once") == ("ok", {"slept": 0})
-    assert job_row(container, "test.once")["runs"] == 2
+    row = job_row(container, "test.once")
+    assert row["runs"] == 2
+    assert row["next_run_at"] == next_run  # an extra run leaves the schedule alone
 
 
 def test_the_history_keeps_the_latest_runs_of_each_job(

@@ -84,11 +84,16 @@ def _next_run(row: Mapping[str, Any], at: datetime) -> datetime:
     return nxt if nxt > at else at + timedelta(seconds=row["every_seconds"])
 
 
-def _take(conn: Connection, row: dict[str, Any], at: datetime, lease: timedelta) -> Claim:
+def _take(conn: Connection, row: dict[str, Any], at: datetime, lease: timedelta, *,
+          on_schedule: bool) -> Claim:
     token = secrets.token_hex(16)
-    conn.execute(update(scheduled_job).where(c.name == row["name"]).values(
-        lease_until=at + lease, lease_token=token, next_run_at=_next_run(row, at),
-        last_started_at=at))
+    values: dict[str, Any] = {"lease_until": at + lease, "lease_token": token,
+                              "last_started_at": at}
+    # The beat moves on for a scheduled run; not for a retry of a run whose runner died (its
+    # claim moved it already) nor for an operator's extra run.
+    if on_schedule and row["lease_token"] is None:
+        values["next_run_at"] = _next_run(row, at)
+    conn.execute(update(scheduled_job).where(c.name == row["name"]).values(values))
     return Claim(row["name"], token, at, lease, dict(row["params"]))
 
 
@@ -102,7 +107,8 @@ def claim_due(engine: Engine, names: Iterable[str], lease: Callable[[str], timed
     def run(conn: Connection) -> Claim | None:
         t = at or now()
         row = locks.due_job(conn, t, wanted)
-        return None if row is None else _take(conn, row, t, lease(row["name"]))
+        return None if row is None else _take(conn, row, t, lease(row["name"]),
+                                              on_schedule=True)
     return transact(engine, run)
 
 
@@ -114,7 +120,7 @@ def claim_named(engine: Engine, name: str, lease: timedelta, at: datetime | None
         t = at or now()
         row = locks.free_job(conn, name, t)
         if row is not None:
-            return _take(conn, row, t, lease)
+            return _take(conn, row, t, lease, on_schedule=False)
         if locks.job_row(conn, name) is None:
             raise NotFound(f"there is no scheduled job named {name!r}")
         raise Conflict(f"job {name} is running on a worker now; try again when it is done")

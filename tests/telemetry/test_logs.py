@@ -71,6 +71,23 @@ def test_every_line_for_a_request_carries_the_id_returned_in_x_request_id(
         (ids[0], "/test-only/log", 200), (ids[1], "/test-only/log", 200)]
 
 
+def test_a_500_carries_the_id_in_its_header_body_and_log_line(
+        container: Container, lines: io.StringIO) -> None:
+    app = create_app(container)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/test-only/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        resp = client.get("/test-only/broken")
+    assert resp.status_code == 500
+    rid = resp.headers["x-request-id"]
+    assert f"request {rid} failed" in resp.json()["detail"]
+    (logged,) = [r for r in _records(lines) if r["logger"] == "pesanan"]
+    assert logged["request_id"] == rid and "RuntimeError: a bug" in str(logged["exc"])
+
+
 def test_an_id_from_the_load_balancer_is_kept_and_a_malformed_one_replaced(
         logging_requests: Container, lines: io.StringIO) -> None:
     with TestClient(create_app(logging_requests)) as client:

@@ -93,7 +93,10 @@ async def on_database_fault(request: Request, exc: Exception) -> Response:
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "-")
-    logging.getLogger("pesanan").exception("internal error (request %s)", request_id)
+    # This handler runs in Starlette's outermost middleware, after the request's own
+    # (telemetry.http.Observe) has finished: the id is given to the log line and the answer here.
+    logging.getLogger("pesanan").exception("internal error (request %s)", request_id,
+                                           extra={"request_id": request_id})
     return problem_response(500, problem_body(
         "internal-error", "Internal error", 500, f"request {request_id} failed; see the log",
-        request.url.path))
+        request.url.path), {"X-Request-ID": request_id})

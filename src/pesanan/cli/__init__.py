@@ -369,6 +369,7 @@ def main() -> None:  # pragma: no cover
 # Subcommand groups live in their own modules; imported last because they use the helpers above.
 from pesanan.cli import (  # noqa: E402
     automation,
+    broker,
     fulfilment,
     jobs,
     orders,
@@ -386,4 +387,5 @@ app.add_typer(returns.app, name="returns")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(automation.app, name="automation")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(broker.app, name="broker")
 app.command("worker")(jobs.worker)

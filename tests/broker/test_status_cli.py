@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from sqlalchemy import Connection
 from typer.testing import CliRunner
 
 from pesanan.bootstrap import Container
@@ -23,8 +24,11 @@ def test_status_shows_the_cursor_against_the_feed_before_and_after_a_pass(
     monkeypatch.setenv("PESANAN_NATS_STREAM", link.stream)
     get_settings.cache_clear()
     try:
-        transact(container.engine, lambda conn: [
-            emit(conn, t, "order", "o1", {}) for t in ("order.placed", "order.cancelled")])
+        def placed_then_cancelled(conn: Connection) -> None:
+            for t in ("order.placed", "order.cancelled"):
+                emit(conn, t, "order", "o1", {})
+
+        transact(container.engine, placed_then_cancelled)
         stamp_pending(container.engine)
         runner = CliRunner()
         before = runner.invoke(app, ["broker", "status", "--json"])

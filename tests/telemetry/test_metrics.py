@@ -150,3 +150,12 @@ def test_what_the_workers_recorded_is_counted_at_scrape_time(
                  outcome="ok") == 5
     assert value(text, "pesanan_job_runs_total", job="purge_idempotency_keys",
                  outcome="failed") == 2
+
+
+def test_a_method_no_route_knows_is_one_label_value_too(client: TestClient) -> None:
+    before = value(_scrape(client), COUNT, route="/healthz", method="other", status="4xx") or 0
+    for word in ("BREW", "STEEP", "POUR"):
+        assert client.request(word, "/healthz").status_code == 405
+    text = _scrape(client)
+    assert value(text, COUNT, route="/healthz", method="other", status="4xx") == before + 3
+    assert not [labels for _, labels, _ in samples(text) if labels.get("method") == "BREW"]

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -48,11 +49,19 @@ REQUEST_SECONDS = Histogram(
 log = logging.getLogger("pesanan.telemetry")
 
 
+# The histogram's children by (route, method, status): a dict look-up per request instead of
+# prometheus_client's locked labels() call. Bounded like the labels themselves.
+_series: dict[tuple[str, str, int], Any] = {}
+
+
 def observe(route: str, method: str, status: int, seconds: float) -> None:
-    # Every label is bounded: templates come from the app's routes, methods from a fixed set,
-    # statuses are folded into classes.
-    REQUEST_SECONDS.labels(route, method if method in _METHODS else "other",
-                           f"{status // 100}xx").observe(seconds)
+    # Every label is bounded: templates come from the app's routes, methods from a fixed set
+    # (a client may send any word), statuses are folded into classes.
+    key = (route, method if method in _METHODS else "other", status // 100)
+    series = _series.get(key)
+    if series is None:
+        series = _series[key] = REQUEST_SECONDS.labels(key[0], key[1], f"{key[2]}xx")
+    series.observe(seconds)
 
 
 def prepare_processes(workers: int) -> Path | None:

@@ -15,3 +15,18 @@ if ! [ -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 /usr/bin/chromium --version
+# NATS with JetStream on 127.0.0.1:4222 for the broker tests (tests/broker): started if down;
+# its INFO line must say JetStream is on, or the suite stops here (never skips those tests).
+nats_info() { timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/4222 && head -n1 <&3' 2>/dev/null || true; }
+if [ -z "$(nats_info)" ] && command -v nats-server >/dev/null; then
+  echo "NATS is down; starting it" >&2
+  store="${NATS_STORE:-/var/lib/nats-server}"
+  mkdir -p "$store"
+  nohup nats-server -a 127.0.0.1 -p 4222 -js -sd "$store" >/dev/null 2>&1 &
+  for _ in $(seq 1 30); do [ -n "$(nats_info)" ] && break; sleep 0.5; done
+fi
+if ! nats_info | grep -q '"jetstream":true'; then
+  echo "no NATS with JetStream on 127.0.0.1:4222 (the broker tests need it)" >&2
+  exit 1
+fi
+echo "NATS JetStream on 127.0.0.1:4222"

@@ -11,6 +11,7 @@ from pesanan.bootstrap import Container, build
 from pesanan.config import Settings
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
+from pesanan.events import consumers
 from pesanan.events.relay import stamp_pending
 from pesanan.jobs.models import scheduled_job
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
@@ -85,6 +86,25 @@ def test_outbox_lag_counts_events_until_the_relay_stamps_them(
     text = _scrape(api.client)
     assert value(text, "pesanan_outbox_unstamped_events") == 0
     assert value(text, "pesanan_outbox_lag_seconds") == 0
+
+
+def test_each_consumer_shows_how_many_events_and_how_long_it_is_behind(
+        api: Api, container: Container) -> None:
+    api.product()
+    api.product()
+    stamp_pending(container.engine)
+    with container.engine.begin() as conn:
+        consumers.claim(conn, "test-consumer")  # a new consumer starts at 0
+    text = _scrape(api.client)
+    assert value(text, "pesanan_event_consumer_behind_events", consumer="test-consumer") == 2
+    assert (value(text, "pesanan_event_consumer_lag_seconds", consumer="test-consumer")
+            or 0) > 0
+    with container.engine.begin() as conn:
+        consumers.claim(conn, "test-consumer")
+        consumers.advance(conn, "test-consumer", consumers.newest_position(conn))
+    text = _scrape(api.client)
+    assert value(text, "pesanan_event_consumer_behind_events", consumer="test-consumer") == 0
+    assert value(text, "pesanan_event_consumer_lag_seconds", consumer="test-consumer") == 0
 
 
 def test_with_a_token_set_metrics_needs_it(container: Container) -> None:

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from pesanan.analytics import counts
+from pesanan.core.clock import now
 from pesanan.events import consumers
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -101,19 +103,31 @@ def database_families(conn: Connection) -> list[Metric]:
                                  "database, so every process agrees).", labels=["channel"])
     for channel, n in sorted(counts.orders_by_channel(conn).items()):
         orders.add_metric([channel], n)
-    lag = consumers.lag(conn)
+    return [orders, *_feed_families(conn), *_worker_families(conn)]
+
+
+def _feed_families(conn: Connection) -> list[Metric]:
+    """The outbox relay's lag, and each consumer's (webhook fan-out, broker, automation)."""
+    at = now()
+    lag = consumers.lag(conn, at)
+    unstamped = lag["oldest_unstamped_seconds"]
     oldest = GaugeMetricFamily("pesanan_outbox_lag_seconds", "Age of the oldest event the "
-                               "relay has not stamped yet (0 when none waits).",
-                               value=lag["oldest_unstamped_seconds"])
+                               "relay has not stamped yet (0 when none waits).", value=unstamped)
     waiting = GaugeMetricFamily("pesanan_outbox_unstamped_events",
                                 "Events committed and not yet stamped by the relay.",
                                 value=lag["unstamped"])
     behind = GaugeMetricFamily("pesanan_event_consumer_behind_events", "Stamped events a "
-                               "consumer (webhooks, broker, automation) has still to handle.",
-                               labels=["consumer"])
+                               "consumer has still to handle.", labels=["consumer"])
+    age = GaugeMetricFamily("pesanan_event_consumer_lag_seconds", "Age of the oldest event a "
+                            "consumer has not handled (an unstamped one counts: it waits "
+                            "too).", labels=["consumer"])
     for name, position in sorted(lag["cursors"].items()):
         behind.add_metric([name], max(lag["newest_position"] - position, 0))
-    return [orders, oldest, waiting, behind, *_worker_families(conn)]
+        first = consumers.read_after(conn, position, 1)  # one index probe per consumer
+        waited = ((at - datetime.fromisoformat(first[0]["occurred_at"])).total_seconds()
+                  if first else 0.0)
+        age.add_metric([name], max(waited, unstamped, 0.0))
+    return [oldest, waiting, behind, age]
 
 
 def _worker_families(conn: Connection) -> list[Metric]:

@@ -9,12 +9,12 @@ capped answer) outside any transaction, and record each attempt.
   sent again — with the same `webhook-id`, so the receiver can tell it is a repeat.
 - Send: the batch goes out in parallel (one thread per delivery, so a slow endpoint costs
   one deadline, not BATCH of them), signed with every live secret (signing.py).
-- Record: one transaction per attempt, fenced on the lease (the delivery is still pending,
-  with the attempt count and lease end this worker set), so a late sender never overwrites
-  a newer attempt. 2xx: delivered. 410: the receiver unsubscribed, the endpoint is disabled.
-  Else the next attempt waits per backoff.py; after the last one the delivery is failed. An
-  endpoint failing for `disable_after`, or whose delivery ran out of attempts with nothing
-  getting through meanwhile, is disabled. Disabling emits `endpoint.disabled`.
+- Record: one transaction per batch, each attempt fenced on its lease (the delivery is
+  still pending, with the attempt count and lease end this worker set), so a late sender
+  never overwrites a newer attempt. 2xx: delivered. 410: the receiver unsubscribed, the
+  endpoint is disabled. Else the next attempt waits per backoff.py; after the last one the
+  delivery is failed. An endpoint failing for `disable_after`, or whose delivery ran out of
+  attempts with nothing getting through meanwhile, is disabled (with `endpoint.disabled`).
 
 A recorded error can describe the internal network; the API shows deliveries to admins only.
 """
@@ -106,7 +106,8 @@ def claim(engine: Engine, at: datetime, lease: timedelta, box: SecretBox,
             select(webhook_endpoint).where(
                 webhook_endpoint.c.id.in_({r["endpoint_id"] for r in rows}))).mappings()}
         return [{"delivery": r, "until": until, "url": eps[r["endpoint_id"]]["url"],
-                 "keys": _keys(box, eps[r["endpoint_id"]], at)} for r in rows]
+                 "keys": _keys(box, eps[r["endpoint_id"]], at),
+                 "failing": eps[r["endpoint_id"]]["failing_since"] is not None} for r in rows]
     return transact(engine, run)
 
 
@@ -153,29 +154,25 @@ def _next(d: dict[str, Any], outcome: Outcome, at: datetime, rules: Rules
     return "retry", {**values, "next_attempt_at": at + timedelta(seconds=wait)}
 
 
-def record(engine: Engine, item: dict[str, Any], outcome: Outcome, at: datetime,
+def record(conn: Connection, item: dict[str, Any], outcome: Outcome, at: datetime,
            rules: Rules) -> str:
     """Write the attempt and its consequences; "lost" when the lease was no longer ours."""
     d = item["delivery"]
     name, values = _next(d, outcome, at, rules)
-
-    def run(conn: Connection) -> str:
-        done = conn.execute(update(webhook_delivery).where(
-            webhook_delivery.c.id == d["id"], webhook_delivery.c.status == "pending",
-            webhook_delivery.c.attempts == d["attempts"],
-            webhook_delivery.c.next_attempt_at == item["until"]).values(**values)).rowcount
-        if done != 1:
-            return "lost"
-        conn.execute(webhook_attempt.insert().values(
-            id=new_id(), delivery_id=d["id"], attempted_at=at, status=outcome.status,
-            latency_ms=outcome.latency_ms, response_excerpt=outcome.excerpt,
-            error=outcome.error, outcome=name))
-        _endpoint_health(conn, d, outcome, name, at, rules)
-        return name
-    result = transact(engine, run)
-    if result == "lost":
+    done = conn.execute(update(webhook_delivery).where(
+        webhook_delivery.c.id == d["id"], webhook_delivery.c.status == "pending",
+        webhook_delivery.c.attempts == d["attempts"],
+        webhook_delivery.c.next_attempt_at == item["until"]).values(**values)).rowcount
+    if done != 1:
         log.warning("webhook delivery %s: lease lost, attempt not recorded", d["id"])
-    return result
+        return "lost"
+    conn.execute(webhook_attempt.insert().values(
+        id=new_id(), delivery_id=d["id"], attempted_at=at, status=outcome.status,
+        latency_ms=outcome.latency_ms, response_excerpt=outcome.excerpt,
+        error=outcome.error, outcome=name))
+    if not (outcome.ok and not item["failing"]):  # a healthy endpoint stays so: no write
+        _endpoint_health(conn, d, outcome, name, at, rules)
+    return name
 
 
 def _endpoint_health(conn: Connection, d: dict[str, Any], outcome: Outcome, name: str,
@@ -219,8 +216,12 @@ def send_due(engine: Engine, box: SecretBox, client: Client, rules: Rules | None
     send = sender or client.post
     with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="webhook") as pool:
         outcomes = list(pool.map(lambda it: (attempt(it, send), now()), items))
-    for item, (outcome, at) in zip(items, outcomes, strict=True):
-        result = record(engine, item, outcome, at, rules)
+    # One transaction records the whole batch (each row still fenced on its own lease): a
+    # transaction per attempt was most of a batch's time.
+    results = transact(engine, lambda conn: [
+        record(conn, item, outcome, at, rules)
+        for item, (outcome, at) in zip(items, outcomes, strict=True)])
+    for item, (outcome, _), result in zip(items, outcomes, results, strict=True):
         log.info("webhook delivery %s: %s (%s)", item["delivery"]["id"], result,
                  outcome.status or outcome.error)
     return len(items)

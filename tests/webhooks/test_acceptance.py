@@ -8,9 +8,10 @@ printed; there must be none), each order's events arrived in position order, eve
 verified with standardwebhooks' own verifier, and the delivery log shows the retries.
 
 Honest scaling: the issue asks for 1,000 orders and a 60 s outage. Orders: the full 1,000
-(about 55 s to place them here, 2 cores shared; the printed line gives the figures). Outage: GAP seconds, with the backoff schedule scaled by SCALE, so the retries that
-cross it are the schedule's first three (5 s, 5 min, 30 min at full scale: a 6 s gap at
-scale 0.004 is what a 25-minute outage is at full scale). What it proves is the same: sends
+(about 55 s to place them here, 2 cores shared; the printed line gives the figures).
+Outage: GAP = 6 s, not 60 s, with the backoff schedule scaled by SCALE = 0.004, so the retries
+that cross it are the schedule's first three (5 s, 5 min, 30 min at full scale: a 6 s gap at
+this scale is what a 25-minute outage is at full scale). What it proves is the same: sends
 refused, retried with the same id after backoff, nothing lost, nothing out of order.
 """
 

@@ -96,12 +96,14 @@ class Proxy:
         self._server: socket.socket | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.frozen = threading.Event()  # set: bytes are swallowed, connections stay open
 
     def start(self) -> None:
         self._server = socket.create_server(("127.0.0.1", self.port))
         self._stopping = threading.Event()
-        threading.Thread(target=self._accept, args=(self._server, self._stopping),
-                         daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept,
+                                          args=(self._server, self._stopping), daemon=True)
+        self._acceptor.start()
 
     def stop(self) -> None:
         server, self._server = self._server, None
@@ -110,6 +112,9 @@ class Proxy:
             # accepting: the loop polls this flag and the listener is closed by it too.
             self._stopping.set()
             server.close()
+            # The kernel frees the port only when the acceptor's poll() lets go of the socket:
+            # wait for it, so start() can bind the same port at once.
+            self._acceptor.join(5)
         with self._lock:
             cut, self._open = self._open, []
         for s in cut:
@@ -136,11 +141,11 @@ class Proxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while chunk := src.recv(65536):
-                dst.sendall(chunk)
+                if not self.frozen.is_set():  # frozen: a broker that hangs, not one that is gone
+                    dst.sendall(chunk)
         except OSError:
             pass  # cut by stop()
         for s in (src, dst):  # one side closed: close the other, as a real peer would

@@ -5,6 +5,7 @@ fails the pass, keeps the cursor, and a later pass catches up."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -138,6 +139,33 @@ def test_a_broker_outage_fails_the_pass_keeps_the_cursor_and_a_later_pass_catche
     got = read_stream(names.stream, names.prefix)
     assert [m.msg_id for m in got] == [e["id"] for e in feed(container)]
     assert len(got) == 3
+
+
+def test_a_broker_that_hangs_mid_batch_fails_the_pass_within_the_timeout(
+        container: Container, names: Names) -> None:
+    # The cursor row (on SQLite the write lock) is held while a batch waits for its acks: a
+    # broker that stops answering must cost at most the timeout, then the pass gives up.
+    proxy = Proxy()
+    proxy.start()
+    link = Link(proxy.url, names.stream, names.prefix, timeout=0.5)
+    try:
+        link.connect()
+        emit_events(container, "order.placed", "order.completed")
+        proxy.frozen.set()
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            publish_pending(container.engine, link)
+        assert time.monotonic() - started < 1.5
+        assert lag(container)["position"] == 0
+        proxy.frozen.clear()
+        proxy.stop()  # what reached the broker before the freeze, if anything, stays deduped
+        proxy.start()
+        assert publish_pending(container.engine, link) == 2
+    finally:
+        link.close()
+        proxy.stop()
+    assert [m.msg_id for m in read_stream(names.stream, names.prefix)] == \
+        [e["id"] for e in feed(container)]
 
 
 @pytest.mark.postgres_only

@@ -1,4 +1,5 @@
-"""The NATS JetStream publisher (issue 11).
+"""The NATS JetStream publisher (issue 11): no table of its own. Its cursor is the "broker" row
+of event_cursor (0013), and what it published is in the stream; kept so the chain stays one.
 
 Revision ID: 0016
 Revises: 0015

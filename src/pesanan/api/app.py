@@ -24,6 +24,7 @@ from pesanan.api.routes import (
     events,
     fulfillment,
     inventory,
+    jobs,
     ledger,
     order_changes,
     orders,
@@ -54,7 +55,8 @@ def create_api(container: Container | None = None, console: Install | None = Non
     api = APIRouter(prefix="/api/v1")
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
-                   purchasing, billing, ledger, fulfillment, returns, events, api_keys):
+                   purchasing, billing, ledger, fulfillment, returns, events, api_keys,
+                   jobs):
         api.include_router(module.router)
     app.include_router(api)
 

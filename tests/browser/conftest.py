@@ -31,6 +31,7 @@ from sqlalchemy import event
 
 from pesanan.app import create_app
 from pesanan.bootstrap import Container
+from pesanan.events import relay
 from tests.web.helpers import PASSWORD, make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,6 +51,7 @@ class LiveServer:
     socket (binding port 0 first means no race for a "free" port)."""
 
     def __init__(self, container: Container) -> None:
+        self.container = container
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -60,8 +62,16 @@ class LiveServer:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True, name="live-server")
 
+    def _relay(self) -> None:
+        # The worker's event relay beside the server, as `make run` has it: the dashboard's
+        # stream announces stamped events only.
+        while not self.server.should_exit:
+            relay.stamp_pending(self.container.engine)
+            time.sleep(0.1)
+
     def start(self) -> LiveServer:
         self.thread.start()
+        threading.Thread(target=self._relay, daemon=True, name="live-relay").start()
         deadline = time.monotonic() + 10
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():

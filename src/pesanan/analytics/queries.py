@@ -128,5 +128,7 @@ def dashboard(conn: Connection) -> dict[str, Any]:
 
 
 def latest_sequence(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(outbox.c.sequence), 0))).scalar_one())
+    """The newest stamped position (commit order, events/relay.py): by insert sequence, a
+    transaction committing after a higher sequence's would never change the maximum."""
+    return int(conn.execute(select(func.coalesce(func.max(outbox.c.position), 0))).scalar_one())
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pesanan.bootstrap import Container
+from pesanan.events import relay
 
 
 @dataclass(frozen=True)
@@ -20,4 +21,8 @@ class Task:
 
 
 def tasks(container: Container) -> list[Task]:
-    return []
+    return [
+        # Stamps committed events in commit order; every consumer reads only stamped events,
+        # so this short interval is the floor of their latency.
+        Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1),
+    ]

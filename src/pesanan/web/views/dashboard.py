@@ -31,7 +31,7 @@ def cards(request: Request, _: Viewer) -> Response:
 
 @router.get("/stream")
 async def stream(request: Request, _: Viewer) -> StreamingResponse:
-    """`event: changed` whenever new outbox events exist. One cheap MAX(sequence) per second
+    """`event: changed` whenever new events are stamped. One cheap MAX(position) per second
     per open console; the page then re-fetches only the cards."""
     engine = container_of(request).read_engine
 

@@ -1,0 +1,46 @@
+"""The relay: stamps committed outbox rows with their `position`, in commit order.
+
+Why a stamp and not "read by sequence": on PostgreSQL a sequence number is taken at insert, so
+a transaction can hold sequence 5 while one holding 6 commits first; a reader paging by
+sequence sees 6, moves its cursor past it, and never sees 5. The stamp is given only to rows
+that are already committed (a row is invisible before), by one stamper at a time (a
+transaction-scoped advisory lock; SQLite has one writer anyway), always above every position
+given before. So a row committed late gets a later position, and a consumer reading
+`position > cursor` can never have moved past it.
+
+Run by the worker (worker/tasks.py) every few hundred milliseconds. Rows committed together are
+stamped in sequence order, which keeps the events of one order in the order they happened (a
+later change to an order waits on the row lock of the earlier one, so it takes a later
+sequence).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, func, select, text, update
+
+from pesanan.db.tx import transact
+from pesanan.events.models import outbox
+
+BATCH = 1000
+# Any constant unique to this lock in the database (pg_advisory_xact_lock takes a bigint).
+STAMP_LOCK = 0x70657361_6E616E01
+
+
+def stamp(conn: Connection, limit: int = BATCH) -> int:
+    """Stamp up to `limit` unstamped rows, oldest sequence first; returns how many."""
+    if conn.dialect.name == "postgresql":
+        # Held to the end of this transaction. The statements below start after it is granted,
+        # and under READ COMMITTED each sees the previous stamper's committed positions.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": STAMP_LOCK})
+    base = conn.execute(select(func.coalesce(func.max(outbox.c.position), 0))).scalar_one()
+    rank = func.row_number().over(order_by=outbox.c.sequence).label("rank")
+    batch = (select(outbox.c.sequence, rank).where(outbox.c.position.is_(None))
+             .order_by(outbox.c.sequence).limit(limit).subquery())
+    done = conn.execute(update(outbox).where(outbox.c.sequence == batch.c.sequence)
+                        .values(position=base + batch.c.rank)).rowcount
+    return int(done)
+
+
+def stamp_pending(engine: Engine, limit: int = BATCH) -> int:
+    """One stamping transaction (the worker's relay task)."""
+    return transact(engine, lambda conn: stamp(conn, limit))

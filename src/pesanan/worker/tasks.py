@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pesanan import outbound
 from pesanan.bootstrap import Container
+from pesanan.core import crypto
 from pesanan.events import relay
+from pesanan.webhooks import deliver as webhook_deliver
+from pesanan.webhooks import fanout as webhook_fanout
 
 
 @dataclass(frozen=True)
@@ -20,9 +24,19 @@ class Task:
     every: float  # seconds between passes while idle
 
 
+def _deliver_webhooks(c: Container) -> int:
+    return webhook_deliver.send_due(c.engine, crypto.box_for(c.settings),
+                                    outbound.client_for(c.settings),
+                                    webhook_deliver.rules_for(c.settings))
+
+
 def tasks(container: Container) -> list[Task]:
     return [
         # Stamps committed events in commit order; every consumer reads only stamped events,
         # so this short interval is the floor of their latency.
         Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1),
+        # Webhooks: new events become deliveries (one transaction with the cursor), then the
+        # due deliveries are sent (leased, in parallel, outside any transaction).
+        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 0.2),
+        Task("webhooks.deliver", _deliver_webhooks, 0.5),
     ]

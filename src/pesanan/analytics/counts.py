@@ -4,12 +4,13 @@ whichever did the work (a server placed the order, a worker sent the webhook or 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Connection, func, select
 
 from pesanan.jobs.models import scheduled_job
 from pesanan.orders.models import sales_order
+from pesanan.orders.schemas import PlaceOrder
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery
 
 
@@ -18,9 +19,14 @@ def _by(conn: Connection, column: Any) -> dict[str, int]:
     return {str(key): int(n) for key, n in rows}
 
 
+# Every channel an order can come from, so each has a series (at 0) before its first order:
+# a rate over a series that appears mid-way misses its first orders.
+CHANNELS: tuple[str, ...] = get_args(PlaceOrder.model_fields["channel"].annotation)
+
+
 def orders_by_channel(conn: Connection) -> dict[str, int]:
     """Orders placed so far, by channel (cancelled ones too: they were placed)."""
-    return _by(conn, sales_order.c.channel)
+    return {**dict.fromkeys(CHANNELS, 0), **_by(conn, sales_order.c.channel)}
 
 
 def webhook_attempts_by_outcome(conn: Connection) -> dict[str, int]:

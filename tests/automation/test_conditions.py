@@ -108,3 +108,9 @@ def test_stored_form_round_trips() -> None:
     assert stored == [c("total", "gte", {"amount": "10.50", "currency": "USD"}),
                       c("country", "in", ["ID", "SG"]), c("customer", "eq", "a@b.co")]
     assert cond.parse(stored, "order")[0] == parsed
+
+
+def test_every_trigger_is_an_event_type_of_the_catalogue() -> None:
+    from pesanan.events.catalogue import EVENT_TYPES
+
+    assert set(cond.TRIGGERS) - set(EVENT_TYPES) == set()

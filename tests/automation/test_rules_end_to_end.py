@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from pesanan.automation import consumer
+from pesanan.events import consumers, relay
 from tests.automation.helpers import automate, events_of, put_cursor_back, rule, ship, shop
 from tests.factories import Api
 
@@ -88,3 +92,21 @@ def test_a_refused_action_is_a_failed_run_and_later_events_still_run(api: Api) -
     # The failed run left nothing of its own on the first order's timeline.
     assert [e["actor"] for e in _timeline(api, first) if e["kind"] == "invoice.issued"] == [
         "test-admin"]
+
+
+@pytest.mark.postgres_only
+def test_a_second_worker_skips_while_the_first_holds_the_automation_cursor(api: Api) -> None:
+    shop(api)
+    rule(api, **INVOICE_WEB)
+    order = api.order(api.customer()["id"], [("TEE", 1)], channel="web")
+    ship(api, order)
+    while relay.stamp_pending(api.container.engine):
+        pass
+    put_cursor_back(api, 0)  # the cursor row exists (committed), as after a worker's first pass
+    with api.container.engine.begin() as first:
+        assert consumers.claim(first, consumer.NAME) == 0
+        # The other worker's pass, while the first holds the cursor: it does nothing.
+        assert consumer.run_once(api.container.engine) == 0
+        assert _invoices(api, order) == []
+    assert automate(api) > 0
+    assert len(_invoices(api, order)) == 1

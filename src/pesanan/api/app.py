@@ -31,6 +31,7 @@ from pesanan.api.routes import (
     purchasing,
     returns,
     sourcing,
+    webhooks,
 )
 from pesanan.bootstrap import Container, build
 from pesanan.core.errors import DomainError
@@ -56,7 +57,7 @@ def create_api(container: Container | None = None, console: Install | None = Non
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events, api_keys,
-                   jobs):
+                   webhooks, jobs):
         api.include_router(module.router)
     app.include_router(api)
 

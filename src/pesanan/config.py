@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Outbound calls (3PL, webhooks) reach public addresses only; this comma-separated list of
     # IPs or CIDRs is allowed anyway, for development and tests ("127.0.0.1,::1").
     outbound_allow: str = ""
+    # One outbound call's whole budget, DNS to last byte (seconds). A delivery's lease is three
+    # of these, so it is also how soon a send cut by a crashed worker is retried.
+    outbound_deadline_seconds: float = 10.0
     # Webhook retries follow webhooks/backoff.py (eleven attempts over about three days); this
     # multiplies every wait (tests and demos shrink it, e.g. 0.001).
     webhook_backoff_scale: float = 1.0

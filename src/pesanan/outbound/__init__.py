@@ -17,4 +17,4 @@ def policy_for(settings: Settings) -> Policy:
 
 
 def client_for(settings: Settings) -> Client:
-    return Client(policy_for(settings))
+    return Client(policy_for(settings), deadline=settings.outbound_deadline_seconds)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pesanan import outbound
+from pesanan.automation import consumer as automation
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.events import relay
@@ -39,4 +40,7 @@ def tasks(container: Container) -> list[Task]:
         # due deliveries are sent (leased, in parallel, outside any transaction).
         Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 0.2),
         Task("webhooks.deliver", _deliver_webhooks, 0.5),
+        # Automation rules: each event a rule starts from, its actions once per (rule, event),
+        # in the transaction that moves the automation cursor.
+        Task("automation", lambda c: automation.run_once(c.engine), 0.5),
     ]

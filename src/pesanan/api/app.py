@@ -18,6 +18,7 @@ from pesanan.api.door import Door
 from pesanan.api.input_guard import RefuseNul
 from pesanan.api.routes import (
     api_keys,
+    automation,
     billing,
     catalog,
     customers,
@@ -57,7 +58,7 @@ def create_api(container: Container | None = None, console: Install | None = Non
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events, api_keys,
-                   webhooks, jobs):
+                   webhooks, automation, jobs):
         api.include_router(module.router)
     app.include_router(api)
 

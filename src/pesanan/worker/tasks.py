@@ -12,8 +12,10 @@ from pesanan.automation import consumer as automation
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.events import relay
+from pesanan.fulfillment import dispatch as tpl_dispatch
 from pesanan.webhooks import deliver as webhook_deliver
 from pesanan.webhooks import fanout as webhook_fanout
+from pesanan.worker import scheduler
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ def _deliver_webhooks(c: Container) -> int:
                                     webhook_deliver.rules_for(c.settings))
 
 
+def _tpl_dispatch(container: Container) -> Task:
+    # One SecretBox and client for the process: the box opens the 3PL secrets sealed at rest.
+    box, client = crypto.box_for(container.settings), outbound.client_for(container.settings)
+    return Task("tpl.dispatch",
+                lambda c: sum(tpl_dispatch.send_pending(c.engine, box, client).values()), 2.0)
+
+
 def tasks(container: Container) -> list[Task]:
     return [
         # Stamps committed events in commit order; every consumer reads only stamped events,
@@ -43,4 +52,9 @@ def tasks(container: Container) -> list[Task]:
         # Automation rules: each event a rule starts from, its actions once per (rule, event),
         # in the transaction that moves the automation cursor.
         Task("automation", lambda c: automation.run_once(c.engine), 0.5),
+        # The 3PL outbox: each due dispatch claimed, sent signed and recorded (fulfillment/
+        # dispatch.py); retries wait their backoff on the row, so 2 s idle is plenty.
+        _tpl_dispatch(container),
+        # Scheduled jobs (worker/handlers.py): one due job per pass, one runner across workers.
+        Task("scheduler", scheduler.run_due, 1.0),
     ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pesanan import outbound
 from pesanan.automation import consumer as automation
 from pesanan.bootstrap import Container
+from pesanan.broker import publisher as broker
 from pesanan.core import crypto
 from pesanan.events import relay
 from pesanan.fulfillment import dispatch as tpl_dispatch
@@ -57,4 +58,14 @@ def tasks(container: Container) -> list[Task]:
         _tpl_dispatch(container),
         # Scheduled jobs (worker/handlers.py): one due job per pass, one runner across workers.
         Task("scheduler", scheduler.run_due, 1.0),
+        *_broker(container),
     ]
+
+
+def _broker(container: Container) -> list[Task]:
+    """The NATS JetStream publisher, only when PESANAN_NATS_URL is set: one connection for the
+    process (its own loop thread), kept across passes and made again after a failure."""
+    if not container.settings.nats_url:
+        return []
+    link = broker.link_for(container.settings)
+    return [Task("broker", lambda c: broker.publish_pending(c.engine, link), 0.5)]

@@ -89,10 +89,13 @@ def test_a_stop_lets_the_batch_in_progress_finish_then_runs_nothing_more() -> No
     assert log == ["start", "end"]
 
 
-def test_once_runs_every_task_one_batch_and_reports_what_each_handled() -> None:
+def test_once_runs_every_task_until_it_finds_nothing_and_reports_what_each_handled() -> None:
     def broken(c: Any) -> int:
         raise ValueError("bad")
 
-    tasks = [Task("busy", lambda c: 3, 1.0), Task("idle", lambda c: 0, 1.0),
-             Task("broken", broken, 1.0)]
-    assert loop.run_once(NO_CONTAINER, tasks) == {"busy": 3, "idle": 0, "broken": -1}
+    backlog = [3, 2, 0, 5]  # the 5 is work that arrives after the pass: not taken
+    tasks = [Task("draining", lambda c: backlog.pop(0), 1.0), Task("idle", lambda c: 0, 1.0),
+             Task("broken", broken, 1.0), Task("endless", lambda c: 1, 1.0)]
+    assert loop.run_once(NO_CONTAINER, tasks) == {
+        "draining": 5, "idle": 0, "broken": -1, "endless": loop.ONCE_BATCHES}
+    assert backlog == [5]

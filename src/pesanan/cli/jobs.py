@@ -26,7 +26,8 @@ app: typer.Typer = typer.Typer(help="Scheduled jobs (run by `pesanan worker`)",
 
 def worker(
     once: Annotated[bool, typer.Option(
-        help="one pass of every task (each due job once), then exit: for cron and tests")]
+        help="one pass of every task (every due job, every waiting event), then exit: "
+             "for cron and tests")]
     = False,
 ) -> None:
     """Run the worker: the event relay, deliveries, the 3PL dispatch and the scheduled jobs,

@@ -20,6 +20,7 @@ from pesanan.worker.tasks import Task
 
 log = logging.getLogger("pesanan.worker")
 IDLE_WAIT = 1.0  # with no tasks at all: how often to look at `stop`
+ONCE_BATCHES = 100  # --once: a task that keeps finding work still ends
 
 
 def step(container: Container, task: Task) -> int:
@@ -33,8 +34,22 @@ def step(container: Container, task: Task) -> int:
 
 
 def run_once(container: Container, tasks: Sequence[Task]) -> dict[str, int]:
-    """One batch of every task (`pesanan worker --once`): handled per task, -1 = raised."""
-    return {t.name: step(container, t) for t in tasks}
+    """One pass of every task (`pesanan worker --once`, for cron): each task's batches until
+    it finds nothing more (every due job, every stamped event), at most ONCE_BATCHES of them.
+    Handled per task; -1 when it raised."""
+    handled: dict[str, int] = {}
+    for task in tasks:
+        total = 0
+        for _ in range(ONCE_BATCHES):
+            n = step(container, task)
+            if n < 0:
+                total = -1
+                break
+            total += n
+            if n == 0:
+                break
+        handled[task.name] = total
+    return handled
 
 
 def run(container: Container, stop: threading.Event, tasks: Sequence[Task]) -> None:

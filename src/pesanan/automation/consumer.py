@@ -13,6 +13,14 @@ actions only and is recorded as a `failed` run with the error; the consumer goes
 next rule and event. Not retried by itself: the operator sees it in the rule's runs. Anything
 else (the database gone, a bug) is not a refusal: it propagates, the whole batch rolls back and
 the worker runs it again, rather than skipping an action for good.
+
+Conditions look at the order as it is when the consumer reads the event (usually well under a
+second later), not as it was at the event: an order edited in between is judged as edited.
+Rules for one event run in name order, each seeing what the one before did.
+
+Not guarded: two rules that undo each other (hold on order.released, release on order.held)
+would keep acting on each other's events; one rule alone cannot loop, because its second
+attempt is refused (already on hold, nothing left to invoice).
 """
 
 from __future__ import annotations

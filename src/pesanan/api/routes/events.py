@@ -19,6 +19,7 @@ def list_events(conn: ReadConn, actor: Reader, after: Annotated[int, Query(ge=0,
     read permission of its resource); resume with `after=<next_after>`, which moves past events
     the role is not shown. `sequence` is the event's position in commit order, given by the
     worker's relay a moment after the commit: an event is listed once it has one, and a later
-    commit never appears below a position you have already read. A page may be empty while `next_after` moves on (each
-    call looks at most 10,000 sequences ahead): you are up to date when it stops moving."""
+    commit never appears below a position you have already read. A page may be empty while
+    `next_after` moves on (each call looks at most 10,000 positions ahead): you are up to date
+    when it stops moving."""
     return queries.feed(conn, after, limit, readable_event_prefixes(actor.role))

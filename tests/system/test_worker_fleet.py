@@ -8,6 +8,7 @@ runs twice at once, and `pesanan audit` is clean afterwards."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -107,7 +108,7 @@ def _shop(api: Api, units: int) -> tuple[str, str]:
 
 def _overlaps(runs: list[tuple[datetime, datetime]]) -> int:
     runs = sorted(runs)
-    return sum(1 for a, b in zip(runs, runs[1:], strict=False) if b[0] < a[1])
+    return sum(1 for a, b in itertools.pairwise(runs) if b[0] < a[1])
 
 
 def test_two_servers_and_two_workers_deliver_each_event_once_and_never_run_a_job_twice(

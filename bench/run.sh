@@ -7,6 +7,7 @@
 #   bench/run.sh sqlite [workers=1]         # var/bench/bench.db
 #
 #   BENCH=spray bench/run.sh postgresql     # bench/spray.py: place order quiet vs under a spray
+#   BENCH=worker bench/run.sh postgresql    # bench/worker_lag.py: without / with the worker
 #
 # Env: DURATION (15), CLIENTS (8,32,64; spray: the first), MODES (random,hot), PORT (8765),
 #      PESANAN_BENCH_PG (admin URL, postgresql://postgres@127.0.0.1:5432/postgres),
@@ -54,6 +55,10 @@ KEY=$("$BIN/pesanan" apikey create --role admin --name bench | tail -n 1)
 # set. The limits on unknown keys and logins stay on (bench/spray.py measures them).
 export PESANAN_RATE_LIMIT_API=${PESANAN_RATE_LIMIT_API-}
 
+# The worker benchmark's webhook receiver listens on 127.0.0.1: the server (which checks the
+# endpoint's address) and the worker (which sends) must both allow it.
+[ "${BENCH:-orders}" = worker ] && export PESANAN_OUTBOUND_ALLOW=127.0.0.1,::1
+
 "$BIN/pesanan" serve --port "$PORT" --workers "$WORKERS" >/dev/null &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
@@ -72,6 +77,12 @@ if [ "${BENCH:-orders}" = spray ]; then
   "$BIN/python" bench/spray.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
     --login-email "$SPRAY_EMAIL" --clients "${CLIENTS%%,*}" --duration "$DURATION" \
     --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag "$NAME") ${EXTRA:-}
+  exit $?
+fi
+if [ "${BENCH:-orders}" = worker ]; then
+  "$BIN/python" bench/worker_lag.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
+    --clients "${CLIENTS%%,*}" --duration "$DURATION" --server-pid "$SERVER" \
+    $([ "$DB" = postgresql ] && echo --db-tag "$NAME") ${EXTRA:-}
   exit $?
 fi
 "$BIN/python" bench/place_orders.py --url "http://127.0.0.1:$PORT" --key "$KEY" \

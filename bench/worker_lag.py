@@ -1,0 +1,185 @@
+"""Place-order throughput with and without the worker relaying events to one webhook endpoint,
+and how far behind the worker runs (issue 11), against a running server.
+
+Sets up a shop like place_orders.py and one webhook endpoint (every event) pointing at a
+receiver in this process, then alternates, --rounds times: a run with no worker, and a run
+with `pesanan worker` relaying, fanning out and delivering. Before a worker run the worker
+first catches up on what the previous run left (not measured). During a worker run it samples
+the outbox lag (age of the oldest unstamped event, as /metrics shows it) every 100 ms, and the
+receiver notes, for each webhook, the time from the event's commit (`occurred_at`, taken in
+the transaction) to its arrival. Prints each pair, the throughput ratio, and p50/p99/max of
+both lags.
+
+    PESANAN_DATABASE_URL=… .venv/bin/python bench/worker_lag.py --url http://127.0.0.1:8765 \\
+        --key psn_… --clients 8 --duration 15 --rounds 2
+
+bench/run.sh runs it on a fresh database with BENCH=worker (the server and the worker must
+both allow the receiver's 127.0.0.1 address: PESANAN_OUTBOUND_ALLOW).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import orjson
+from sqlalchemy import create_engine, func, select
+
+import place_orders as po
+from pesanan.events.models import outbox
+from pesanan.webhooks.models import webhook_delivery
+
+BIN = Path(sys.executable).parent
+
+
+class Receiver:
+    """Answers 204 to every webhook and notes (arrival - occurred_at) per event id."""
+
+    def __init__(self) -> None:
+        self.lags: dict[str, float] = {}
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                arrived = time.time()
+                event = orjson.loads(body)
+                at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
+                with outer.lock:
+                    outer.lags.setdefault(event["id"], arrived - at.timestamp())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.request_queue_size = 128
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+
+class Sampler:
+    """Samples the outbox lag (oldest unstamped event's age) every `every` seconds."""
+
+    def __init__(self, url: str, every: float = 0.1) -> None:
+        self.engine = create_engine(url, pool_size=1)
+        self.every = every
+        self.samples: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def backlog(self) -> tuple[int, int]:
+        """(unstamped events, deliveries not yet delivered)."""
+        with self.engine.connect() as conn:
+            unstamped = conn.execute(select(func.count()).select_from(outbox)
+                                     .where(outbox.c.position.is_(None))).scalar_one()
+            waiting = conn.execute(select(func.count()).select_from(webhook_delivery)
+                                   .where(webhook_delivery.c.status == "pending")).scalar_one()
+        return int(unstamped), int(waiting)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            with self.engine.connect() as conn:
+                oldest = conn.execute(select(func.min(outbox.c.occurred_at))
+                                      .where(outbox.c.position.is_(None))).scalar_one()
+            self.samples.append(0.0 if oldest is None else
+                                max(0.0, time.time() - oldest.timestamp()))
+
+    def measure(self) -> None:
+        self.samples, self.stop = [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def done(self) -> list[float]:
+        self.stop.set()
+        self.thread.join()
+        return sorted(self.samples)
+
+
+def drain(sampler: Sampler, timeout: float = 300.0) -> float:
+    t0 = time.monotonic()
+    while sampler.backlog() != (0, 0):
+        if time.monotonic() - t0 > timeout:
+            sys.exit(f"worker_lag: the worker did not catch up in {timeout:.0f} s: "
+                     f"{sampler.backlog()}")
+        time.sleep(0.2)
+    return time.monotonic() - t0
+
+
+def ms(values: list[float], p: float) -> str:
+    return f"{po.pct(values, p) * 1000:.0f}"
+
+
+async def bench(args: argparse.Namespace) -> int:
+    key = po.admin_key(args)
+    receiver = Receiver()
+    async with httpx.AsyncClient(base_url=args.url, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        made = await client.post("/api/v1/webhooks/endpoints",
+                                 json={"url": receiver.url, "event_types": []})
+        if made.status_code != 201:
+            sys.exit(f"worker_lag: creating the endpoint -> {made.status_code} {made.text}")
+        shop = await po.create_shop(po.http_poster(client), args.products, args.customers)
+    sampler = Sampler(os.environ["PESANAN_DATABASE_URL"])
+    clients = args.clients[0]
+    print(f"shop: {len(shop.skus)} products, {len(shop.customers)} customers; {clients} "
+          f"order clients, {args.duration}s per run; one webhook endpoint (every event) on "
+          f"127.0.0.1", flush=True)
+    ratios = []
+    bad = 0
+    for n in range(1, args.rounds + 1):
+        without = await po.one_run(args, key, shop, clients, "random")
+        worker = subprocess.Popen([str(BIN / "pesanan"), "worker"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            caught_up = drain(sampler)
+            before = set(receiver.lags)
+            sampler.measure()
+            t0 = time.time()
+            with_worker = await po.one_run(args, key, shop, clients, "random")
+            relay = sampler.done()
+            settle = drain(sampler)
+            delivered = sorted(v for k, v in receiver.lags.items() if k not in before)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+        ratio = (with_worker.orders / with_worker.duration) / (without.orders / without.duration)
+        ratios.append(ratio)
+        print(f"round {n} (the worker caught up on the run before in {caught_up:.1f} s)\n"
+              f"  no worker    {po.report(without)}\n  with worker  {po.report(with_worker)}\n"
+              f"  throughput with/without {ratio:.2f}; outbox lag (sampled every 100 ms, "
+              f"{len(relay)} samples) p50 {ms(relay, 50)} ms, p99 {ms(relay, 99)} ms, max "
+              f"{ms(relay, 100)} ms; commit -> webhook received ({len(delivered)} events) p50 "
+              f"{ms(delivered, 50)} ms, p99 {ms(delivered, 99)} ms, max {ms(delivered, 100)} "
+              f"ms; all delivered {settle:.1f} s after the run (wall {time.time() - t0:.0f} s)",
+              flush=True)
+        bad += sum(v for k, v in (without.statuses + with_worker.statuses).items() if k != "201")
+    print(f"throughput with/without the worker by round: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}")
+    return 1 if bad else 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], add_help=False)
+    p.add_argument("--rounds", type=int, default=2,
+                   help="without/with pairs, one after the other (a shared machine is noisy)")
+    mine, rest = p.parse_known_args(argv)
+    args = po.parse(rest)
+    vars(args).update(vars(mine))
+    return args
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(bench(parse())))

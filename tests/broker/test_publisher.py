@@ -5,7 +5,9 @@ fails the pass, keeps the cursor, and a later pass catches up."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +39,10 @@ def emit_events(container: Container, *types: str, aggregate: str = "o1") -> Non
     stamp_pending(container.engine)
 
 
+def one_pass(container: Container, link: Link, limit: int = publisher.BATCH) -> int:
+    return publish_pending(container.engine, container.read_engine, link, limit)
+
+
 def feed(container: Container) -> list[dict[str, Any]]:
     with container.engine.connect() as conn:
         return read_after(conn, 0, 1000)
@@ -52,8 +58,8 @@ def test_every_event_goes_out_once_in_feed_order_on_its_own_subject(
     emit_events(container, "order.placed", "stock.adjusted", aggregate="o1")
     emit_events(container, "order.placed", "order.cancelled", "stock.adjusted", aggregate="o2")
 
-    assert publish_pending(container.engine, link) == 5
-    assert publish_pending(container.engine, link) == 0  # nothing new: nothing sent
+    assert one_pass(container, link) == 5
+    assert one_pass(container, link) == 0  # nothing new: nothing sent
 
     events = feed(container)
     got = read_stream(names.stream, names.prefix)
@@ -72,7 +78,7 @@ def test_every_event_goes_out_once_in_feed_order_on_its_own_subject(
 def test_a_pass_publishes_one_bounded_batch_and_the_next_goes_on_from_the_cursor(
         container: Container, names: Names, link: Link) -> None:
     emit_events(container, *["order.placed"] * 5)
-    assert [publish_pending(container.engine, link, limit=2) for _ in range(4)] == [2, 2, 1, 0]
+    assert [one_pass(container, link, limit=2) for _ in range(4)] == [2, 2, 1, 0]
     assert [m.msg_id for m in read_stream(names.stream, names.prefix)] == \
         [e["id"] for e in feed(container)]
 
@@ -99,11 +105,11 @@ def test_a_crash_between_publish_and_advance_republishes_the_same_ids_and_the_st
     monkeypatch.setattr(link, "publish", publish_counting)
 
     with pytest.raises(RuntimeError, match="worker died"):
-        publish_pending(container.engine, link)
+        one_pass(container, link)
     assert lag(container)["position"] == 0  # the cursor did not move
     assert len(read_stream(names.stream, names.prefix)) == 3  # but the broker has them
 
-    assert publish_pending(container.engine, link) == 3  # the same batch again
+    assert one_pass(container, link) == 3  # the same batch again
     assert duplicates == [0, 3]  # JetStream knew all three by their Nats-Msg-Id
     got = read_stream(names.stream, names.prefix)
     assert [m.msg_id for m in got] == [e["id"] for e in feed(container)]
@@ -118,21 +124,21 @@ def test_a_broker_outage_fails_the_pass_keeps_the_cursor_and_a_later_pass_catche
     try:
         emit_events(container, "order.placed", "order.completed")
         with pytest.raises(Exception, match="no servers"):
-            publish_pending(container.engine, link)
+            one_pass(container, link)
         assert lag(container)["position"] == 0
         assert lag(container)["behind"] == 2
 
         proxy.start()
-        assert publish_pending(container.engine, link) == 2
+        assert one_pass(container, link) == 2
 
         proxy.stop()  # cut the live connection, refuse new ones
         emit_events(container, "order.placed", aggregate="o2")
         with pytest.raises(Exception):  # noqa: B017 - closed or timed out, either is an outage
-            publish_pending(container.engine, link)
+            one_pass(container, link)
         assert lag(container)["position"] == 2
 
         proxy.start()
-        assert publish_pending(container.engine, link) == 1  # reconnected by itself
+        assert one_pass(container, link) == 1  # reconnected by itself
     finally:
         link.close()
         proxy.stop()
@@ -154,13 +160,13 @@ def test_a_broker_that_hangs_mid_batch_fails_the_pass_within_the_timeout(
         proxy.frozen.set()
         started = time.monotonic()
         with pytest.raises(TimeoutError):
-            publish_pending(container.engine, link)
+            one_pass(container, link)
         assert time.monotonic() - started < 1.5
         assert lag(container)["position"] == 0
         proxy.frozen.clear()
         proxy.stop()  # what reached the broker before the freeze, if anything, stays deduped
         proxy.start()
-        assert publish_pending(container.engine, link) == 2
+        assert one_pass(container, link) == 2
     finally:
         link.close()
         proxy.stop()
@@ -168,18 +174,51 @@ def test_a_broker_that_hangs_mid_batch_fails_the_pass_within_the_timeout(
         [e["id"] for e in feed(container)]
 
 
+def test_the_shop_writes_on_while_a_batch_waits_for_the_broker(
+        container: Container, names: Names) -> None:
+    # A batch waiting on a hung broker holds the broker's cursor only: on SQLite, where a
+    # transaction takes the one write lock at BEGIN, it publishes outside any write transaction.
+    proxy = Proxy()
+    proxy.start()
+    link = Link(proxy.url, names.stream, names.prefix, timeout=1.5)
+    failed: list[BaseException] = []
+    try:
+        link.connect()
+        emit_events(container, "order.placed")
+        proxy.frozen.set()
+        waiting = threading.Thread(target=lambda: _fails(failed, lambda: one_pass(container, link)))
+        waiting.start()
+        time.sleep(0.2)  # the batch is out, waiting for acks that do not come
+        started = time.monotonic()
+        emit_events(container, "order.cancelled")  # an order command meanwhile
+        assert time.monotonic() - started < 0.5
+        assert waiting.is_alive()  # the batch was still waiting all along
+        waiting.join(5)
+        assert [type(e) for e in failed] == [TimeoutError]
+    finally:
+        link.close()
+        proxy.stop()
+
+
+def _fails(into: list[BaseException], fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except BaseException as exc:
+        into.append(exc)
+
+
 @pytest.mark.postgres_only
 def test_a_second_worker_skips_while_one_holds_the_broker_cursor(
         container: Container, names: Names, link: Link) -> None:
     # The cursor row exists (a first pass made it): while the first claim's INSERT of it is
     # uncommitted, a second claim's INSERT waits for it instead of skipping.
-    assert publish_pending(container.engine, link) == 0
+    assert one_pass(container, link) == 0
     emit_events(container, "order.placed", "order.cancelled")
     with container.engine.begin() as holder:
         assert claim(holder, publisher.NAME) == 0  # worker one, mid-batch
-        assert publish_pending(container.engine, link) == 0  # worker two: skips, no wait
+        assert one_pass(container, link) == 0  # worker two: skips, no wait
         assert read_stream(names.stream, names.prefix) == []
-    assert publish_pending(container.engine, link) == 2
+    assert one_pass(container, link) == 2
 
 
 def test_lag_shows_the_cursor_the_feed_head_and_the_oldest_event_not_on_the_broker(
@@ -190,7 +229,7 @@ def test_lag_shows_the_cursor_the_feed_head_and_the_oldest_event_not_on_the_brok
     assert (waiting["position"], waiting["newest_position"], waiting["behind"]) == (0, 2, 2)
     assert 59 < waiting["oldest_unpublished_seconds"] < 70
 
-    assert publish_pending(container.engine, link) == 2
+    assert one_pass(container, link) == 2
     transact(container.engine, lambda conn: emit(conn, "order.placed", "order", "o3", {}))
     # Not stamped yet (the relay is behind): not on the broker either, and its age shows.
     stalled = lag(container, at=later)
@@ -198,5 +237,5 @@ def test_lag_shows_the_cursor_the_feed_head_and_the_oldest_event_not_on_the_brok
     assert 59 < stalled["oldest_unpublished_seconds"] < 70
 
     stamp_pending(container.engine)
-    assert publish_pending(container.engine, link) == 1
+    assert one_pass(container, link) == 1
     assert lag(container)["oldest_unpublished_seconds"] == 0.0

@@ -38,7 +38,7 @@ def test_status_shows_the_cursor_against_the_feed_before_and_after_a_pass(
                 shown["behind"]) == (True, link.stream, 0, 2, 2)
         assert shown["oldest_unpublished_seconds"] > 0
 
-        assert publish_pending(container.engine, link) == 2
+        assert publish_pending(container.engine, container.read_engine, link) == 2
         after = runner.invoke(app, ["broker", "status"])
         assert after.exit_code == 0, after.output
         assert "position 2 of 2 (0 behind)" in after.stdout

@@ -64,7 +64,7 @@ def test_two_workers_never_publish_the_same_event_and_the_stream_keeps_feed_orde
         try:
             while time.monotonic() < deadline:
                 done = produced.is_set()
-                got = publish_pending(container.engine, links[i], limit=20)
+                got = publish_pending(container.engine, container.read_engine, links[i], limit=20)
                 published[i] += got
                 if done and got == 0 and sum(published) >= EVENTS:
                     return

@@ -68,4 +68,5 @@ def _broker(container: Container) -> list[Task]:
     if not container.settings.nats_url:
         return []
     link = broker.link_for(container.settings)
-    return [Task("broker", lambda c: broker.publish_pending(c.engine, link), 0.5)]
+    return [Task("broker", lambda c: broker.publish_pending(c.engine, c.read_engine, link),
+                 0.5)]

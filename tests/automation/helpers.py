@@ -31,13 +31,16 @@ def ship(api: Api, order: dict[str, Any]) -> dict[str, Any]:
 
 
 def automate(api: Api) -> int:
-    """Stamp what is committed, then let the automation consumer read everything."""
-    while relay.stamp_pending(api.container.engine):
-        pass
+    """What the worker does until idle: stamp what is committed, let the automation consumer
+    read it; again while the rules' own actions made new events. How many events it read."""
     handled = 0
-    while n := consumer.run_once(api.container.engine):
+    while True:
+        while relay.stamp_pending(api.container.engine):
+            pass
+        n = consumer.run_once(api.container.engine)
+        if n == 0:
+            return handled
         handled += n
-    return handled
 
 
 def put_cursor_back(api: Api, position: int) -> None:

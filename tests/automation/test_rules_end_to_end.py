@@ -110,3 +110,27 @@ def test_a_second_worker_skips_while_the_first_holds_the_automation_cursor(api: 
         assert _invoices(api, order) == []
     assert automate(api) > 0
     assert len(_invoices(api, order)) == 1
+
+
+def test_two_rules_that_undo_each_other_stop_at_the_run_limit(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumer, "MAX_RUNS_PER_SUBJECT", 3)
+    shop(api)
+    hold = rule(api, "Hold released orders", "order.released", [],
+                [{"type": "hold", "reason": "again"}])
+    release = rule(api, "Release held orders", "order.held", [], [{"type": "release"}])
+    order = api.order(api.customer()["id"], [("TEE", 1)])
+    api.ok(api.post(f"/orders/{order['id']}/hold", {"reason": "by hand"}))
+
+    automate(api)  # ends: without the limit this would never run out of events
+
+    outcomes = {}
+    for r in (hold, release):
+        runs = api.ok(api.get(f"/automation/rules/{r['id']}/runs"))["items"]
+        outcomes[r["name"]] = [x["outcome"] for x in reversed(runs)]
+    assert outcomes == {"Release held orders": ["done", "done", "done", "failed"],
+                        "Hold released orders": ["done", "done", "done"]}
+    stopped = api.ok(api.get(f"/automation/rules/{release['id']}/runs"))["items"][0]
+    assert stopped["error"] == (f"not run: the rule already ran 3 times on {order['id']}; "
+                                "do two rules undo each other?")
+    assert api.ok(api.get(f"/orders/{order['id']}"))["status"] == "on_hold"

@@ -18,9 +18,10 @@ Conditions look at the order as it is when the consumer reads the event (usually
 second later), not as it was at the event: an order edited in between is judged as edited.
 Rules for one event run in name order, each seeing what the one before did.
 
-Not guarded: two rules that undo each other (hold on order.released, release on order.held)
-would keep acting on each other's events; one rule alone cannot loop, because its second
-attempt is refused (already on hold, nothing left to invoice).
+A loop stops: two rules that undo each other (hold on order.released, release on order.held)
+would act on each other's events for ever, so a rule runs at most MAX_RUNS_PER_SUBJECT times
+on one order (or purchase order); past that its run is `failed` with the reason, its actions
+do not run, and no new event feeds the loop.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pesanan.automation import actions
@@ -46,6 +47,9 @@ from pesanan.events import consumers
 log = logging.getLogger("pesanan.automation")
 NAME = "automation"
 BATCH = 200
+# No rule has a reason to act on one order this often (one note per shipment would need 50
+# shipments); a loop reaches it in a second.
+MAX_RUNS_PER_SUBJECT = 50
 
 
 def run_once(engine: Engine, limit: int = BATCH) -> int:
@@ -105,6 +109,12 @@ def run_rule(conn: Connection, rule: dict[str, Any], event: dict[str, Any], subj
     except IntegrityError:  # uq (rule_id, event_id): this rule already handled this event
         return None
     done = update(rule_run).where(rule_run.c.id == run_id)
+    if _runs_on(conn, rule["id"], subject_id) > MAX_RUNS_PER_SUBJECT:
+        log.warning("rule %s stopped on %s: a loop?", rule["name"], subject_id)
+        conn.execute(done.values(outcome="failed", error=(
+            f"not run: the rule already ran {MAX_RUNS_PER_SUBJECT} times on {subject_id}; "
+            "do two rules undo each other?")))
+        return "failed"
     try:
         with conn.begin_nested():
             results = actions.run_all(conn, rule, event, subject_id)
@@ -115,3 +125,9 @@ def run_rule(conn: Connection, rule: dict[str, Any], event: dict[str, Any], subj
         return "failed"
     conn.execute(done.values(results=results))
     return "done"
+
+
+def _runs_on(conn: Connection, rule_id: str, subject_id: str) -> int:
+    """The rule's runs on this subject, this one included."""
+    return int(conn.execute(select(func.count()).select_from(rule_run).where(
+        rule_run.c.rule_id == rule_id, rule_run.c.subject_id == subject_id)).scalar_one())

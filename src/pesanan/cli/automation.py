@@ -97,10 +97,12 @@ def runs(rule: Rule, limit: Annotated[int, typer.Option(min=1, max=250)] = 20) -
 def run_now() -> None:
     """Act on every event committed so far, now (what the worker does on its own)."""
     with container() as c:
-        while relay.stamp_pending(c.engine):
-            pass
         total = 0
-        while n := consumer.run_once(c.engine):
+        while True:  # again while the rules' own actions made new events
+            while relay.stamp_pending(c.engine):
+                pass
+            if not (n := consumer.run_once(c.engine)):
+                break
             total += n
     console.print(f"read {total} event(s)")
     if total == 0:

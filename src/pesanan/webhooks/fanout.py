@@ -52,9 +52,10 @@ def insert_missing(conn: Connection, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    # RETURNING, because an executemany's rowcount is not reliable across drivers.
     done = conn.execute(ins(webhook_delivery).on_conflict_do_nothing(
-        index_elements=["endpoint_id", "event_id"]), rows)
-    return max(int(done.rowcount), 0)
+        index_elements=["endpoint_id", "event_id"]).returning(webhook_delivery.c.id), rows)
+    return len(done.all())
 
 
 def fan_out(conn: Connection, limit: int = BATCH) -> int:

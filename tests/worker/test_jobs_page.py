@@ -96,3 +96,20 @@ def test_other_roles_neither_see_nor_change_the_jobs(
         assert client.post("/jobs/test.purge/disable",
                            data={"csrf_token": csrf}).status_code == 403
         assert snapshot(container.engine) == before
+
+
+def test_a_jobs_page_shows_its_parameters_and_latest_runs(
+        client: TestClient, container: Container, two_jobs: None) -> None:
+    scheduler.run_now(container, "test.erp")
+    login(client, container, "admin")
+    assert 'href="/jobs/test.erp"' in client.get("/jobs").text
+
+    page = client.get("/jobs/test.erp")
+
+    assert page.status_code == 200
+    runs = page.text.split('id="job-runs"')[1]
+    assert runs.count("s-failed") == 2
+    assert "RuntimeError: no route to the ERP" in runs
+    assert "takes no parameters" in page.text
+    missing = client.get("/jobs/test.nope")
+    assert missing.status_code == 404 and "no scheduled job named" in missing.text

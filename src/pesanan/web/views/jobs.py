@@ -18,6 +18,7 @@ from pesanan.web.forms import clean, domain_errors, parse
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("settings:read"))]
 Admin = Annotated[Actor, Depends(page("settings:write"))]
+RECENT_RUNS = 20
 
 
 def _page(request: Request, status: int = 200, *, errors: dict[str, str] | None = None,
@@ -29,6 +30,16 @@ def _page(request: Request, status: int = 200, *, errors: dict[str, str] | None 
 @router.get("/jobs")
 def jobs_page(request: Request, _: Viewer, done: str | None = None) -> Response:
     return _page(request, done=done)
+
+
+@router.get("/jobs/{name}")
+def job_page(request: Request, name: str, _: Viewer) -> Response:
+    """One job: its parameters and its latest runs with their outcome and detail."""
+    try:
+        job = read(request, lambda c: queries.get_job(c, name, runs=RECENT_RUNS))
+    except DomainError as e:
+        return render(request, "error.html", 404, title="No such job", message=e.detail)
+    return render(request, "jobs/detail.html", job=job)
 
 
 def _change(request: Request, name: str, data: dict[str, Any], done: str) -> Response:

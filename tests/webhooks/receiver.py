@@ -23,6 +23,7 @@ class Receiver:
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
         self.port = 0
+        self.location: str | None = None  # sent with a 3xx answer
         self.start()
 
     @property
@@ -42,6 +43,8 @@ class Receiver:
                 self.send_response(code)
                 reply = b'{"ok": true}' if code < 300 else b"nope"
                 self.send_header("Content-Length", str(len(reply)))
+                if outer.location and 300 <= code < 400:
+                    self.send_header("Location", outer.location)
                 self.end_headers()
                 self.wfile.write(reply)
 

@@ -45,6 +45,14 @@ def test_an_admin_adds_an_endpoint_sees_the_secret_once_and_replays_a_delivery(
     pump_until(hooks, lambda: len(receiver.received()) == 2)
     assert len({r.headers["webhook-id"] for r in receiver.received()}) == 1
 
+    endpoint_id = re.search(r'id="endpoint-([0-9a-f-]{36})"', page)
+    assert endpoint_id
+    resp = client.post(f"/webhooks/endpoints/{endpoint_id.group(1)}/disable",
+                       data={"csrf_token": csrf}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert api.ok(api.get(f"/webhooks/endpoints/{endpoint_id.group(1)}"))["status"] == "disabled"
+    assert "Enable</button>" in client.get("/webhooks").text
+
 
 def test_an_internal_url_in_the_form_is_refused_with_the_reason_and_nothing_added(
         client: TestClient, container: Container) -> None:

@@ -5,7 +5,8 @@ The delivery claim is the one that matters: each due delivery is taken by exactl
 waiting; SQLite has one writer), and never while an earlier delivery of the same aggregate to
 the same endpoint is still pending — that is what keeps one order's events in order at the
 receiver, across retries and workers (a leased delivery is still pending, so its successors
-wait for its answer).
+wait for its answer). A delivery that failed for good (out of attempts) holds nothing back:
+the endpoint's later events still go, and the failed one waits for a replay.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Annotated, Any
 
 import orjson
@@ -53,9 +55,19 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before 
 def start_worker() -> subprocess.Popen[bytes]:
     """`pesanan worker` as a child process of the server (`pesanan serve --with-worker`),
     with the same settings (environment); its logs go to the same terminal."""
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-c", "from pesanan.cli import app; app(prog_name='pesanan')",
          "worker"], preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+    # uvicorn shuts down on SIGTERM, puts back the handler it found and raises the signal again
+    # so the process ends by it: this handler stops the worker first, then lets it.
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop_worker(child)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    return child
 
 
 def stop_worker(child: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:

@@ -70,9 +70,7 @@ def test_the_lower_sequence_committed_last_is_never_skipped(api: Api, container:
 @pytest.mark.postgres_only
 def test_a_consumer_cursor_held_by_one_worker_is_skipped_by_another(container: Container
                                                                     ) -> None:
-    with container.engine.begin() as conn:  # the cursor exists (its first claim made it)
-        assert consumers.claim(conn, "webhooks") == 0
-    holder = container.engine.connect()
+    holder = container.engine.connect()  # its first claim makes the cursor
     tx = holder.begin()
     try:
         assert consumers.claim(holder, "webhooks") == 0

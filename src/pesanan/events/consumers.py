@@ -51,11 +51,17 @@ def claim(conn: Connection, name: str) -> int | None:
     got = _locked(conn, name)
     if got is not None:
         return int(got)
-    # Missing, or locked by someone else: create it if missing (a no-op if it exists, without
-    # waiting on a lock), then look again.
-    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(ins(event_cursor).values(name=name, position=0, updated_at=now())
-                 .on_conflict_do_nothing(index_elements=["name"]))
+    # Missing, or locked by someone else: create it if missing (a no-op if it exists), then
+    # look again.
+    if conn.dialect.name == "postgresql":
+        # Committed at once on a connection of its own: a row inserted in this transaction
+        # would make a second worker's first claim wait for our commit instead of skipping.
+        with conn.engine.begin() as own:
+            own.execute(pg_insert(event_cursor).values(name=name, position=0, updated_at=now())
+                        .on_conflict_do_nothing(index_elements=["name"]))
+    else:  # SQLite: this transaction is the one writer; nobody else could be waiting
+        conn.execute(sqlite_insert(event_cursor).values(name=name, position=0, updated_at=now())
+                     .on_conflict_do_nothing(index_elements=["name"]))
     got = _locked(conn, name)
     return None if got is None else int(got)
 

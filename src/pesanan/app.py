@@ -12,14 +12,25 @@ from fastapi import FastAPI
 
 from pesanan.api.app import create_api
 from pesanan.bootstrap import Container, build
+from pesanan.jobs.service import Validate
 from pesanan.telemetry import logs
 from pesanan.web.app import install
+from pesanan.worker import handlers
 
 
 def create_app(container: Container | None = None) -> FastAPI:
     """The API with the console mounted after its routes (the API's routes match first: placing
     an order is the hot path) and inside its Door, as one app: same routes, same middleware."""
-    return create_api(container, console=install)
+    app = create_api(container, console=install)
+    # PATCH /jobs/{name} checks params with the job's own rules, which live with the worker
+    # (a peer the API never imports): handed over here, looked up per request.
+    app.state.job_validator = _job_validator
+    return app
+
+
+def _job_validator(name: str) -> Validate | None:
+    spec = handlers.HANDLERS.get(name)
+    return spec.validate if spec else None
 
 
 def serve_app() -> FastAPI:

@@ -4,12 +4,14 @@ nothing changes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from pesanan.bootstrap import Container
+from pesanan.core.errors import FieldError, ValidationFailed
 from pesanan.worker import scheduler
 from tests.dbs import snapshot
 from tests.factories import Api
@@ -109,3 +111,27 @@ def test_unknown_disabled_and_forbidden(api: Api, rec: Recorder, container: Cont
         assert _patch(api, "test.purge", {"enabled": True}, role=role).status_code == 403
         assert api.post("/jobs/test.purge/run", role=role).status_code == 403
     assert snapshot(container.engine) == before
+
+
+def test_patch_checks_params_with_the_jobs_own_rules(
+        api: Api, container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    def at_least_a_day(params: dict[str, Any]) -> dict[str, Any]:
+        if params["hours"] < 24:
+            raise ValidationFailed("test.purge params: hours: must be at least 24", [
+                FieldError("params.hours", "invalid", "hours: must be at least 24")])
+        return params
+
+    only_jobs(monkeypatch, replace(spec("test.purge", Recorder().handler("test.purge"),
+                                        hours=24), validate=at_least_a_day))
+    scheduler.sync(container)
+    api.key("admin")
+    before = snapshot(container.engine)
+
+    refused = _patch(api, "test.purge", {"params": {"hours": 1}})
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"field": "params.hours", "code": "invalid",
+                                         "message": "hours: must be at least 24"}]
+    assert snapshot(container.engine) == before
+    assert api.ok(_patch(api, "test.purge", {"params": {"hours": 48}}))["params"] == {
+        "hours": 48}

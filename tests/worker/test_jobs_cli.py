@@ -4,6 +4,7 @@ input exits non-zero with a sentence and changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from pesanan.bootstrap import Container
 from pesanan.cli import app
 from pesanan.config import get_settings
+from pesanan.core.errors import FieldError, ValidationFailed
 from pesanan.worker import main
 from pesanan.worker.tasks import Task
 from tests.dbs import snapshot
@@ -36,8 +38,15 @@ def rec(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     def broken(c: Container, params: dict[str, Any], at: datetime) -> dict[str, Any]:
         raise RuntimeError("ERP said no")
 
+    def at_least_a_day(params: dict[str, Any]) -> dict[str, Any]:
+        if params["hours"] < 24:
+            raise ValidationFailed("test.purge params: hours: must be at least 24", [
+                FieldError("params.hours", "invalid", "hours: must be at least 24")])
+        return params
+
     r = Recorder()
-    only_jobs(monkeypatch, spec("test.purge", r.handler("test.purge"), every=3600, hours=24),
+    only_jobs(monkeypatch, replace(spec("test.purge", r.handler("test.purge"), every=3600,
+                                        hours=24), validate=at_least_a_day),
               spec("test.erp", broken, every=86400))
     return r
 
@@ -86,6 +95,7 @@ def test_jobs_set_changes_the_interval_the_switch_and_parameters(
     (("set", "test.purge", "--param", "hours=soon"), 2, "must be a number"),
     (("set", "test.purge", "--param", "days=2"), 2, "no parameter 'days'"),
     (("set", "test.purge", "--param", "hours"), 2, "key=value"),
+    (("set", "test.purge", "--param", "hours=1"), 2, "hours: must be at least 24"),
 ])
 def test_bad_input_exits_with_a_sentence_and_changes_nothing(
         cli: Cli, rec: Recorder, container: Container, args: tuple[str, ...], code: int,

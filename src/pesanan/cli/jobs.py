@@ -20,7 +20,7 @@ from pesanan.cli import console, container, err, run_command
 from pesanan.core.errors import DomainError
 from pesanan.jobs import queries, service
 from pesanan.jobs.schemas import JobUpdate
-from pesanan.worker import main, scheduler
+from pesanan.worker import handlers, main, scheduler
 
 app: typer.Typer = typer.Typer(help="Scheduled jobs (run by `pesanan worker`)",
                               no_args_is_help=True)
@@ -165,7 +165,9 @@ def set_(
             err.print(f"[bold red]error[/]: {field}: {problem['msg']}")
         raise typer.Exit(2) from None
     _synced_jobs()
-    job = run_command(lambda conn: service.update_job(conn, name, cmd))
+    spec = handlers.HANDLERS.get(name)
+    validate = spec.validate if spec else None
+    job = run_command(lambda conn: service.update_job(conn, name, cmd, validate))
     console.print(f"{job['name']}: {'enabled' if job['enabled'] else 'disabled'}, every "
                   f"{_every(job['every_seconds'])}, next run {_minute(job['next_run_at'])}, "
                   f"params {orjson.dumps(job['params']).decode()}",

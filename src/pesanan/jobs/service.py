@@ -35,6 +35,10 @@ RUNS_KEPT = 50  # history rows per job
 c = scheduled_job.c
 
 
+# A job's check of its params (JobSpec.validate): returns them, or raises ValidationFailed.
+Validate = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 class Defaults(Protocol):
     """What a job's row starts with (worker/handlers.py JobSpec has these)."""
 
@@ -195,8 +199,11 @@ def _check_params(current: dict[str, Any], given: dict[str, Any]) -> None:
         raise ValidationFailed("The job's parameters are invalid", errors)
 
 
-def update_job(conn: Connection, name: str, cmd: JobUpdate) -> dict[str, Any]:
-    """Change a job's schedule, enabled flag or parameters (only those given)."""
+def update_job(conn: Connection, name: str, cmd: JobUpdate,
+               validate: Validate | None = None) -> dict[str, Any]:
+    """Change a job's schedule, enabled flag or parameters (only those given). `validate` is
+    the job's own check of its whole params (JobSpec.validate, handed in by the entrypoint:
+    this platform package knows no job), raising ValidationFailed naming each bad one."""
     row = locks.job_row(conn, name)
     if row is None:
         raise NotFound(f"there is no scheduled job named {name!r}")
@@ -205,6 +212,8 @@ def update_job(conn: Connection, name: str, cmd: JobUpdate) -> dict[str, Any]:
     if cmd.params is not None:
         _check_params(row["params"], cmd.params)
         changes["params"] = {**row["params"], **cmd.params}
+        if validate is not None:
+            validate(changes["params"])
     if cmd.enabled is not None:
         changes["enabled"] = cmd.enabled
     if cmd.every_seconds is not None:

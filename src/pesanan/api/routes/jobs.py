@@ -54,7 +54,11 @@ def get_job(name: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 def update_job(name: str, body: JobUpdate, request: Request, actor: Admin) -> Response:
     """Change `enabled`, `every_seconds` (1 s to 31 days) or `params` (the job's own keys,
     each keeping its type); a bad field -> 422 and nothing changes."""
-    return commands.run(request, actor, lambda c: service.update_job(c, name, body), body=body)
+    # The job's own params check comes from the composition root (the worker's JobSpecs).
+    lookup = getattr(request.app.state, "job_validator", None)
+    validate = lookup(name) if lookup else None
+    return commands.run(request, actor, lambda c: service.update_job(c, name, body, validate),
+                        body=body)
 
 
 @router.post("/jobs/{name}/run", response_model=JobOut)

@@ -9,7 +9,7 @@ import pytest
 
 import pesanan
 from pesanan.events.catalogue import EVENT_TYPES, known, matches
-from pesanan.webhooks import backoff
+from pesanan.delivery import backoff
 
 SRC = Path(pesanan.__file__).parent
 # emit() itself, and inventory/states.py's helper that passes its literal type on to emit.

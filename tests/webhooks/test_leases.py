@@ -31,7 +31,7 @@ def test_a_lease_that_ran_out_is_taken_over_and_the_late_sender_is_fenced_off(
     # Within the lease nobody else gets it; after it ran out (the sender was killed) they do.
     assert deliver.claim(hooks.engine, now(), lease, box) == []
     second = deliver.claim(hooks.engine, now() + lease + timedelta(seconds=1), lease, box)
-    assert [i["delivery"]["id"] for i in second] == [first[0]["delivery"]["id"]]
+    assert [i.row["id"] for i in second] == [first[0].row["id"]]
 
     rules = deliver.rules_for(hooks.settings)
     sent = deliver.attempt(second[0], client.post)

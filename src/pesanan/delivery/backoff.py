@@ -1,10 +1,11 @@
-"""When to try a failed webhook delivery again (pure).
+"""When to try a failed delivery again (pure): webhooks and the 3PL dispatch alike.
 
 The schedule spreads eleven attempts over about three days (the first at once, then 5 s, 5 min,
-30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h, 16 h: 71.6 h in all), so a receiver that is down for a
-deploy gets its events seconds later and one that is down over a weekend still gets them.
-Each wait is jittered by ±15 % so a receiver that comes back is not hit by every delivery that
-failed in the same second at once (they failed together, they would retry together).
+30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h, 16 h: 71.6 h in all), so a receiver (a webhook
+endpoint, a 3PL) that is down for a deploy gets its messages seconds later and one that is down
+over a weekend still gets them. Each wait is jittered by ±15 % so a receiver that comes back is
+not hit by every message that failed in the same second at once (they failed together, they
+would retry together).
 """
 
 from __future__ import annotations

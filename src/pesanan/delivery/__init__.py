@@ -1,0 +1,1 @@
+"""One delivery machinery for every signed outbound message (webhooks, the 3PL dispatch)."""

@@ -1,0 +1,204 @@
+"""The one delivery machinery: claim due messages with a lease, send them in parallel through
+the one outbound client (pesanan/outbound: SSRF-checked after DNS, no redirects, a total
+deadline, a capped answer) outside any transaction, and record every attempt fenced on the
+lease. Webhooks (webhooks/deliver.py) and the 3PL dispatch (fulfillment/dispatch.py) are two
+`Kind`s of it: each says which rows are due, how a message looks and what an outcome means
+beyond the row itself; the loop, the lease, the fence, the attempt log and the backoff
+(backoff.py) are the same for both.
+
+- Claim: one short transaction takes up to `limit` due rows (the kind's `due`, locked: SKIP
+  LOCKED on PostgreSQL) and pushes each one's next attempt to the end of a lease the send
+  cannot outlast (LEASE_FACTOR deadlines). A crashed sender's lease runs out and the row is
+  sent again, never lost; the same message (the kind keeps its id stable), so a receiver can
+  tell a repeat.
+- Send: the batch goes out in parallel (a thread per message), so a slow receiver costs one
+  deadline, not one per message. A send never raises: every failure is the message's own.
+- Record: one transaction for the batch, each row updated only while the lease is still this
+  sender's (still pending, with the attempt count and lease end it set), so a late sender
+  never overwrites a newer attempt. Every attempt gets a row in the kind's attempt log
+  (status, latency, answer excerpt, error, outcome). 2xx: done; otherwise the next attempt
+  waits per backoff.py, and after the last one the row is failed.
+
+The tables of both kinds share these column names: rows `id, status, attempts,
+next_attempt_at, last_attempt_at, last_status, last_error` and a done timestamp; attempts
+`id, <parent>, attempted_at, status, latency_ms, response_excerpt, error, outcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, Table, update
+
+from pesanan.core.clock import now
+from pesanan.core.ids import new_id
+from pesanan.db.tx import transact
+from pesanan.delivery import backoff
+from pesanan.outbound import Answer, Client, OutboundError
+
+log = logging.getLogger("pesanan.delivery")
+LEASE_FACTOR = 3  # deadlines per lease: the send, plus slack for the two transactions
+EXCERPT = 500
+
+Sender = Callable[[str, bytes, dict[str, str]], Answer]
+
+
+@dataclass
+class Item:
+    """One claimed message: its row as claimed, the lease end, and what to send. `refusal`
+    says why it cannot be sent at all (no endpoint, a secret that cannot be unsealed): that
+    attempt fails without a request. `extra` is the kind's own (e.g. the endpoint's health)."""
+
+    row: dict[str, Any]
+    until: datetime
+    url: str | None
+    body: bytes
+    headers: dict[str, str]
+    refusal: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    status: int | None
+    error: str | None
+    excerpt: str | None
+    latency_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+class Kind(Protocol):
+    """What differs between webhooks and the 3PL dispatch."""
+
+    name: str  # in logs: "webhook delivery", "3pl dispatch"
+    rows: Table  # the messages
+    attempts: Table  # their attempt log
+    parent: str  # the attempt log's column naming the message
+    done: str  # the status (and attempt outcome) of a message that got through
+    done_at: str  # the row's column stamped when it got through
+
+    @property
+    def scale(self) -> float:
+        """Shrinks the backoff schedule (tests)."""
+        ...
+
+    def due(self, conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` rows due at `at`, locked for this transaction."""
+        ...
+
+    def prepare(self, conn: Connection, rows: list[dict[str, Any]], until: datetime,
+                at: datetime) -> list[Item]:
+        """What to send for each claimed row (same order), in the claim's transaction."""
+        ...
+
+    def queued(self, row: dict[str, Any]) -> int:
+        """The row's attempt count when it was last queued: the backoff counts from there."""
+        ...
+
+    def after(self, conn: Connection, item: Item, outcome: Outcome, name: str,
+              at: datetime) -> None:
+        """The kind's own consequences of a recorded attempt (in the record transaction)."""
+        ...
+
+
+def claim(engine: Engine, kind: Kind, at: datetime, lease: timedelta, limit: int
+          ) -> list[Item]:
+    """Take up to `limit` due messages under a lease ending at `at + lease`."""
+    def run(conn: Connection) -> list[Item]:
+        rows = kind.due(conn, at, limit)
+        if not rows:
+            return []
+        until = at + lease
+        conn.execute(update(kind.rows).where(kind.rows.c.id.in_([r["id"] for r in rows]))
+                     .values(next_attempt_at=until))
+        return kind.prepare(conn, rows, until, at)
+    return transact(engine, run)
+
+
+def attempt(kind_name: str, item: Item, sender: Sender) -> Outcome:
+    """Send one message once; never raises (every failure belongs to the message)."""
+    if item.refusal is not None or item.url is None:
+        return Outcome(None, item.refusal or "no URL to send to", None, 0)
+    started = time.monotonic()
+
+    def took() -> int:
+        return int((time.monotonic() - started) * 1000)
+    try:
+        answer = sender(item.url, item.body, item.headers)
+    except OutboundError as exc:
+        return Outcome(None, str(exc)[:EXCERPT], None, took())
+    except Exception as exc:  # a bug must not stop the batch; the log keeps the traceback
+        log.exception("%s %s: unexpected failure", kind_name, item.row["id"])
+        return Outcome(None, f"internal error: {type(exc).__name__}", None, took())
+    excerpt = answer.body[:EXCERPT * 4].decode("utf-8", "replace")[:EXCERPT] or None
+    error = (f"HTTP {answer.status} (redirects are not followed)"
+             if 300 <= answer.status < 400 else
+             None if 200 <= answer.status < 300 else f"HTTP {answer.status}")
+    return Outcome(answer.status, error, excerpt, took())
+
+
+def next_values(kind: Kind, row: dict[str, Any], outcome: Outcome, at: datetime
+                ) -> tuple[str, dict[str, Any]]:
+    """The attempt's outcome name (kind.done | "retry" | "failed") and the row's new values."""
+    attempts = row["attempts"] + 1
+    values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": at,
+                              "last_status": outcome.status, "last_error": outcome.error}
+    if outcome.ok:
+        return kind.done, {**values, "status": kind.done, kind.done_at: at}
+    wait = backoff.delay_after(attempts - kind.queued(row), random.random(), kind.scale)
+    if wait is None:
+        return "failed", {**values, "status": "failed"}
+    return "retry", {**values, "next_attempt_at": at + timedelta(seconds=wait)}
+
+
+def record(conn: Connection, kind: Kind, item: Item, outcome: Outcome, at: datetime) -> str:
+    """Write the attempt and its consequences; "lost" when the lease was no longer ours."""
+    row, t = item.row, kind.rows
+    name, values = next_values(kind, row, outcome, at)
+    done = conn.execute(update(t).where(
+        t.c.id == row["id"], t.c.status == "pending", t.c.attempts == row["attempts"],
+        t.c.next_attempt_at == item.until).values(**values)).rowcount
+    if done != 1:
+        log.warning("%s %s: lease lost, attempt not recorded", kind.name, row["id"])
+        return "lost"
+    conn.execute(kind.attempts.insert().values({
+        "id": new_id(), kind.parent: row["id"], "attempted_at": at, "status": outcome.status,
+        "latency_ms": outcome.latency_ms, "response_excerpt": outcome.excerpt,
+        "error": outcome.error, "outcome": name}))
+    kind.after(conn, item, outcome, name, at)
+    return name
+
+
+def send_batch(engine: Engine, kind: Kind, client: Client, *, limit: int,
+               at: datetime | None = None, sender: Sender | None = None) -> list[str]:
+    """One batch: claim, send in parallel, record. The outcome name of each message claimed
+    (empty: nothing was due). `at` fixes the clock (tests step through the backoff with it);
+    `sender` replaces client.post (tests)."""
+    clock: Callable[[], datetime] = (lambda: at) if at is not None else now
+    lease = timedelta(seconds=LEASE_FACTOR * client.deadline)
+    items = claim(engine, kind, clock(), lease, limit)
+    if not items:
+        return []
+    send = sender or client.post
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="delivery") as pool:
+        outcomes = list(pool.map(lambda it: (attempt(kind.name, it, send), clock()), items))
+    # One transaction records the whole batch (each row still fenced on its own lease): a
+    # transaction per attempt was most of a batch's time.
+    results = transact(engine, lambda conn: [
+        record(conn, kind, item, outcome, t)
+        for item, (outcome, t) in zip(items, outcomes, strict=True)])
+    for item, (outcome, _), result in zip(items, outcomes, results, strict=True):
+        # Never the secret or the body: the id, the outcome and the status.
+        log.info("%s %s: %s (%s)", kind.name, item.row["id"], result,
+                 outcome.status or outcome.error)
+    return results

@@ -36,7 +36,8 @@ def job_row(container: Container, name: str) -> dict[str, Any]:
 
 @dataclass
 class Recorder:
-    """A handler: sleeps `params["sleep"]` seconds and records (job, worker, start, end)."""
+    """A handler: sleeps `params["sleep"]` seconds and records (job, worker, start, end); the
+    worker is told apart by its Container (each worker has its own)."""
 
     runs: list[tuple[str, str, float, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -47,7 +48,7 @@ class Recorder:
             time.sleep(params.get("sleep", 0))
             end = time.monotonic()
             with self.lock:
-                self.runs.append((name, threading.current_thread().name, start, end))
+                self.runs.append((name, f"container-{id(container)}", start, end))
             return {"slept": params.get("sleep", 0)}
         return run
 

@@ -1,6 +1,7 @@
-"""The worker loop (no database: tasks are plain functions): busy tasks take turns, an idle
-one waits its interval, a raising one is logged and retried after its interval while the others
-go on, and a stop lets the batch in progress finish and runs nothing after it."""
+"""The worker loop (no database: tasks are plain functions): each task on its own thread, so a
+slow one never holds up another; an idle one waits its interval; a raising one is logged and
+retried after its interval, doubling while it keeps failing, while the others go on; and a stop
+lets the batch in progress finish and starts nothing after it."""
 
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ def _run_for(tasks: list[Task], seconds: float) -> None:
         timer.cancel()
 
 
-def test_two_busy_tasks_take_turns_one_batch_each() -> None:
-    calls: list[str] = []
-    busy = [Task(n, lambda c, n=n: calls.append(n) or 1, 5.0) for n in ("relay", "deliver")]
+def test_a_slow_task_never_holds_up_another() -> None:
+    # A webhook batch waiting on a slow receiver must not hold up the relay: in one loop
+    # taking turns, the relay would run about twice in this time; on its own thread, freely.
+    relay: list[float] = []
+    slow = Task("deliver", lambda c: time.sleep(0.3) or 1, 5.0)
+    fast = Task("relay", lambda c: relay.append(time.monotonic()) or 0, 0.01)
 
-    _run_for(busy, 0.2)
+    _run_for([slow, fast], 0.5)
 
-    assert len(calls) > 10
-    assert all(a != b for a, b in itertools.pairwise(calls))  # strictly alternating
+    assert len(relay) >= 15
+    assert max(b - a for a, b in itertools.pairwise(relay)) < 0.2
 
 
 def test_an_idle_task_waits_its_interval_and_a_busy_one_cannot_starve_it() -> None:
@@ -51,7 +55,7 @@ def test_an_idle_task_waits_its_interval_and_a_busy_one_cannot_starve_it() -> No
     assert all(0.09 <= g < 0.3 for g in gaps), gaps
 
 
-def test_a_raising_task_is_logged_and_retried_after_its_interval_and_the_others_go_on(
+def test_a_raising_task_is_logged_and_retried_ever_later_while_the_others_go_on(
         caplog: pytest.LogCaptureFixture) -> None:
     failed_at: list[float] = []
     ok: list[float] = []
@@ -60,33 +64,48 @@ def test_a_raising_task_is_logged_and_retried_after_its_interval_and_the_others_
         failed_at.append(time.monotonic())
         raise RuntimeError("database went away")
 
-    tasks = [Task("broken", broken, 0.1), Task("fine", lambda c: ok.append(1) or 0, 0.02)]
+    tasks = [Task("broken", broken, 0.05), Task("fine", lambda c: ok.append(1) or 0, 0.02)]
     with caplog.at_level(logging.ERROR, logger="pesanan.worker"):
-        _run_for(tasks, 0.55)
+        _run_for(tasks, 0.6)
 
-    assert 3 <= len(failed_at) <= 7  # every 0.1 s, not in a tight loop
-    assert len(ok) >= 15  # the loop went on
+    # Tried at 0, 0.05, 0.15, 0.35 s: its interval, then doubling, not a tight loop.
+    assert 3 <= len(failed_at) <= 5
+    gaps = [b - a for a, b in itertools.pairwise(failed_at)]
+    assert all(g >= 0.045 * 2 ** i for i, g in enumerate(gaps)), gaps
+    assert len(ok) >= 15  # the others went on
     errors = [r for r in caplog.records if r.getMessage().startswith("task broken failed")]
     assert len(errors) == len(failed_at)
     assert errors[0].exc_info is not None  # with the traceback
     assert "database went away" in caplog.text
 
 
+def test_the_wait_after_failures_doubles_up_to_a_cap() -> None:
+    assert [loop.retry_wait(1.0, n) for n in (0, 1, 2, 3, 4)] == [1.0, 1.0, 2.0, 4.0, 8.0]
+    assert loop.retry_wait(0.1, 50) == loop.MAX_BACKOFF
+    assert loop.retry_wait(3600.0, 5) == 3600.0  # a long interval is never shortened
+
+
 def test_a_stop_lets_the_batch_in_progress_finish_then_runs_nothing_more() -> None:
     stop = threading.Event()
     log: list[str] = []
+    stopped_at: list[float] = []
+    others: list[float] = []
 
     def slow(c: Any) -> int:
         log.append("start")
+        time.sleep(0.05)
         stop.set()  # SIGTERM arrives mid-batch
+        stopped_at.append(time.monotonic())
         time.sleep(0.1)
         log.append("end")
         return 1
 
     loop.run(NO_CONTAINER, stop, [Task("slow", slow, 1.0),
-                                  Task("next", lambda c: log.append("next") or 0, 1.0)])
+                                  Task("next", lambda c: others.append(time.monotonic()) or 0,
+                                       0.01)])
 
-    assert log == ["start", "end"]
+    assert log == ["start", "end"]  # finished, and run() waited for it; never started again
+    assert others and max(others) <= stopped_at[0] + 0.02  # nothing began after the stop
 
 
 def test_once_runs_every_task_until_it_finds_nothing_and_reports_what_each_handled() -> None:

@@ -1,17 +1,20 @@
-"""The worker loop: every Task (worker/tasks.py) in turn, one bounded batch at a time.
+"""The worker loop: every Task (worker/tasks.py) on a thread of its own, one bounded batch at a
+time.
 
-A task that handled something is due again at once, but runs again only after every other due
-task had its batch in this round (round-robin: a busy relay cannot starve the scheduler). An
-idle task waits its `every`. A task that raises is logged with its traceback and tried again
-after its `every`: the loop never dies of a task. `stop` is only looked at between batches, so
-a stop (SIGTERM) lets the batch in progress finish.
+A thread per task, not one loop taking turns: a webhook batch can spend its whole send deadline
+(10 s) on one slow receiver, and in a shared loop the relay would wait that long too, so every
+consumer, GET /events included, would fall 10 s behind. Each task's lane: a batch that handled
+something runs again at once; an idle one waits its `every`; one that raises is logged with its
+traceback and tried again after its `every`, doubling with each failure in a row up to
+MAX_BACKOFF (a database outage would otherwise log ten tracebacks a second from the relay).
+The loop never dies of a task. `stop` is looked at between batches only, so a stop (SIGTERM)
+lets every batch in progress finish; `run` returns once they all have.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 
 from pesanan.bootstrap import Container
@@ -19,7 +22,7 @@ from pesanan.telemetry import logs
 from pesanan.worker.tasks import Task
 
 log = logging.getLogger("pesanan.worker")
-IDLE_WAIT = 1.0  # with no tasks at all: how often to look at `stop`
+MAX_BACKOFF = 30.0  # seconds: the longest a failing task waits between tries
 ONCE_BATCHES = 100  # --once: a task that keeps finding work still ends
 
 
@@ -29,7 +32,7 @@ def step(container: Container, task: Task) -> int:
         with logs.bound(task_name=task.name):  # its log lines say which task wrote them
             return task.run(container)
     except Exception:
-        log.exception("task %s failed; retrying in %g s", task.name, task.every)
+        log.exception("task %s failed; trying again after its interval", task.name)
         return -1
 
 
@@ -53,17 +56,29 @@ def run_once(container: Container, tasks: Sequence[Task]) -> dict[str, int]:
 
 
 def run(container: Container, stop: threading.Event, tasks: Sequence[Task]) -> None:
-    due = [0.0] * len(tasks)  # monotonic time each task is next due
+    lanes = [threading.Thread(target=_lane, args=(container, stop, task), daemon=True,
+                              name=f"task-{task.name}") for task in tasks]
+    for lane in lanes:
+        lane.start()
+    stop.wait()  # the main thread keeps the signal handlers; the lanes do the work
+    for lane in lanes:
+        lane.join()
+
+
+def _lane(container: Container, stop: threading.Event, task: Task) -> None:
+    failures = 0
     while not stop.is_set():
-        ran = False
-        for i, task in enumerate(tasks):
-            if stop.is_set():
-                break
-            if due[i] > time.monotonic():
-                continue
-            handled = step(container, task)
-            due[i] = time.monotonic() + (0.0 if handled > 0 else task.every)
-            ran = True
-        if not ran:
-            stop.wait(max(0.0, min(due, default=time.monotonic() + IDLE_WAIT)
-                          - time.monotonic()))
+        handled = step(container, task)
+        if handled > 0:
+            failures = 0
+            continue
+        failures = failures + 1 if handled < 0 else 0
+        stop.wait(retry_wait(task.every, failures))
+
+
+def retry_wait(every: float, failures: int) -> float:
+    """Seconds before the next batch: `every`, doubled per failure in a row past the first,
+    never more than MAX_BACKOFF (unless `every` itself is longer)."""
+    if failures <= 1:
+        return every
+    return max(every, min(MAX_BACKOFF, every * 2.0 ** (failures - 1)))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import pesanan
-from pesanan.events.catalogue import EVENT_TYPES, known, matches
 from pesanan.delivery import backoff
+from pesanan.events.catalogue import EVENT_TYPES, known, matches
 
 SRC = Path(pesanan.__file__).parent
 # emit() itself, and inventory/states.py's helper that passes its literal type on to emit.

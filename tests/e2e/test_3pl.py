@@ -159,10 +159,11 @@ def test_a_failed_dispatch_is_retried_with_backoff(api: Api, receiver: Receiver)
     [d] = api.ok(api.get("/3pl/dispatches"))["items"]
     assert (d["status"], d["attempts"], d["last_status"], d["last_error"]) == (
         "pending", 1, 503, "HTTP 503")
-    # Not due yet: nothing is sent before the backoff has passed.
-    assert _send(api, at=t0 + timedelta(seconds=10)) == {
+    # Not due yet: nothing is sent before the backoff has passed (the webhooks' schedule,
+    # delivery/backoff.py: 5 s after the first failure, jittered by at most 15 %).
+    assert _send(api, at=t0 + timedelta(seconds=4)) == {
         "sent": 0, "retry": 0, "failed": 0}
-    assert _send(api, at=t0 + timedelta(seconds=31)) == {
+    assert _send(api, at=t0 + timedelta(seconds=6)) == {
         "sent": 1, "retry": 0, "failed": 0}
     assert len(receiver.received) == 2
     assert api.ok(api.get("/3pl/dispatches"))["items"][0]["attempts"] == 2
@@ -175,13 +176,16 @@ def test_an_unreachable_3pl_is_given_up_after_the_last_attempt(api: Api) -> None
     api.order(cust["id"], [("TEE", 1)])
     at = now()
     outcomes = []
-    for _ in range(8):
+    # Eleven attempts over about three days (delivery/backoff.py); the longest wait is 16 h
+    # plus 15 % jitter, so a pass every 19 h finds the next one due.
+    for _ in range(11):
         outcomes.append(_send(api, at=at))
-        at += timedelta(hours=2)
+        at += timedelta(hours=19)
     assert outcomes[-1] == {"sent": 0, "retry": 0, "failed": 1}
-    assert sum(o["retry"] for o in outcomes) == 7
+    assert sum(o["retry"] for o in outcomes) == 10
+    assert _send(api, at=at) == {"sent": 0, "retry": 0, "failed": 0}  # given up for good
     [d] = api.ok(api.get("/3pl/dispatches"))["items"]
-    assert (d["status"], d["attempts"]) == ("failed", 8)
+    assert (d["status"], d["attempts"]) == ("failed", 11)
     assert "Connection refused" in d["last_error"]
 
 

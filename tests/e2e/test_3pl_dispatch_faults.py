@@ -17,6 +17,8 @@ from cryptography.fernet import Fernet
 
 from pesanan.core import crypto
 from pesanan.core.clock import now, rfc3339
+from pesanan.delivery import machine
+from pesanan.delivery.machine import Outcome
 from pesanan.fulfillment import dispatch, signing
 from pesanan.outbound import Client, Policy
 from pesanan.outbound.addresses import IPAddress
@@ -125,7 +127,7 @@ def test_a_dripping_answer_is_cut_at_the_deadline_and_never_sent_twice(api: Api)
     d = _dispatches(api)["TPL1"]
     assert (d["status"], d["attempts"], d["sent_at"]) == ("pending", 1, None)
     assert d["last_error"] == "timed out: no complete answer within 1.5 s"
-    assert dispatch.LEASE_FACTOR * client.deadline >= 3 * client.deadline
+    assert machine.LEASE_FACTOR * client.deadline >= 3 * client.deadline
 
 
 def test_an_endless_answer_is_capped_and_counts_as_a_failed_attempt(api: Api) -> None:
@@ -194,19 +196,22 @@ def test_a_sender_whose_lease_ran_out_records_nothing(api: Api, receiver: peers.
     engine, box = api.container.engine, crypto.box_for(api.container.settings)
     lease = timedelta(seconds=30)
     t0 = now()
-    late = dispatch._claim_next(engine, t0, lease, box)
-    assert late is not None
-    assert dispatch._claim_next(engine, t0 + timedelta(seconds=10), lease, box) is None
-    taken_over = dispatch._claim_next(engine, t0 + timedelta(seconds=31), lease, box)
-    assert taken_over is not None
-    assert dispatch._record(engine, taken_over, t0 + timedelta(seconds=32), 503,
-                            "HTTP 503") == "retry"
+    [late] = dispatch.claim(engine, t0, lease, box)
+    assert dispatch.claim(engine, t0 + timedelta(seconds=10), lease, box) == []
+    [taken_over] = dispatch.claim(engine, t0 + timedelta(seconds=31), lease, box)
+    with engine.begin() as conn:
+        assert dispatch.record(conn, taken_over, Outcome(503, "HTTP 503", None, 12),
+                               t0 + timedelta(seconds=32)) == "retry"
     # Both saw attempts == 0 and status pending: only the lease tells them apart.
-    assert dispatch._record(engine, late, t0 + timedelta(seconds=40), None,
-                            "timed out") == "lost"
+    with engine.begin() as conn:
+        assert dispatch.record(conn, late, Outcome(None, "timed out", None, 30_000),
+                               t0 + timedelta(seconds=40)) == "lost"
     d = _dispatches(api)["TPL1"]
     assert (d["status"], d["attempts"], d["last_error"]) == ("pending", 1, "HTTP 503")
     assert d["last_attempt_at"] == rfc3339(t0 + timedelta(seconds=32))
+    with engine.connect() as conn:  # the late answer is not in the attempt log either
+        assert [(a["outcome"], a["error"], a["latency_ms"]) for a in
+                dispatch.list_attempts(conn, d["id"], detail=True)] == [("retry", "HTTP 503", 12)]
 
 
 def test_a_secret_sealed_under_another_key_fails_that_dispatch_and_its_callbacks(

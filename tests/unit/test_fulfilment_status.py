@@ -9,7 +9,6 @@ from pesanan.fulfillment.status import (
     FOStatus,
     after_shipments,
     can_ship,
-    retry_delay_seconds,
     step_target,
 )
 
@@ -45,11 +44,6 @@ def test_steps_go_forward_from_where_they_may_only() -> None:
 def test_what_may_ship() -> None:
     assert [s.value for s in FOStatus if can_ship(s)] == [
         "open", "picking", "packed", "partially_shipped", "failed_delivery"]
-
-
-def test_dispatch_retries_back_off_to_an_hour() -> None:
-    assert [retry_delay_seconds(n) for n in (1, 2, 3, 4, 7, 8, 20)] == [
-        30, 60, 120, 240, 1920, 3600, 3600]
 
 
 def test_a_signature_verifies_only_with_the_secret_body_and_a_fresh_timestamp() -> None:

@@ -1,50 +1,44 @@
-"""Sending the 3PL outbox: each due `tpl_dispatch` row is claimed, POSTed signed through the
-one outbound client (pesanan/outbound: SSRF-checked, no redirects, a total deadline, a capped
-answer) after commit, and the attempt recorded. A failure is retried with backoff
-(status.retry_delay_seconds) up to MAX_DISPATCH_ATTEMPTS, then marked failed for a person.
+"""Sending the 3PL outbox: the 3PL `Kind` of the one delivery machinery (delivery/machine.py,
+the same one webhooks use): due `tpl_dispatch` rows are claimed a batch at a time with a lease,
+POSTed in parallel through the one outbound client (pesanan/outbound: SSRF-checked, no
+redirects, a total deadline, a capped answer) after commit, and every attempt recorded fenced
+on the lease, with a row in `tpl_dispatch_attempt` (status, latency, answer excerpt, error). A
+failure is retried on the webhooks' schedule (delivery/backoff.py: eleven attempts over about
+three days, jittered), then the dispatch is failed for a person.
 
-A row is claimed right before it is sent, one at a time, with a lease (LEASE_FACTOR times the
-client's deadline) that the send cannot outlast: another worker never sees the row while it is
-being sent, and a crashed sender's lease runs out so the row is retried, never lost. The
-attempt is recorded only if the lease is still this sender's (fenced on the lease's end and
-the attempt count), so a late sender can never overwrite a newer attempt.
+What is the 3PL's own: which rows are due (fulfillment/locks.py), the message (the fulfilment
+order as the 3PL needs it, signed with the location's secret in the 3PL format,
+fulfillment/signing.py, plus X-Pesanan-Dispatch-Id so a repeat after a crashed sender's lease
+is recognisable) and the names (`sent`, `sent_at`). A 3PL endpoint is never disabled: its
+dispatches fail one by one and a person looks.
 
-Every failure of one dispatch (refused address, no answer, a non-HTTP answer, a redirect, a
-bug) is recorded on that row and the pass goes on to the next.
-
-The recorded error can describe the internal network ("connection refused" vs "timed out" is
-a port scanner), so `dispatch_view` shows it only when asked for the detail (admins, who hold
-settings:read); everyone else sees "delivery failed", the attempts and the next try.
+The recorded error and answer can describe the internal network ("connection refused" vs
+"timed out" is a port scanner), so `dispatch_view` and `attempt_view` show them only when
+asked for the detail (admins, who hold settings:read); everyone else sees "delivery failed",
+the attempts and the next try.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 
-from pesanan.core.clock import now, rfc3339
+from pesanan.core.clock import rfc3339
 from pesanan.core.crypto import SecretBox, SecretUnreadable
-from pesanan.db.tx import transact
+from pesanan.delivery import machine
+from pesanan.delivery.machine import Item, Outcome, Sender
 from pesanan.fulfillment import locks, signing
-from pesanan.fulfillment import status as fst
 from pesanan.fulfillment.fo_queries import get_fulfilment_order
-from pesanan.fulfillment.models import tpl_dispatch, tpl_endpoint
+from pesanan.fulfillment.models import tpl_dispatch, tpl_dispatch_attempt, tpl_endpoint
 from pesanan.orders import queries as orders
-from pesanan.outbound import Answer, Client, OutboundError
+from pesanan.outbound import Client
 
-log = logging.getLogger("pesanan.tpl")
-# The lease is this many deadlines long: the deadline bounds the whole send, the rest is
-# slack for the two short transactions around it.
-LEASE_FACTOR = 3
+BATCH = 16
 GENERIC_ERROR = "delivery failed"
-
-Sender = Callable[[str, bytes, dict[str, str]], Answer]
 
 
 def dispatch_view(r: Any, *, detail: bool = False) -> dict[str, Any]:
@@ -68,6 +62,24 @@ def list_dispatches(conn: Connection, fo_id: str | None = None, status: str | No
     return [dispatch_view(r, detail=detail) for r in conn.execute(stmt).mappings()]
 
 
+def attempt_view(r: Any, *, detail: bool = False) -> dict[str, Any]:
+    error = r["error"]
+    return {"id": r["id"], "dispatch_id": r["dispatch_id"],
+            "attempted_at": rfc3339(r["attempted_at"]), "outcome": r["outcome"],
+            "latency_ms": r["latency_ms"], "status": r["status"] if detail else None,
+            "error": error if detail or error is None else GENERIC_ERROR,
+            "response_excerpt": r["response_excerpt"] if detail else None}
+
+
+def list_attempts(conn: Connection, dispatch_id: str, *, detail: bool = False
+                  ) -> list[dict[str, Any]]:
+    """Every attempt to send one dispatch, oldest first."""
+    a = tpl_dispatch_attempt
+    rows = conn.execute(select(a).where(a.c.dispatch_id == dispatch_id)
+                        .order_by(a.c.attempted_at, a.c.id)).mappings()
+    return [attempt_view(r, detail=detail) for r in rows]
+
+
 def dispatch_body(conn: Connection, d: Any) -> bytes:
     fo = get_fulfilment_order(conn, d["fulfilment_order_id"])
     ship_to = orders.shipping_address(conn, fo["order_id"])
@@ -84,26 +96,6 @@ def dispatch_body(conn: Connection, d: Any) -> bytes:
     })
 
 
-def _claim_next(engine: Engine, at: datetime, lease: timedelta, box: SecretBox
-                ) -> dict[str, Any] | None:
-    """Take the next due pending dispatch: push its next attempt to the lease's end and return
-    what to send (url, secret, body, lease end), in one short transaction."""
-    def run(conn: Connection) -> dict[str, Any] | None:
-        d = locks.next_due_dispatch(conn, at)
-        if d is None:
-            return None
-        until = at + lease
-        conn.execute(update(tpl_dispatch).where(tpl_dispatch.c.id == d["id"])
-                     .values(next_attempt_at=until))
-        ep = conn.execute(select(tpl_endpoint)
-                          .where(tpl_endpoint.c.location_id == d["location_id"])
-                          ).mappings().first()
-        return {"dispatch": d, "until": until, "url": ep["url"] if ep else None,
-                "secret": _unseal(box, ep["secret_sealed"]) if ep else None,
-                "body": dispatch_body(conn, d)}
-    return transact(engine, run)
-
-
 def _unseal(box: SecretBox, sealed: str) -> str | None:
     try:
         return box.open(sealed)
@@ -111,87 +103,82 @@ def _unseal(box: SecretBox, sealed: str) -> str | None:
         return None
 
 
-def _record(engine: Engine, item: dict[str, Any], at: datetime, status: int | None,
-            error: str | None) -> str:
-    d = item["dispatch"]
-    ok = error is None and status is not None and 200 <= status < 300
-    attempts = d["attempts"] + 1
-    values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": at,
-                              "last_status": status, "last_error": error}
-    if ok:
-        values.update(status="sent", sent_at=at, last_error=None)
-        outcome = "sent"
-    elif attempts >= fst.MAX_DISPATCH_ATTEMPTS:
-        values.update(status="failed")
-        outcome = "failed"
-    else:
-        values.update(next_attempt_at=at + timedelta(
-            seconds=fst.retry_delay_seconds(attempts)))
-        outcome = "retry"
+@dataclass
+class Tpl:
+    """The 3PL Kind (delivery/machine.py)."""
 
-    def run(conn: Connection) -> int:
-        # Fenced: only while the lease is still ours (nobody re-claimed the row meanwhile).
-        return conn.execute(update(tpl_dispatch).where(
-            tpl_dispatch.c.id == d["id"], tpl_dispatch.c.status == "pending",
-            tpl_dispatch.c.attempts == d["attempts"],
-            tpl_dispatch.c.next_attempt_at == item["until"]).values(**values)).rowcount
-    if transact(engine, run) != 1:
-        log.warning("3pl dispatch %s: lease lost, attempt not recorded", d["id"])
-        return "lost"
-    return outcome
+    box: SecretBox | None  # opens the location secrets to sign with; recording needs none
+    scale: float = 1.0  # shrinks the backoff (tests)
+    name = "3pl dispatch"
+    rows = tpl_dispatch
+    attempts = tpl_dispatch_attempt
+    parent = "dispatch_id"
+    done = "sent"
+    done_at = "sent_at"
+
+    def due(self, conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
+        return locks.due_dispatches(conn, at, limit)
+
+    def prepare(self, conn: Connection, rows: list[dict[str, Any]], until: datetime,
+                at: datetime) -> list[Item]:
+        eps = {e["location_id"]: e for e in conn.execute(
+            select(tpl_endpoint).where(
+                tpl_endpoint.c.location_id.in_({r["location_id"] for r in rows}))).mappings()}
+        return [self._item(conn, d, eps.get(d["location_id"]), until, at) for d in rows]
+
+    def _item(self, conn: Connection, d: dict[str, Any], ep: Any, until: datetime,
+              at: datetime) -> Item:
+        body = dispatch_body(conn, d)
+        if ep is None:
+            return Item(d, until, None, body, {},
+                        refusal="the 3PL location has no endpoint configured")
+        secret = _unseal(self.box, ep["secret_sealed"]) if self.box is not None else None
+        if secret is None:
+            return Item(d, until, ep["url"], body, {}, refusal=(
+                "the endpoint's secret cannot be unsealed with the current key"))
+        # Signed when claimed, a moment before the send (the lease is a few seconds long).
+        headers = {"Content-Type": "application/json",
+                   **signing.headers(secret, int(at.timestamp()), body),
+                   "X-Pesanan-Dispatch-Id": d["id"]}
+        return Item(d, until, ep["url"], body, headers)
+
+    def queued(self, row: dict[str, Any]) -> int:
+        return 0  # a dispatch is queued once: the backoff counts from its first attempt
+
+    def after(self, conn: Connection, item: Item, outcome: Outcome, name: str,
+              at: datetime) -> None:
+        return None  # nothing beyond the row and its attempt log
 
 
-def _attempt(item: dict[str, Any], at: datetime, sender: Sender
-             ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one send; never raises (every failure is the row's)."""
-    if item["url"] is None:
-        return None, "the 3PL location has no endpoint configured"
-    if item["secret"] is None:
-        return None, "the endpoint's secret cannot be unsealed with the current key"
-    ts = int(at.timestamp())
-    headers = {"Content-Type": "application/json",
-               **signing.headers(item["secret"], ts, item["body"]),
-               "X-Pesanan-Dispatch-Id": item["dispatch"]["id"]}
-    try:
-        answer = sender(item["url"], item["body"], headers)
-    except OutboundError as exc:
-        return None, str(exc)[:500]
-    except Exception as exc:  # a bug must not stop the pass; the log keeps the traceback
-        log.exception("3pl dispatch %s: unexpected failure", item["dispatch"]["id"])
-        return None, f"internal error: {type(exc).__name__}"
-    if 300 <= answer.status < 400:
-        return answer.status, f"HTTP {answer.status} (redirects are not followed)"
-    if not 200 <= answer.status < 300:
-        return answer.status, f"HTTP {answer.status}"
-    return answer.status, None
+def claim(engine: Engine, at: datetime, lease: timedelta, box: SecretBox,
+          limit: int = BATCH) -> list[Item]:
+    """Take up to `limit` due dispatches under a lease; what to send for each."""
+    return machine.claim(engine, Tpl(box), at, lease, limit)
+
+
+def record(conn: Connection, item: Item, outcome: Outcome, at: datetime) -> str:
+    """Write the attempt; "lost" when the lease was no longer ours."""
+    return machine.record(conn, Tpl(None), item, outcome, at)
 
 
 def send_pending(engine: Engine, box: SecretBox, client: Client, *, limit: int = 50,
-                 at: datetime | None = None, sender: Sender | None = None) -> dict[str, int]:
-    """Send every due dispatch once (at most `limit`); returns counts {sent, retry, failed}.
-    The HTTP calls run outside any transaction. `sender` replaces client.post in tests."""
-    lease = timedelta(seconds=LEASE_FACTOR * client.deadline)
-    send = sender or client.post
+                 at: datetime | None = None, sender: Sender | None = None,
+                 scale: float = 1.0) -> dict[str, int]:
+    """Send every due dispatch once (at most `limit`, BATCH at a time in parallel); returns
+    counts {sent, retry, failed} (an attempt whose lease was lost counts in none). The HTTP
+    calls run outside any transaction. `at` fixes the clock and `sender` replaces
+    client.post (tests)."""
+    kind = Tpl(box, scale)
     tally = {"sent": 0, "retry": 0, "failed": 0}
-    for _ in range(limit):
-        # The clock is read per claim: a lease taken late in a long pass still runs its full
-        # length. Tests pass a fixed `at` to step through backoff.
-        t = at or now()
-        item = _claim_next(engine, t, lease, box)
-        if item is None:
+    while limit > 0:
+        # A claimed row's next attempt moves past `at` (its lease, then its backoff), so a
+        # fixed `at` cannot claim the same row twice in one pass.
+        results = machine.send_batch(engine, kind, client, limit=min(BATCH, limit), at=at,
+                                     sender=sender)
+        if not results:
             break
-        status, error = _attempt(item, t, send)
-        outcome = _record(engine, item, t, status, error)
-        if outcome in tally:
-            tally[outcome] += 1
-        # Never the secret or the body: the dispatch id, the outcome and the status.
-        log.info("3pl dispatch %s: %s (%s)", item["dispatch"]["id"], outcome, status or error)
+        limit -= len(results)
+        for result in results:
+            if result in tally:
+                tally[result] += 1
     return tally
-
-
-def run_dispatcher(engine: Engine, box: SecretBox, client: Client, *, interval: float = 5.0,
-                   should_stop: Callable[[], bool] = lambda: False) -> None:
-    """A worker loop: send what is due, sleep, repeat."""
-    while not should_stop():
-        send_pending(engine, box, client)
-        time.sleep(interval)

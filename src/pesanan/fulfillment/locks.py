@@ -4,9 +4,10 @@ Release: an order's fulfilment orders that a release may join are locked (the or
 locked before them, orders/locks.py), and their status re-checked under the lock.
 
 3PL: a dispatch row is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL:
-a second worker takes the next row instead of waiting; SQLite has a single writer). Setting a
-location's endpoint takes no lock here: it is one upsert (fulfillment/tpl.py), and the second of
-two racing PUTs waits on the row's key for the first.
+a second worker takes the next rows instead of waiting; SQLite has a single writer), a batch at
+a time by the delivery machinery (fulfillment/dispatch.py). Setting a location's endpoint takes
+no lock here: it is one upsert (fulfillment/tpl.py), and the second of two racing PUTs waits
+on the row's key for the first.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ from pesanan.fulfillment.status import NOT_STARTED
 from pesanan.inventory.queries import location_ref
 
 
-def next_due_dispatch(conn: Connection, at: datetime) -> dict[str, Any] | None:
-    """The next pending dispatch due at `at`, locked (None when there is none)."""
-    stmt = (select(tpl_dispatch)
-            .where(tpl_dispatch.c.status == "pending", tpl_dispatch.c.next_attempt_at <= at)
-            .order_by(tpl_dispatch.c.next_attempt_at, tpl_dispatch.c.id).limit(1))
+def due_dispatches(conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` pending dispatches due at `at`, locked, oldest due first. (No order
+    between them is needed: a cancel is written only once its release is no longer pending,
+    fulfillment/withdraw.py.)"""
+    d = tpl_dispatch
+    stmt = (select(d).where(d.c.status == "pending", d.c.next_attempt_at <= at)
+            .order_by(d.c.next_attempt_at, d.c.id).limit(limit))
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)  # two workers never send one row
-    row = conn.execute(stmt).mappings().first()
-    return None if row is None else dict(row)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def joinable(conn: Connection, order_id: str, location_ids: Iterable[str]

@@ -117,7 +117,7 @@ tpl_endpoint = Table(
 )
 
 # Outbox: written in the transaction that releases (or withdraws) a 3PL fulfilment order, sent
-# by the dispatcher after commit, retried with backoff.
+# after commit by the one delivery machinery (fulfillment/dispatch.py), retried with backoff.
 tpl_dispatch = Table(
     "tpl_dispatch",
     metadata,
@@ -135,6 +135,22 @@ tpl_dispatch = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
     Index("ix_tpl_dispatch_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# Every attempt to send a dispatch, with its answer (delivery/machine.py writes it, the same log
+# as webhook_attempt): why a 3PL is not getting its orders, in the 3PL's own words.
+tpl_dispatch_attempt = Table(
+    "tpl_dispatch_attempt",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dispatch_id", String(36), ForeignKey("tpl_dispatch.id"), nullable=False,
+           index=True),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("status", Integer, nullable=True),  # the HTTP status; None: no answer
+    Column("latency_ms", Integer, nullable=False),
+    Column("response_excerpt", String(500), nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("outcome", String(10), nullable=False),  # sent | retry | failed
 )
 
 # Processed 3PL callbacks, one per (location, event id): a replay answers the stored result.

@@ -84,11 +84,3 @@ def after_shipments(current: str, quantity: int, shipped: int,
     if statuses and all(s == SHIPMENT_DELIVERED for s in statuses):
         return FOStatus.DELIVERED
     return FOStatus.SHIPPED
-
-
-def retry_delay_seconds(attempts: int) -> int:
-    """Backoff before the next attempt of a 3PL dispatch: 30 s, 1, 2, 4 … min, at most 1 h."""
-    return int(min(30 * 2 ** max(attempts - 1, 0), 3600))
-
-
-MAX_DISPATCH_ATTEMPTS = 8

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.crypto import SecretBox, SecretUnreadable
+from pesanan.core.errors import NotFound
 from pesanan.delivery import machine
 from pesanan.delivery.machine import Item, Outcome, Sender
 from pesanan.fulfillment import locks, signing
@@ -73,7 +74,10 @@ def attempt_view(r: Any, *, detail: bool = False) -> dict[str, Any]:
 
 def list_attempts(conn: Connection, dispatch_id: str, *, detail: bool = False
                   ) -> list[dict[str, Any]]:
-    """Every attempt to send one dispatch, oldest first."""
+    """Every attempt to send one dispatch, oldest first (NotFound: no such dispatch)."""
+    if conn.execute(select(tpl_dispatch.c.id).where(tpl_dispatch.c.id == dispatch_id)
+                    ).first() is None:
+        raise NotFound(f"3PL dispatch {dispatch_id} not found")
     a = tpl_dispatch_attempt
     rows = conn.execute(select(a).where(a.c.dispatch_id == dispatch_id)
                         .order_by(a.c.attempted_at, a.c.id)).mappings()

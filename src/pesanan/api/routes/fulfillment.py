@@ -191,6 +191,16 @@ def list_tpl_dispatches(conn: ReadConn, actor: Reader, fulfilment_order_id: str 
             "next_cursor": None}
 
 
+@router.get("/3pl/dispatches/{dispatch_id}/attempts")
+def list_tpl_dispatch_attempts(dispatch_id: str, conn: ReadConn, actor: Reader
+                               ) -> dict[str, Any]:
+    """Every attempt to send one dispatch, oldest first: outcome and latency for everyone; the
+    HTTP status, error and answer excerpt only for admins (settings:read), as above."""
+    return {"items": dispatch.list_attempts(conn, dispatch_id,
+                                            detail=allows(actor.role, "settings:read")),
+            "next_cursor": None}
+
+
 @router.post("/3pl/{location_code}/callbacks", response_model=out.TplCallbackOut)
 async def tpl_callback(location_code: str, request: Request) -> Response:
     """A 3PL reports shipments and deliveries. No API key: the HMAC signature over

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.core.clock import now
 from pesanan.delivery import backoff
@@ -22,6 +24,7 @@ from pesanan.outbound import Client, Policy
 from pesanan.worker.tasks import tasks
 from tests import outbound_servers as peers
 from tests.factories import Api
+from tests.web.helpers import login
 
 SECRET = "s3cret-shared-with-the-3pl-0123456789"
 LOOPBACK = Policy.parse("127.0.0.1")
@@ -178,3 +181,28 @@ def test_two_senders_at_once_never_send_one_dispatch_twice(
     items = api.ok(api.get("/3pl/dispatches"))["items"]
     assert sorted(d["id"] for d in items) == sorted(seen)
     assert {(d["status"], d["attempts"]) for d in items} == {("sent", 1)}
+
+
+def test_the_fulfilment_page_shows_every_attempt_and_the_answer_to_admins_only(
+        api: Api, client: TestClient, container: Container, product: dict[str, Any]) -> None:
+    peer = peers.Peer(answering((503, b"warehouse busy, try later")))
+    try:
+        _three_pl(api, "TPL1", peer.url)
+        order = api.order(api.customer()["id"], [("TEE", 1)])
+        assert _send(api) == {"sent": 0, "retry": 1, "failed": 0}
+    finally:
+        peer.close()
+    [fo] = api.ok(api.get(f"/orders/{order['id']}/fulfilment-orders"))["items"]
+
+    def attempts_shown(role: str) -> str:
+        login(client, container, role)
+        page = client.get(f"/fulfilment/{fo['id']}")
+        assert page.status_code == 200
+        return page.text.split('class="dispatch-attempts"')[1].split("</ul>")[0]
+    admin = attempts_shown("admin")
+    assert " 503 retry " in admin and ": HTTP 503" in admin
+    assert "warehouse busy, try later" in admin
+    warehouse = attempts_shown("warehouse")
+    assert " — retry " in warehouse and ": delivery failed" in warehouse
+    assert "HTTP 503" not in warehouse
+    assert "warehouse busy" not in warehouse

@@ -52,7 +52,8 @@ def _detail(conn: Connection, fo_id: str, detail: bool) -> dict[str, Any]:
     fo = fo_queries.get_fulfilment_order(conn, fo_id)
     status = fst.FOStatus(fo["status"])
     # Why a 3PL delivery failed maps the internal network: admins (settings:read) only.
-    sends = (dispatch.list_dispatches(conn, fo_id, detail=detail)
+    sends = ([{**d, "tries": dispatch.list_attempts(conn, d["id"], detail=detail)}
+              for d in dispatch.list_dispatches(conn, fo_id, detail=detail)]
              if fo["location_kind"] == "3pl" else [])
     return {"fo": fo, "dispatches": sends,
             "carriers": carriers.list_carriers(conn, limit=250)["items"],

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # One outbound call's whole budget, DNS to last byte (seconds). A delivery's lease is three
     # of these, so it is also how soon a send cut by a crashed worker is retried.
     outbound_deadline_seconds: float = 10.0
-    # Webhook retries follow webhooks/backoff.py (eleven attempts over about three days); this
+    # Webhook retries follow delivery/backoff.py (eleven attempts over about three days); this
     # multiplies every wait (tests and demos shrink it, e.g. 0.001).
     webhook_backoff_scale: float = 1.0
     # An endpoint whose every delivery has failed for this long is disabled (seconds; 5 days).

@@ -53,8 +53,9 @@ def tasks(container: Container) -> list[Task]:
         # Automation rules: each event a rule starts from, its actions once per (rule, event),
         # in the transaction that moves the automation cursor.
         Task("automation", lambda c: automation.run_once(c.engine), 0.5),
-        # The 3PL outbox: each due dispatch claimed, sent signed and recorded (fulfillment/
-        # dispatch.py); retries wait their backoff on the row, so 2 s idle is plenty.
+        # The 3PL outbox on the same delivery machinery as webhooks (fulfillment/dispatch.py):
+        # leased batches sent signed, every attempt logged; retries wait their backoff on the
+        # row, so 2 s idle is plenty.
         _tpl_dispatch(container),
         # Scheduled jobs (worker/handlers.py): one due job per pass, one runner across workers.
         Task("scheduler", scheduler.run_due, 1.0),

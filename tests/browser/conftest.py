@@ -52,6 +52,8 @@ class LiveServer:
 
     def __init__(self, container: Container) -> None:
         self.container = container
+        self.relaying = threading.Event()
+        self.stamping = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -64,10 +66,23 @@ class LiveServer:
 
     def _relay(self) -> None:
         # The worker's event relay beside the server, as `make run` has it: the dashboard's
-        # stream announces stamped events only.
+        # stream announces stamped events only. Only while a browser test runs (`relaying`):
+        # later tests compare whole tables before and after, and a stamp would show.
         while not self.server.should_exit:
-            relay.stamp_pending(self.container.engine)
+            with self.stamping:
+                if self.relaying.is_set():
+                    relay.stamp_pending(self.container.engine)
             time.sleep(0.1)
+
+    @contextmanager
+    def relay_on(self) -> Iterator[None]:
+        self.relaying.set()
+        try:
+            yield
+        finally:
+            self.relaying.clear()
+            with self.stamping:  # a stamp in progress ends before the test does
+                pass
 
     def start(self) -> LiveServer:
         self.thread.start()
@@ -95,12 +110,14 @@ def live_servers() -> Iterator[dict[int, LiveServer]]:
 
 
 @pytest.fixture
-def live_url(container: Container, live_servers: dict[int, LiveServer]) -> str:
-    """The base URL of a server for this test's backend (started on first use)."""
+def live_url(container: Container, live_servers: dict[int, LiveServer]) -> Iterator[str]:
+    """The base URL of a server for this test's backend (started on first use), with the
+    event relay running for the test."""
     key = id(container)
     if key not in live_servers:
         live_servers[key] = LiveServer(container).start()
-    return live_servers[key].url
+    with live_servers[key].relay_on():
+        yield live_servers[key].url
 
 
 @pytest.fixture(scope="session")

@@ -206,3 +206,35 @@ def test_the_fulfilment_page_shows_every_attempt_and_the_answer_to_admins_only(
     assert " — retry " in warehouse and ": delivery failed" in warehouse
     assert "HTTP 503" not in warehouse
     assert "warehouse busy" not in warehouse
+
+
+def _kinds(api: Api, order_id: str) -> list[tuple[str, str]]:
+    [fo] = api.ok(api.get(f"/orders/{order_id}/fulfilment-orders"))["items"]
+    return sorted((x["kind"], x["status"]) for x in api.ok(api.get(
+        "/3pl/dispatches", fulfilment_order_id=fo["id"]))["items"])
+
+
+def test_withdrawing_an_order_whose_release_may_have_reached_the_3pl_tells_it(
+        api: Api, product: dict[str, Any]) -> None:
+    """A release being sent right now, or tried without a clear answer, may be at the 3PL: a
+    withdrawal queues a cancel for it (before, it was marked cancelled and the 3PL never heard
+    of the withdrawal). A release never tried and not in flight is just not sent."""
+    _three_pl(api, "TPL1", "http://127.0.0.1:9/nobody-listens", stock=10)
+    customer = api.customer()["id"]
+    box = crypto.box_for(api.container.settings)
+
+    in_flight = api.order(customer, [("TEE", 1)])
+    [item] = dispatch.claim(api.container.engine, now(), timedelta(seconds=30), box)
+    api.ok(api.post(f"/orders/{in_flight['id']}/cancel", {"reason": "changed mind"}))
+    assert _kinds(api, in_flight["id"]) == [("cancel", "pending"), ("release", "cancelled")]
+    with api.container.engine.begin() as conn:  # the late answer of that send is fenced off
+        assert dispatch.record(conn, item, dispatch.Outcome(200, None, "ok", 5), now()) == "lost"
+
+    tried = api.order(customer, [("TEE", 1)])
+    assert _send(api)["retry"] >= 1  # refused: pending again with one attempt
+    api.ok(api.post(f"/orders/{tried['id']}/cancel", {"reason": "changed mind"}))
+    assert ("cancel", "pending") in _kinds(api, tried["id"])
+
+    never = api.order(customer, [("TEE", 1)])
+    api.ok(api.post(f"/orders/{never['id']}/cancel", {"reason": "changed mind"}))
+    assert _kinds(api, never["id"]) == [("release", "cancelled")]

@@ -9,7 +9,7 @@ A 3PL whose release was already sent gets a cancel dispatch.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
@@ -84,11 +84,20 @@ def _trim_failed(conn: Connection, fo_ids: list[str]) -> list[str]:
 
 
 def _withdraw_dispatches(conn: Connection, fo_ids: list[str]) -> None:
-    """A release not sent yet is simply not sent; a 3PL that already has it is told."""
+    """A release that never left is simply not sent; a 3PL that may have it is told.
+
+    "May have it" is more than "sent": a release tried and answered with an error or no answer
+    at all (attempts > 0) may still have been taken in, and one being sent right now (claimed:
+    its next attempt pushed to its lease's end, delivery/machine.py) will get there while its
+    answer is fenced off. Only a pending release never tried and not in flight is silent; a
+    3PL told to cancel a release it never got just has nothing to cancel."""
+    d = tpl_dispatch.c
+    at = now()
     sent = conn.execute(
-        select(tpl_dispatch.c.fulfilment_order_id, tpl_dispatch.c.location_id)
-        .where(tpl_dispatch.c.fulfilment_order_id.in_(fo_ids),
-               tpl_dispatch.c.kind == "release", tpl_dispatch.c.status != "pending")
+        select(d.fulfilment_order_id, d.location_id)
+        .where(d.fulfilment_order_id.in_(fo_ids), d.kind == "release",
+               or_(d.status.in_(("sent", "failed")),
+                   and_(d.status == "pending", or_(d.attempts > 0, d.next_attempt_at > at))))
     ).all()
     conn.execute(update(tpl_dispatch)
                  .where(tpl_dispatch.c.fulfilment_order_id.in_(fo_ids),

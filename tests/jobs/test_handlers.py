@@ -10,14 +10,15 @@ from pesanan.core.errors import ValidationFailed
 from pesanan.events.catalogue import EVENT_TYPES
 from pesanan.worker.handlers import HANDLERS
 
-JOBS = ["audit.nightly", "billing.overdue_reminders", "idempotency.purge",
+JOBS = ["audit.nightly", "billing.overdue_reminders", "deliveries.purge", "idempotency.purge",
         "orders.cancel_unpaid", "orders.sla", "purchasing.replenish"]
 
 
-def test_the_six_scheduled_jobs_are_registered_with_their_schedules() -> None:
+def test_the_seven_scheduled_jobs_are_registered_with_their_schedules() -> None:
     assert sorted(HANDLERS) == JOBS
     assert {n: s.every_seconds for n, s in HANDLERS.items()} == {
         "audit.nightly": 86400, "billing.overdue_reminders": 3600, "idempotency.purge": 3600,
+        "deliveries.purge": 3600,
         "orders.cancel_unpaid": 900, "orders.sla": 300, "purchasing.replenish": 3600}
     # The one that cancels customers' orders waits for the shop to turn it on.
     assert [n for n, s in HANDLERS.items() if not s.enabled] == ["orders.cancel_unpaid"]

@@ -27,9 +27,11 @@ from pesanan.core.money import Money
 from pesanan.customers.schemas import PaymentPreference
 from pesanan.db.tx import transact
 from pesanan.flows import sla, unpaid
+from pesanan.fulfillment import dispatch_purge
 from pesanan.idempotency.purge import purge_expired
 from pesanan.idempotency.service import KEEP_FOR
 from pesanan.purchasing.auto import auto_replenish
+from pesanan.webhooks import purge as webhook_purge
 from pesanan.worker.job_params import Params
 
 # handler(container, params, at) -> outcome detail (JSON-able); raising = the run failed.
@@ -157,6 +159,31 @@ def nightly_audit(c: Container, params: dict[str, Any], at: datetime) -> dict[st
     return run_nightly(c.read_engine, c.engine, at)
 
 
+# --- deliveries.purge ----------------------------------------------------------------------
+
+def deliveries_purge_params(params: dict[str, Any]) -> dict[str, Any]:
+    p = Params("deliveries.purge", params, ["days"])
+    # Never before the last retry could have happened (about three days), plus slack: a
+    # delivery's log must outlive any question about it while it was being tried.
+    days = p.number("days", 30, at_least=7)
+    p.done()
+    return {"days": days}
+
+
+def deliveries_purge(c: Container, params: dict[str, Any], at: datetime,
+                     batch: int = 1000, max_batches: int = 100) -> dict[str, Any]:
+    before = at - timedelta(days=deliveries_purge_params(params)["days"])
+    done = {"webhook_deliveries": 0, "tpl_attempts": 0}
+    for key, purge_batch in (("webhook_deliveries", webhook_purge.purge_batch),
+                             ("tpl_attempts", dispatch_purge.purge_batch)):
+        for _ in range(max_batches):  # the next run goes on where this one stopped
+            n = purge_batch(c.engine, before, batch)
+            done[key] += n
+            if n < batch:
+                break
+    return done
+
+
 HANDLERS: dict[str, JobSpec] = {s.name: s for s in (
     JobSpec("idempotency.purge", purge, 3600, {"hours": 24},
             "delete Idempotency-Keys older than `hours` (at least 24)", validate=purge_params),
@@ -179,4 +206,7 @@ HANDLERS: dict[str, JobSpec] = {s.name: s for s in (
     JobSpec("audit.nightly", nightly_audit, 86400, {},
             "the checks of `pesanan audit`, announced as an audit.completed event",
             validate=audit_params),
+    JobSpec("deliveries.purge", deliveries_purge, 3600, {"days": 30},
+            "forget finished webhook deliveries and 3PL attempt logs older than `days` "
+            "(at least 7)", validate=deliveries_purge_params),
 )}

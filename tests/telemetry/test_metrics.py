@@ -164,9 +164,9 @@ def test_what_the_workers_recorded_is_counted_at_scrape_time(
             name="purge_idempotency_keys", enabled=True, every_seconds=3600, params={},
             next_run_at=at, runs=7, failures=2, created_at=at, updated_at=at))
     text = _scrape(client)
-    assert value(text, "pesanan_webhook_attempts_total", outcome="retry") == 2
-    assert value(text, "pesanan_webhook_attempts_total", outcome="delivered") == 1
-    assert value(text, "pesanan_webhook_attempts_total", outcome="failed") is None
+    assert value(text, "pesanan_webhook_attempts_logged", outcome="retry") == 2
+    assert value(text, "pesanan_webhook_attempts_logged", outcome="delivered") == 1
+    assert value(text, "pesanan_webhook_attempts_logged", outcome="failed") is None
     assert value(text, "pesanan_webhook_deliveries", status="pending") == 1
     assert value(text, "pesanan_webhook_deliveries", status="delivered") == 1
     assert value(text, "pesanan_job_runs_total", job="purge_idempotency_keys",

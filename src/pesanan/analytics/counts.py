@@ -8,6 +8,7 @@ from typing import Any, get_args
 
 from sqlalchemy import Connection, func, select
 
+from pesanan.fulfillment.models import tpl_dispatch_attempt
 from pesanan.jobs.models import scheduled_job
 from pesanan.orders.models import sales_order
 from pesanan.orders.schemas import PlaceOrder
@@ -30,8 +31,13 @@ def orders_by_channel(conn: Connection) -> dict[str, int]:
 
 
 def webhook_attempts_by_outcome(conn: Connection) -> dict[str, int]:
-    """Every webhook send ever tried, by outcome (delivered, retry, failed)."""
+    """Every webhook send in the attempt log, by outcome (delivered, retry, failed)."""
     return _by(conn, webhook_attempt.c.outcome)
+
+
+def tpl_attempts_by_outcome(conn: Connection) -> dict[str, int]:
+    """Every 3PL dispatch send in the attempt log, by outcome (sent, retry, failed)."""
+    return _by(conn, tpl_dispatch_attempt.c.outcome)
 
 
 def webhook_deliveries_by_status(conn: Connection) -> dict[str, int]:

@@ -132,10 +132,17 @@ def _feed_families(conn: Connection) -> list[Metric]:
 
 def _worker_families(conn: Connection) -> list[Metric]:
     """What the worker processes did, as they recorded it in the database."""
-    attempts = CounterMetricFamily("pesanan_webhook_attempts", "Webhook sends tried, by "
-                                   "outcome (delivered, retry, failed).", labels=["outcome"])
+    # Gauges, not counters: the job deliveries.purge forgets old attempts, and a counter that
+    # goes down reads as a reset (rate() would count the whole log again).
+    attempts = GaugeMetricFamily("pesanan_webhook_attempts_logged", "Webhook sends in the "
+                                 "attempt log (deliveries.purge keeps 30 days), by outcome "
+                                 "(delivered, retry, failed).", labels=["outcome"])
     for outcome, n in sorted(counts.webhook_attempts_by_outcome(conn).items()):
         attempts.add_metric([outcome], n)
+    tpl = GaugeMetricFamily("pesanan_tpl_attempts_logged", "3PL dispatch sends in the attempt "
+                            "log, by outcome (sent, retry, failed).", labels=["outcome"])
+    for outcome, n in sorted(counts.tpl_attempts_by_outcome(conn).items()):
+        tpl.add_metric([outcome], n)
     deliveries = GaugeMetricFamily("pesanan_webhook_deliveries", "Webhook messages by status "
                                    "(pending, delivered, failed).", labels=["status"])
     for status, n in sorted(counts.webhook_deliveries_by_status(conn).items()):
@@ -145,7 +152,7 @@ def _worker_families(conn: Connection) -> list[Metric]:
     for job, (ok, failed) in sorted(counts.job_runs(conn).items()):
         runs.add_metric([job, "ok"], ok)
         runs.add_metric([job, "failed"], failed)
-    return [attempts, deliveries, runs]
+    return [attempts, tpl, deliveries, runs]
 
 
 def exposition(engine: Engine) -> bytes:

@@ -149,7 +149,7 @@ def test_two_servers_and_two_workers_deliver_each_event_once_and_never_run_a_job
                     oid = r.json()["id"]
                     a.post(f"/orders/{oid}/cancel", {"reason": "fleet test"})
 
-        threads = [threading.Thread(target=place, args=(a, 40)) for a in apis for _ in range(2)]
+        threads = [threading.Thread(target=place, args=(a, 20)) for a in apis for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:

@@ -36,7 +36,8 @@ import orjson
 from sqlalchemy import create_engine, func, select
 
 import place_orders as po
-from pesanan.events.models import outbox
+from pesanan.events import consumers
+from pesanan.events.models import event_cursor, outbox
 from pesanan.webhooks.models import webhook_delivery
 
 BIN = Path(sys.executable).parent
@@ -80,14 +81,17 @@ class Sampler:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def backlog(self) -> tuple[int, int]:
-        """(unstamped events, deliveries not yet delivered)."""
+    def backlog(self) -> tuple[int, int, int]:
+        """(unstamped events, stamped events not fanned out yet, deliveries not delivered)."""
         with self.engine.connect() as conn:
             unstamped = conn.execute(select(func.count()).select_from(outbox)
                                      .where(outbox.c.position.is_(None))).scalar_one()
+            newest = consumers.newest_position(conn)
+            fanned = conn.execute(select(event_cursor.c.position)
+                                  .where(event_cursor.c.name == "webhooks")).scalar_one_or_none()
             waiting = conn.execute(select(func.count()).select_from(webhook_delivery)
                                    .where(webhook_delivery.c.status == "pending")).scalar_one()
-        return int(unstamped), int(waiting)
+        return int(unstamped), newest - int(fanned or 0), int(waiting)
 
     def _run(self) -> None:
         while not self.stop.wait(self.every):
@@ -110,7 +114,7 @@ class Sampler:
 
 def drain(sampler: Sampler, timeout: float = 300.0) -> float:
     t0 = time.monotonic()
-    while sampler.backlog() != (0, 0):
+    while sampler.backlog() != (0, 0, 0):
         if time.monotonic() - t0 > timeout:
             sys.exit(f"worker_lag: the worker did not catch up in {timeout:.0f} s: "
                      f"{sampler.backlog()}")

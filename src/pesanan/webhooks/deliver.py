@@ -33,7 +33,7 @@ from pesanan.webhooks import locks, signing
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
 from pesanan.webhooks.service import disable_endpoint
 
-BATCH = 16
+BATCH = 32
 __all__ = ["BATCH", "Outcome", "Rules", "Sender", "attempt", "claim", "record", "rules_for",
            "send_due"]
 

@@ -43,6 +43,13 @@ from pesanan.webhooks.models import webhook_delivery
 BIN = Path(sys.executable).parent
 
 
+class _Server(ThreadingHTTPServer):
+    # The listen backlog, read when the socket listens (in the constructor): the default 5
+    # overflows under the worker's parallel sends, and the kernel resets the extra connections.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Receiver:
     """Answers 204 to every webhook and notes (arrival - occurred_at) per event id."""
 
@@ -65,8 +72,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.request_queue_size = 128
+        self.server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
 

@@ -46,8 +46,10 @@ def test_every_command_in_the_examples_is_accepted_by_the_cli(args: list[str]) -
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    # Never skipped: a missing systemd-analyze fails here, saying so, rather than passing
+    # units nobody checked.
+    assert shutil.which("systemd-analyze"), "systemd-analyze is needed to check the units"
     for unit in UNITS:
         text = unit.read_text().replace(PESANAN, "/bin/true")
         text = re.sub(r"EnvironmentFile=.*", "EnvironmentFile=-/nonexistent", text)

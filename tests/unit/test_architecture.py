@@ -25,7 +25,8 @@ IMPURE = ("sqlalchemy", "fastapi", "starlette", "pesanan.db", "pesanan.api", "pe
 # the database layer and migrations are not core by definition).
 RULE_FLOORS = {"core", "flows", "returns", "billing", "fulfillment", "orders", "purchasing",
                "inventory", "customers", "catalog", "ledger", "events", "idempotency", "auth",
-               "outbound", "jobs", "webhooks", "broker", "automation", "delivery"}
+               "outbound", "jobs", "webhooks", "broker", "automation", "delivery", "shop",
+               "documents", "mail"}
 
 
 def mutual_imports(package: str) -> list[tuple[str, str, str, str]]:

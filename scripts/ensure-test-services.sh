@@ -8,6 +8,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+# Pango and the fonts the PDF documents need (tests/documents renders them).
+bash "$(dirname "$0")/ensure-system-packages.sh"
 if ! [ -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium for the browser tests" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

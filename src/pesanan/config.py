@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = f"sqlite:///{Path('var/pesanan.db').resolve()}"
@@ -68,6 +69,19 @@ class Settings(BaseSettings):
     nats_stream: str = "PESANAN"
     nats_subject_prefix: str = "pesanan.events"
     nats_timeout: float = 5.0
+    # Email (mail/): the notifications go out through this SMTP server. No host: email is
+    # off (the worker runs no mail task, nothing is queued). smtp_tls: "starttls" (port 587),
+    # "tls" (implicit TLS, port 465) or "none" (a local relay). mail_from: the From address;
+    # empty: the shop profile's email. smtp_timeout_seconds bounds each connect and command.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_from: str = ""
+    smtp_timeout_seconds: float = 10.0
+    # Multiplies every retry wait of a message SMTP refused (delivery/backoff.py; tests shrink).
+    mail_backoff_scale: float = 1.0
     log_level: str = "info"
     # "text" for a terminal, "json" for a log collector: one JSON object a line with ts, level,
     # logger, message, request_id (or task) and any extras (pesanan/telemetry/logs.py).

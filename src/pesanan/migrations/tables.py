@@ -19,9 +19,11 @@ from pesanan.idempotency import models as _idempotency  # noqa: F401
 from pesanan.inventory import models as _inventory  # noqa: F401
 from pesanan.jobs import models as _jobs  # noqa: F401
 from pesanan.ledger import models as _ledger  # noqa: F401
+from pesanan.mail import models as _mail  # noqa: F401
 from pesanan.orders import models as _orders  # noqa: F401
 from pesanan.purchasing import models as _purchasing  # noqa: F401
 from pesanan.returns import models as _returns  # noqa: F401
+from pesanan.shop import models as _shop  # noqa: F401
 from pesanan.webhooks import models as _webhooks  # noqa: F401
 
 __all__ = ["metadata"]

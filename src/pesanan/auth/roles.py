@@ -30,7 +30,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                        # Settings (hold rules) are the admin's alone.
                        | {"settings:read", "settings:write"}
                        # So are API keys: a key holder could mint keys of any role.
-                       | {"apikeys:read", "apikeys:write"}),
+                       | {"apikeys:read", "apikeys:write"}
+                       # And console users: who may log in, with which role.
+                       | {"users:read", "users:write"}),
     # A clerk captures orders and keeps customers; sees stock to sell it; no ledger. Handles
     # the customer's side of a return, and an exchange (which places an order).
     "clerk": frozenset({

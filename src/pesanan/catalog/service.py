@@ -18,8 +18,19 @@ from pesanan.core.money import MoneyError, check_currency, read_amount
 from pesanan.events.service import emit
 
 
+def _tax_rate(text: str, inv: Invalid) -> Decimal:
+    """A tax rate is a fraction (0.11 is 11 %): 1 or more is refused here, beside the field,
+    rather than by the table's CHECK as a 500."""
+    rate = Decimal(text)
+    if rate >= 1:
+        inv.add("tax_rate", "out_of_range",
+                f"a tax rate is a fraction below 1: 0.11 for 11 %, not {text}")
+    return rate
+
+
 def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
     inv = Invalid()
+    tax_rate = _tax_rate(cmd.tax_rate, inv)
     try:
         check_currency(cmd.currency)
     except MoneyError as e:
@@ -34,7 +45,7 @@ def create_product(conn: Connection, cmd: ProductCreate) -> dict[str, Any]:
     inv.raise_if_any()
     ts = now()
     row = {"id": new_id(), "sku": cmd.sku, "name": cmd.name, "price": price,
-           "currency": cmd.currency, "tax_rate": Decimal(cmd.tax_rate), "standard_cost": cost,
+           "currency": cmd.currency, "tax_rate": tax_rate, "standard_cost": cost,
            "active": cmd.active, "oversell_policy": cmd.oversell_policy,
            "backorder_limit": cmd.backorder_limit, "backorder_open": 0,
            "version": 1, "created_at": ts, "updated_at": ts}
@@ -82,7 +93,7 @@ def update_product(
         values["standard_cost"] = read_amount(cmd.standard_cost, current["currency"], inv,
                                               "standard_cost")
     if cmd.tax_rate is not None:
-        values["tax_rate"] = Decimal(cmd.tax_rate)
+        values["tax_rate"] = _tax_rate(cmd.tax_rate, inv)
     if cmd.active is not None:
         values["active"] = cmd.active
     _oversell(cmd, current, values)

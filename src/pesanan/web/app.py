@@ -24,9 +24,11 @@ from pesanan.web.views import (
     ledger,
     new_order,
     orders,
+    products,
     purchasing,
     returns,
     sourcing,
+    users,
     webhooks,
 )
 
@@ -45,7 +47,7 @@ def install(app: FastAPI, container: Container) -> None:
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
-                   automation, webhooks):
+                   automation, webhooks, products, users):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -32,4 +32,6 @@ app_user = Table(
     # account refuses every login. In the database so every worker process agrees.
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", UTCDateTime, nullable=True),
+    # The console's language for this user (issue 12); NULL follows the shop's locale.
+    Column("locale", String(16), nullable=True),
 )

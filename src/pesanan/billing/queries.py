@@ -15,7 +15,7 @@ from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
 from pesanan.customers import queries as customers
-from pesanan.db.paging import page
+from pesanan.db.paging import Sort, page
 from pesanan.db.types import Amount
 
 OPEN = ("issued", "partially_paid")
@@ -62,7 +62,7 @@ def list_invoices(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, status: str | None = None,
     customer_id: str | None = None, order_id: str | None = None,
     overdue_at: datetime | None = None, search: str | None = None,
-    customer_ids: Select[tuple[str]] | None = None,
+    customer_ids: Select[tuple[str]] | None = None, sort: Sort | None = None,
 ) -> dict[str, Any]:
     """`overdue_at`: only invoices still owed whose due date is before that moment (the rule of
     `is_overdue`). `search` matches the invoice number or, through `customer_ids` (the
@@ -79,7 +79,7 @@ def list_invoices(
         if customer_ids is not None:
             matches.append(invoice.c.customer_id.in_(customer_ids))
         stmt = stmt.where(or_(*matches))
-    rows, nxt = page(conn, stmt, invoice.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, invoice.c.id, limit, cursor, sort)
     return {"items": [invoice_view(r) for r in rows], "next_cursor": nxt}
 
 
@@ -109,6 +109,7 @@ def receivables(conn: Connection, as_of: datetime) -> list[dict[str, Any]]:
 def list_payments(
     conn: Connection, *, limit: int = 50, cursor: str | None = None, method: str | None = None,
     order_id: str | None = None, customer_ids: Select[tuple[str]] | None = None,
+    sort: Sort | None = None,
 ) -> dict[str, Any]:
     """Payments, newest first, each with the number and customer of the invoice it paid into."""
     stmt = (select(payment, invoice.c.number.label("invoice_number"), invoice.c.customer_id)
@@ -120,7 +121,7 @@ def list_payments(
         # Through the customer index, not a row-by-row check of the joined invoice.
         stmt = stmt.where(payment.c.invoice_id.in_(
             select(invoice.c.id).where(invoice.c.customer_id.in_(customer_ids))))
-    rows, nxt = page(conn, stmt, payment.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, payment.c.id, limit, cursor, sort)
     return {"items": [{**payment_view(r), "invoice_number": r["invoice_number"],
                        "customer_id": r["customer_id"]} for r in rows], "next_cursor": nxt}
 

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Select, select
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.customers.models import address, customer
-from pesanan.db.paging import page
+from pesanan.db.paging import Sort, page
 
 
 def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -45,7 +45,8 @@ def addresses(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
 
 
 def customer_page(
-    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None,
+    sort: Sort | None = None,
 ) -> dict[str, Any]:
     """A page of customers (their own fields), optionally those whose name, email or phone
     contains `q`."""
@@ -54,7 +55,7 @@ def customer_page(
         like = f"%{q.lower()}%"
         stmt = stmt.where(customer.c.name.ilike(like) | customer.c.email.ilike(like)
                           | customer.c.phone.ilike(like))
-    rows, nxt = page(conn, stmt, customer.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, customer.c.id, limit, cursor, sort)
     return {"items": [_base_view(r) for r in rows], "next_cursor": nxt}
 
 

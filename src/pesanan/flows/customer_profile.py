@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from pesanan.customers import queries as customers
 from pesanan.customers import service
 from pesanan.customers.schemas import CustomerCreate
+from pesanan.db.paging import Sort
 from pesanan.orders import queries as orders
 
 
@@ -28,10 +29,11 @@ def get_customer(conn: Connection, customer_id: str, history: int = 10) -> dict[
 
 
 def list_customers(
-    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None
+    conn: Connection, *, limit: int = 50, cursor: str | None = None, q: str | None = None,
+    sort: Sort | None = None,
 ) -> dict[str, Any]:
     """A page of customers, each with its order count, lifetime value and last order."""
-    found = customers.customer_page(conn, limit=limit, cursor=cursor, q=q)
+    found = customers.customer_page(conn, limit=limit, cursor=cursor, q=q, sort=sort)
     stats = orders.customer_stats(conn, [c["id"] for c in found["items"]])
     return {"items": [{**c, **stats[c["id"]]} for c in found["items"]],
             "next_cursor": found["next_cursor"]}

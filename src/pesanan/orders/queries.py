@@ -13,7 +13,7 @@ from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
 from pesanan.core.money import fmt
 from pesanan.core.schema import document_number
-from pesanan.db.paging import page
+from pesanan.db.paging import Sort, page
 from pesanan.orders.models import order_event, order_line, sales_order
 
 # Read-only selectables of order rows, for the floors above that must join them in SQL (a page
@@ -93,6 +93,7 @@ def list_orders(
     channel: str | None = None, customer_id: str | None = None,
     created_at_min: datetime | None = None, created_at_max: datetime | None = None,
     search: str | None = None, customer_ids: Select[tuple[str]] | None = None,
+    sort: Sort | None = None,
 ) -> dict[str, Any]:
     """`search` matches an order number (SO-000123 or 123) or, through `customer_ids` (the
     customers the caller matched with the same text, as a subquery), the customer."""
@@ -120,7 +121,7 @@ def list_orders(
         stmt = stmt.where(sales_order.c.placed_at >= created_at_min)
     if created_at_max is not None:
         stmt = stmt.where(sales_order.c.placed_at < created_at_max)
-    rows, nxt = page(conn, stmt, sales_order.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, sales_order.c.id, limit, cursor, sort)
     return {"items": [order_view(r, None) for r in rows], "next_cursor": nxt}
 
 

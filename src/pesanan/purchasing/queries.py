@@ -17,7 +17,7 @@ from pesanan.catalog.queries import product_ref
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.core.money import fmt
-from pesanan.db.paging import MAX_LIMIT, decode_cursor, encode_cursor, page
+from pesanan.db.paging import MAX_LIMIT, Sort, decode_cursor, encode_cursor, page
 from pesanan.inventory.queries import stock_ref
 from pesanan.purchasing import reorder
 from pesanan.purchasing.models import (
@@ -213,6 +213,7 @@ def po_numbers(conn: Connection, po_ids: Iterable[str]) -> dict[str, str]:
 def list_purchase_orders(
     conn: Connection, *, status: str | None = None, supplier_id: str | None = None,
     location_id: str | None = None, limit: int = 50, cursor: str | None = None,
+    sort: Sort | None = None,
 ) -> dict[str, Any]:
     stmt: Select[Any] = _pos
     if status:
@@ -221,7 +222,7 @@ def list_purchase_orders(
         stmt = stmt.where(purchase_order.c.supplier_id == supplier_id)
     if location_id:
         stmt = stmt.where(purchase_order.c.location_id == location_id)
-    rows, nxt = page(conn, stmt, purchase_order.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, purchase_order.c.id, limit, cursor, sort)
     lines = po_lines(conn, [r["id"] for r in rows]) if rows else {}
     return {"items": [po_view(r, lines[r["id"]]) for r in rows], "next_cursor": nxt}
 

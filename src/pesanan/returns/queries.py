@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select
 
 from pesanan.core.clock import rfc3339
 from pesanan.core.errors import NotFound
-from pesanan.db.paging import page
+from pesanan.db.paging import Sort, page
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.orders import queries as orders_q
 from pesanan.returns.models import rma, rma_line
@@ -70,8 +70,8 @@ def get_rma(conn: Connection, rma_id: str) -> dict[str, Any]:
 def list_rmas(conn: Connection, *, limit: int = 50, cursor: str | None = None,
               status: str | None = None, order_id: str | None = None,
               customer_id: str | None = None, created_at_min: datetime | None = None,
-              created_at_max: datetime | None = None, search: str | None = None
-              ) -> dict[str, Any]:
+              created_at_max: datetime | None = None, search: str | None = None,
+              sort: Sort | None = None) -> dict[str, Any]:
     stmt = select(rma)
     for col, value in ((rma.c.status, status), (rma.c.order_id, order_id),
                        (rma.c.customer_id, customer_id)):
@@ -83,7 +83,7 @@ def list_rmas(conn: Connection, *, limit: int = 50, cursor: str | None = None,
         stmt = stmt.where(rma.c.requested_at < created_at_max)
     if search:
         stmt = stmt.where(rma.c.number.contains(search.strip().upper(), autoescape=True))
-    rows, nxt = page(conn, stmt, rma.c.id, limit, cursor)
+    rows, nxt = page(conn, stmt, rma.c.id, limit, cursor, sort)
     return {"items": [rma_view(r) for r in rows], "next_cursor": nxt}
 
 

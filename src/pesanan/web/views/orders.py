@@ -26,10 +26,20 @@ from pesanan.orders.schemas import CancelOrder
 from pesanan.web.commands import Again, act, submit
 from pesanan.web.deps import PostedForm, check_csrf, page, read, render
 from pesanan.web.forms import clean, domain_errors
+from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("orders:read"))]
 FILTERS = ("status", "channel", "customer_id", "date_from", "date_to", "q")
+SORTS = {k: k for k in ("number", "placed_at", "channel", "status", "total")}
+MONEY = "billing:read"
+CSV_COLUMNS = (
+    field("number"), field("placed_at", "placed_at_utc"), field("customer_id"),
+    Column("customer_name", lambda o: o["customer_name"]), field("channel"), field("status"),
+    field("financial_status"), field("fulfillment_status"), field("currency"),
+    *(field(k, perm=MONEY) for k in ("subtotal", "tax_total", "total", "amount_paid",
+                                     "amount_refunded", "balance_due")),
+)
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:
@@ -44,16 +54,22 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
 
 @router.get("/orders")
 def order_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
-    f = {k: request.query_params.get(k) or None for k in FILTERS}
+    f: dict[str, Any] = {k: request.query_params.get(k) or None for k in FILTERS}
+    sort, sorted_by = sort_of(request, SORTS)
     errors: dict[str, str] = {}
 
-    def load(conn: Connection) -> dict[str, Any]:
+    def load(conn: Connection, after: str | None = cursor, limit: int = 50) -> dict[str, Any]:
         ids = customers.ids_matching(f["q"]) if f["q"] else None
         return queries.list_orders(
-            conn, limit=50, cursor=cursor, status=f["status"], channel=f["channel"],
+            conn, limit=limit, cursor=after, status=f["status"], channel=f["channel"],
             customer_id=f["customer_id"], created_at_min=_day(f["date_from"]),
-            created_at_max=_day(f["date_to"], end=True), search=f["q"], customer_ids=ids)
+            created_at_max=_day(f["date_to"], end=True), search=f["q"], customer_ids=ids,
+            sort=sort)
 
+    if wants_csv(request):
+        return csv_export(request, "orders", CSV_COLUMNS, lambda c, after, n: _named(
+            c, load(c, after, n)))
+    f.update(sorted_by)  # "Load more" and the headers keep the sort
     try:
         result = read(request, load)
     except DomainError as e:
@@ -62,6 +78,12 @@ def order_list(request: Request, _: Viewer, cursor: str | None = None) -> Respon
     if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
         return render(request, "orders/_rows.html", orders=result, names=names, f=f)
     return render(request, "orders/list.html", orders=result, names=names, f=f, errors=errors)
+
+
+def _named(conn: Connection, result: dict[str, Any]) -> dict[str, Any]:
+    names = customers.names(conn, [o["customer_id"] for o in result["items"]])
+    return {**result, "items": [{**o, "customer_name": names.get(o["customer_id"])}
+                                for o in result["items"]]}
 
 
 def _detail(conn: Connection, order_id: str) -> dict[str, Any]:

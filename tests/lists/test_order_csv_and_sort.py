@@ -1,0 +1,136 @@
+"""The orders list: its CSV has exactly the rows its filters match (every page of them), exact
+amounts and UTC times; the columns sort both ways; an unknown sort is ignored."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pesanan.bootstrap import Container
+from pesanan.web import listing
+from tests.factories import Api
+from tests.lists.helpers import rows_of, shop
+from tests.web.helpers import login
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="/orders/[^"]+">(SO-\d{6})</a>', html)
+
+
+def test_the_orders_csv_has_exactly_the_filtered_rows_over_several_pages(
+        api: Api, client: TestClient, container: Container,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = shop(api)
+    keyed = {"keyed_by": "Sari", "keyed_at_location_id": s["wh"]["id"]}
+    phone = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)], channel="phone", **keyed)
+             for n in (1, 2, 3)]
+    api.order(s["budi"]["id"], [("KOPI-BALI", 1)], channel="web")
+    api.order(s["ada"]["id"], [("KOPI-BALI", 2)], channel="web")
+    monkeypatch.setattr(listing, "EXPORT_PAGE", 2)  # three rows take two pages
+    login(client, container, "admin")
+
+    resp = client.get("/orders", params={"channel": "phone", "format": "csv"})
+
+    rows = rows_of(resp)
+    today = datetime.now(UTC).strftime("%Y%m%d")
+    assert resp.headers["content-disposition"] == f'attachment; filename="orders-{today}.csv"'
+    assert [r["number"] for r in rows] == [o["number"] for o in reversed(phone)]
+    api_rows = api.ok(api.get("/orders", channel="phone"))["items"]
+    assert [r["number"] for r in rows] == [o["number"] for o in api_rows]
+    assert _numbers(client.get("/orders", params={"channel": "phone"}).text) == \
+        [r["number"] for r in rows]
+    first = rows[-1]  # one TEH-HIJAU at 12.35 + 10 % tax
+    assert (first["subtotal"], first["tax_total"], first["total"], first["currency"]) == \
+        ("12.35", "1.24", "13.59", "USD")
+    assert sum(Decimal(r["total"]) for r in rows) == sum(Decimal(o["total"]) for o in phone)
+    assert first["placed_at_utc"] == phone[0]["placed_at"]
+    assert first["placed_at_utc"].endswith("Z")
+    assert first["customer_name"] == "Ada Lovelace"
+
+
+def test_a_formula_in_a_customer_name_is_written_as_text(
+        api: Api, client: TestClient, container: Container) -> None:
+    s = shop(api)
+    api.order(s["evil"]["id"], [("TEH-HIJAU", 1)])
+    login(client, container, "admin")
+
+    rows = rows_of(client.get("/orders", params={"format": "csv"}))
+
+    assert rows[0]["customer_name"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+
+
+def test_a_role_that_cannot_read_billing_gets_no_amount_columns(
+        api: Api, client: TestClient, container: Container) -> None:
+    s = shop(api)
+    api.order(s["ada"]["id"], [("TEH-HIJAU", 1)])
+    login(client, container, "warehouse")
+
+    rows = rows_of(client.get("/orders", params={"format": "csv"}))
+
+    assert len(rows) == 1
+    assert not {"subtotal", "tax_total", "total", "amount_paid", "balance_due"} & set(rows[0])
+    assert rows[0]["status"] == "open"
+
+
+def test_orders_sort_by_total_both_ways_and_page_through_ties(
+        api: Api, client: TestClient, container: Container) -> None:
+    s = shop(api)
+    made = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)]) for n in (3, 1, 2, 1, 3)]
+    login(client, container, "admin")
+    by_total = sorted(made, key=lambda o: (Decimal(o["total"]), o["id"]))
+
+    up = _numbers(client.get("/orders", params={"sort": "total", "dir": "asc"}).text)
+    down = _numbers(client.get("/orders", params={"sort": "total", "dir": "desc"}).text)
+    csv_up = [r["number"] for r in rows_of(client.get(
+        "/orders", params={"sort": "total", "dir": "asc", "format": "csv"}))]
+
+    assert up == [o["number"] for o in by_total]
+    assert down == [o["number"] for o in reversed(by_total)]
+    assert csv_up == up
+
+
+def test_the_sorted_cursor_pages_through_equal_values_without_losing_a_row(
+        api: Api, client: TestClient, container: Container,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = shop(api)
+    made = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)]) for n in (2, 1, 2, 2, 1)]
+    monkeypatch.setattr(listing, "EXPORT_PAGE", 2)  # pages break inside runs of equal totals
+    login(client, container, "admin")
+
+    numbers = [r["number"] for r in rows_of(client.get(
+        "/orders", params={"sort": "total", "dir": "desc", "format": "csv"}))]
+
+    expected = sorted(made, key=lambda o: (Decimal(o["total"]), o["id"]), reverse=True)
+    assert numbers == [o["number"] for o in expected]
+
+
+def test_an_unknown_sort_column_is_ignored_and_reaches_no_sql(
+        api: Api, client: TestClient, container: Container) -> None:
+    s = shop(api)
+    made = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)]) for n in (1, 3, 2)]
+    login(client, container, "admin")
+
+    for sort in ("customer_id; DROP TABLE sales_order", "note", "id"):
+        resp = client.get("/orders", params={"sort": sort, "dir": "asc"})
+        assert resp.status_code == 200
+        assert _numbers(resp.text) == [o["number"] for o in reversed(made)]  # newest first
+    assert len(api.ok(api.get("/orders"))["items"]) == 3
+
+
+def test_the_sort_headers_link_the_other_direction_and_keep_the_filters(
+        api: Api, client: TestClient, container: Container) -> None:
+    s = shop(api)
+    api.order(s["ada"]["id"], [("TEH-HIJAU", 1)], channel="phone", keyed_by="Sari",
+              keyed_at_location_id=s["wh"]["id"])
+    login(client, container, "admin")
+
+    html = client.get("/orders", params={"channel": "phone", "sort": "total",
+                                         "dir": "desc"}).text
+
+    assert 'href="/orders?channel=phone&amp;sort=total&amp;dir=asc"' in html
+    assert 'href="/orders?channel=phone&amp;sort=placed_at&amp;dir=desc"' in html
+    assert 'href="/orders?channel=phone&amp;sort=total&amp;dir=desc&amp;format=csv"' in html

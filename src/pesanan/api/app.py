@@ -22,6 +22,7 @@ from pesanan.api.routes import (
     billing,
     catalog,
     customers,
+    documents,
     events,
     fulfillment,
     inventory,
@@ -58,7 +59,7 @@ def create_api(container: Container | None = None, console: Install | None = Non
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events, api_keys,
-                   webhooks, automation, jobs):
+                   webhooks, automation, jobs, documents):
         api.include_router(module.router)
     app.include_router(api)
 

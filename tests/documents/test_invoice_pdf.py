@@ -1,0 +1,57 @@
+"""The invoice and credit note as PDF over the API: the shop's settings on them and the
+amounts exactly as the ledger has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.documents.helpers import (
+    LEGAL_NAME,
+    NPWP,
+    ledger_invoice_total,
+    set_shop,
+    shown,
+    text_of,
+)
+from tests.factories import Api
+
+
+def _invoiced(api: Api, currency: str = "USD", price: str = "12.50") -> dict[str, Any]:
+    """3 x TEE at 12.50 + 11% tax: 37.50 + 4.13 = 41.63 (USD), invoiced."""
+    api.product("TEE-BLK-M", price=price, tax_rate="0.11", currency=currency)
+    wh = api.location("WH1")
+    api.stock("TEE-BLK-M", wh["id"], 10)
+    customer = api.customer("Budi Santoso", email="budi@example.com")
+    order = api.order(customer["id"], [("TEE-BLK-M", 3)])
+    return api.ok(api.post(f"/orders/{order['id']}/invoices"), 201)
+
+
+def test_the_invoice_pdf_carries_the_shop_its_tax_id_the_number_and_the_ledger_total(
+        api: Api) -> None:
+    set_shop(api)
+    inv = _invoiced(api)
+    resp = api.get(f"/invoices/{inv['id']}/pdf")
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.headers["content-disposition"] == (
+        f'attachment; filename="{inv["number"]}.pdf"')
+    text = text_of(resp.content)
+    posted, currency = ledger_invoice_total(api, inv["id"])
+    assert (str(posted), currency) == ("41.6300", "USD")
+    assert LEGAL_NAME in text
+    assert f"NPWP: {NPWP}" in text
+    assert inv["number"] in text
+    assert f"Total {shown(posted, currency)}" in text
+    assert "Budi Santoso" in text and "Jl. Braga No. 12" in text
+    assert "BCA 123-456-7890" in text and "Terima kasih atas pesanan Anda." in text
+
+
+def test_an_indonesian_shop_prints_indonesian_labels_and_rupiah_its_way(api: Api) -> None:
+    set_shop(api, locale="id_ID", time_zone="Asia/Jakarta", currency="IDR")
+    inv = _invoiced(api, currency="IDR", price="50000.00")
+    text = text_of(api.get(f"/invoices/{inv['id']}/pdf").content)
+    posted, currency = ledger_invoice_total(api, inv["id"])
+    assert (str(posted), currency) == ("166500.0000", "IDR")  # 150,000 + 11%
+    assert shown(posted, "IDR", "id_ID") == "Rp 166.500"
+    assert "FAKTUR" in text and "Jatuh tempo" in text  # the title is set in capitals
+    assert f"Total {shown(posted, 'IDR', 'id_ID')}" in text

@@ -21,12 +21,14 @@ from pesanan.web.views import (
     holds,
     inventory,
     jobs,
+    language,
     ledger,
     new_order,
     orders,
     products,
     purchasing,
     returns,
+    search,
     sourcing,
     users,
     webhooks,
@@ -47,7 +49,7 @@ def install(app: FastAPI, container: Container) -> None:
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
-                   automation, webhooks, products, users):
+                   automation, webhooks, products, users, search, language):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

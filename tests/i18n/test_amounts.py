@@ -71,6 +71,8 @@ def test_typed_amounts_are_read_in_the_locale(text: str, currency: str, locale: 
     ("1.234", "USD", "en_US",
      "“1.234” has 3 decimals, but USD has 2: type it as 50,000.00."),
     ("1.234", "IDR", "en_US", "IDR amounts have no decimals: type 50,000."),
+    ("50.000", "IDR", "en_US", "IDR amounts have no decimals: type 50,000."),  # not 50
+    ("50,000", "IDR", "id_ID", "IDR amounts have no decimals: type 50.000."),  # not 50
     ("1e5", "USD", "en_US", "“1e5” is not an amount: type it as 50,000.00."),
     ("NaN", "USD", "en_US", "“NaN” is not an amount: type it as 50,000.00."),
     ("5,", "IDR", "id_ID", "“5,” is not an amount: type it as 50.000."),
@@ -137,3 +139,15 @@ def test_any_text_is_an_exact_amount_or_a_refusal(text: str, currency: str,
         exponent = amount.as_tuple().exponent
         assert isinstance(exponent, int)
         assert -exponent <= max(minor_digits(currency), 2 if currency == "IDR" else 0)
+
+
+@pytest.mark.parametrize(("amount", "currency", "locale", "shown"), [
+    ("50000.00", "IDR", "id_ID", "50.000"),
+    ("50000.00", "IDR", "en_US", "50,000"),
+    ("50000.50", "IDR", "id_ID", "50.000,50"),
+    ("1234.5", "USD", "id_ID", "1.234,50"),
+    ("12.3456", "USD", "en_US", "12.3456"),
+])
+def test_without_the_symbol_the_number_follows_the_same_rules(amount: str, currency: str,
+                                                               locale: str, shown: str) -> None:
+    assert format_money(Decimal(amount), currency, locale, symbol=False) == shown

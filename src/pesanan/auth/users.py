@@ -76,3 +76,16 @@ def unlock(conn: Connection, email: str) -> bool:
     done = conn.execute(update(app_user).where(app_user.c.email == email.strip().lower())
                         .values(failed_logins=0, locked_until=None))
     return done.rowcount == 1
+
+
+def get_locale(conn: Connection, user_id: str) -> str | None:
+    """The user's own console language, or None: follow the shop's (issue 12)."""
+    row = conn.execute(select(app_user.c.locale).where(app_user.c.id == user_id)).first()
+    return row.locale if row else None
+
+
+def set_locale(conn: Connection, user_id: str, locale: str | None) -> bool:
+    """Set (None: clear) the user's console language; the caller checked it is one the console
+    speaks (pesanan.shop.profile.SUPPORTED_LOCALES). False when no such user."""
+    done = conn.execute(update(app_user).where(app_user.c.id == user_id).values(locale=locale))
+    return done.rowcount == 1

@@ -91,11 +91,15 @@ def _places(amount: Decimal, minor: int) -> int:
     return max(needed, minor)
 
 
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """THE display of an amount: "Rp 50.000" (id_ID), "IDR 50,000" and "$1,234.50" (en_US)."""
+def format_money(amount: Decimal, currency: str, locale: str, *, symbol: bool = True) -> str:
+    """THE display of an amount: "Rp 50.000" (id_ID), "IDR 50,000" and "$1,234.50" (en_US).
+    `symbol=False` gives the number alone ("50.000"), for a table that names the currency in
+    a column of its own or beside the number, as the console's do."""
     loc = _locale(locale)
-    pattern: NumberPattern = copy.copy(loc.currency_formats["standard"])
     places = _places(amount, minor_digits(currency))
+    if not symbol:
+        return format_decimal(amount, locale, places)
+    pattern: NumberPattern = copy.copy(loc.currency_formats["standard"])
     pattern.frac_prec = (places, places)
     text = pattern.apply(amount, loc, currency=currency, currency_digits=False)
     return _space_after_letters(text, get_currency_symbol(currency, loc))
@@ -113,18 +117,20 @@ def _space_after_letters(text: str, symbol: str) -> str:
     return text
 
 
-def format_decimal(value: Decimal | int, locale: str) -> str:
-    """A number with the locale's separators, every digit kept: 1234.5 -> "1.234,5" (id_ID)."""
-    return _babel_format_decimal(value, locale=_locale(locale), decimal_quantization=False)
+def format_decimal(value: Decimal | int, locale: str, places: int | None = None) -> str:
+    """A number with the locale's separators, every digit kept: 1234.5 -> "1.234,5" (id_ID);
+    with `places`, at least that many decimals ("50.000,00")."""
+    if places is None:
+        return _babel_format_decimal(value, locale=_locale(locale), decimal_quantization=False)
+    loc = _locale(locale)
+    pattern: NumberPattern = copy.copy(loc.decimal_formats[None])
+    pattern.frac_prec = (places, max(places, _places(Decimal(value), places)))
+    return str(pattern.apply(Decimal(value), loc))
 
 
 def example(currency: str, locale: str) -> str:
     """How an amount is typed in `locale`: "50.000" (IDR, id_ID), "50,000.00" (USD, en_US)."""
-    loc = _locale(locale)
-    pattern: NumberPattern = copy.copy(loc.decimal_formats[None])
-    minor = minor_digits(currency)
-    pattern.frac_prec = (minor, minor)
-    return str(pattern.apply(Decimal(50000), loc))
+    return format_decimal(50000, locale, minor_digits(currency))
 
 
 def _without_symbol(text: str, currency: str, loc: Locale) -> str:
@@ -157,7 +163,11 @@ def parse_money(text: str, currency: str, locale: str) -> Decimal:
     exponent = amount.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     minor = minor_digits(currency)
-    if currency in WHOLE_UNIT_CURRENCIES and amount != amount.to_integral_value():
+    # Rupiah: a zero fraction of at most the stored digits ("50.000,00") is fine; any other
+    # fraction is refused, "50.000" in en_US too (fifty, or fifty thousand typed the Indonesian
+    # way? equal to 50, but not what was meant).
+    if currency in WHOLE_UNIT_CURRENCIES and (amount != amount.to_integral_value()
+                                              or places > MINOR_UNITS[currency]):
         raise AmountError(NO_DECIMALS, currency=currency, example=example(currency, locale))
     if places > minor and currency not in WHOLE_UNIT_CURRENCIES:
         raise AmountError(TOO_MANY_DECIMALS, text=shown, places=str(places),

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from pesanan.core.errors import DomainError
+from pesanan.web import i18n
 from pesanan.web.deps import execute
 from pesanan.web.forms import domain_errors, parse
 
@@ -42,7 +43,7 @@ def submit(request: Request, schema: type[M], data: dict[str, Any],
            money: Mapping[str, str | None] | None = None) -> Response:
     """`data` as `schema` (amount fields named in `money`, see forms.parse), then `act`; a
     form that does not parse shows the page again before anything runs."""
-    cmd, errors = parse(schema, data, money)
+    cmd, errors = parse(schema, data, money, i18n.use(request))
     if cmd is None:
         return again(errors)
     return act(request, lambda c: run(c, cmd), done, again)

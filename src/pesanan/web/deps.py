@@ -21,6 +21,7 @@ from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
 from pesanan.db.tx import transact
 from pesanan.slots import slot_from_thread
+from pesanan.web import i18n
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
@@ -102,6 +103,8 @@ def page(permission: str) -> Callable[[Request], Actor]:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     user = getattr(request.state, "user", None)
+    # The page is rendered here, in this thread: _(), |money and |datetime read its locale.
+    i18n.use(request)
     context.update(
         request=request, user=user, csrf=csrf_token(request),
         can=(lambda perm: user is not None and allows(user.role, perm)),
@@ -122,24 +125,6 @@ def read(request: Request, fn: Callable[[Connection], T]) -> T:
         return fn(conn)
 
 
-# Currencies people write without decimals; a ".00" there only looks odd (a real fraction stays).
-WHOLE_UNIT_CURRENCIES = frozenset({"IDR"})
-
-
-def money(value: Any, currency: str | None = None) -> str:
-    """Thousands separators for display; amounts arrive as exact decimal strings. Never rounds:
-    only an all-zero fraction is dropped, and only for a currency in WHOLE_UNIT_CURRENCIES."""
-    try:
-        d = Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    exponent = d.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) else 2
-    if currency in WHOLE_UNIT_CURRENCIES and d.is_finite() and d == d.to_integral_value():
-        places = 0
-    return f"{d:,.{max(places, 0)}f}"
-
-
 def positive(value: Any) -> bool:
     """An exact decimal string above zero (templates compare money without floats)."""
     try:
@@ -157,11 +142,9 @@ def hide_amounts(text: str) -> str:
     return _AMOUNT.sub("…", text)
 
 
-# Console text goes through gettext: `{{ _("Orders") }}`, `{{ _("%(n)s lines", n=3) }}`.
-# Null translations (English) until the catalogues are installed (issue 12, web/i18n.py).
-templates.env.add_extension("jinja2.ext.i18n")
-templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-templates.env.filters["money"] = money
+# Console text goes through gettext: `{{ _("Orders") }}`, `{{ _("%(n)s lines", n=3) }}`, in
+# the request's language; `|money`, `|datetime`, `|date` follow it too (web/i18n.py).
+i18n.install(templates.env)
 templates.env.filters["hide_amounts"] = hide_amounts
 templates.env.tests["positive"] = positive
 # The timeline shows an entry about an invoice, payment or refund only to who may read those.

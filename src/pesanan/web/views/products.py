@@ -17,9 +17,10 @@ from pesanan.catalog.schemas import ProductCreate, ProductUpdate
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound, PreconditionFailed
 from pesanan.core.schema import ascii_int
+from pesanan.web import i18n
 from pesanan.web.commands import act, submit
 from pesanan.web.deps import PostedForm, check_csrf, page, read, render
-from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.forms import clean, domain_errors, parse, typed_amount
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("catalog:read"))]
@@ -79,6 +80,9 @@ def _edit_page(request: Request, product_id: str, errors: dict[str, str],
     except NotFound:
         return _not_found(request)
     shown = form if form is not None else {k: product[k] for k in _EDITABLE}
+    if form is None:  # the amounts as this user types them ("85.000" in id_ID), to save as is
+        for k in ("price", "standard_cost"):
+            shown[k] = typed_amount(shown[k], product["currency"], i18n.use(request))
     return render(request, "products/edit.html", status, p=product, form=shown,
                   errors=errors, saved=saved)
 
@@ -122,7 +126,8 @@ def update_product(request: Request, product_id: str, posted: PostedForm, _: Wri
         cur = read(request, lambda c: queries.get_product(c, product_id))["currency"]
     except NotFound:
         return _not_found(request)
-    cmd, errors = parse(ProductUpdate, data, money={"price": cur, "standard_cost": cur})
+    cmd, errors = parse(ProductUpdate, data, money={"price": cur, "standard_cost": cur},
+                        locale=i18n.use(request))
     if version is None:
         errors["form"] = "The form has no version: reload the page and try again."
     if cmd is None or errors:

@@ -91,5 +91,5 @@ def test_who_may_take_each_return_step() -> None:
 def test_the_readme_prints_the_role_table_of_the_code() -> None:
     # On a failure, paste `pesanan.auth.roles.role_table()` into README.md's "Roles".
     assert role_table() in README.read_text()
-    assert "| warehouse | catalog, fulfillment, inventory, orders, purchasing, returns |" in \
-        role_table()
+    assert "| warehouse | catalog, fulfillment, inventory, orders, purchasing, returns, shop |" \
+        in role_table()

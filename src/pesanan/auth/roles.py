@@ -12,6 +12,8 @@ _READ_ALL = {f"{a}:read" for a in (
     "catalog", "customers", "inventory", "orders", "purchasing", "billing", "ledger", "fulfillment",
     "returns",
 )}
+# Who the shop is (name, time zone, currency): every role reads it, documents and screens show it.
+_EVERYONE = {"shop:read"}
 # A return passes through several hands: customer service asks and decides, the warehouse
 # receives (restocks), accounts pay money out, and an exchange places an order. Each step is
 # its own permission so that no role does a step its job does not include.
@@ -32,25 +34,25 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                        # So are API keys: a key holder could mint keys of any role.
                        | {"apikeys:read", "apikeys:write"}
                        # And console users: who may log in, with which role.
-                       | {"users:read", "users:write"}),
+                       | {"users:read", "users:write"} | _EVERYONE),
     # A clerk captures orders and keeps customers; sees stock to sell it; no ledger. Handles
     # the customer's side of a return, and an exchange (which places an order).
     "clerk": frozenset({
         "catalog:read", "customers:read", "customers:write", "inventory:read", "orders:read",
         "orders:write", "fulfillment:read", "billing:read", "returns:read", "returns:request",
         "returns:approve", "returns:exchange",
-    }),
+    } | _EVERYONE),
     # The warehouse moves goods: no money (billing) and no customer contact data.
     "warehouse": frozenset({
         "catalog:read", "inventory:read", "inventory:write", "orders:read", "purchasing:read",
         "purchasing:write", "fulfillment:read", "fulfillment:write", "returns:read",
         "returns:receive",
-    }),
+    } | _EVERYONE),
     "accountant": frozenset({
         "catalog:read", "customers:read", "orders:read", "billing:read", "billing:write",
         "ledger:read", "purchasing:read", "inventory:read", "fulfillment:read", "returns:read",
         "returns:refund",
-    }),
+    } | _EVERYONE),
 }
 
 # The read permission each event type needs, by the type's prefix (`invoice.issued` ->
@@ -79,6 +81,8 @@ EVENT_PERMISSIONS: dict[str, str] = {
     "sla": "orders:read", "audit": "settings:read",
     # An automation rule's notification (automation.notified) names the rule: settings.
     "automation": "settings:read",
+    # The shop's settings (shop.updated) are configuration.
+    "shop": "settings:read",
 }
 
 

@@ -23,6 +23,7 @@ EVENT_TYPES: dict[str, str] = {
     "product.created": "A product was added to the catalogue.",
     "product.updated": "A product's details or price changed.",
     "customer.created": "A customer was created.",
+    "customer.updated": "A customer's profile, credit, payment terms or addresses changed.",
     "location.created": "A stock location was created.",
     "location.updated": "A stock location changed.",
     "stock.adjusted": "On-hand stock was adjusted.",
@@ -65,6 +66,7 @@ EVENT_TYPES: dict[str, str] = {
     "supplier_offer.created": "A supplier offer was created.",
     "reorder_rule.set": "A product's reorder rule was set.",
     "purchase_order.drafted": "A purchase order was drafted.",
+    "purchase_order.lines_changed": "A draft purchase order's lines were added, changed or removed.",
     "purchase_order.ordered": "A purchase order was sent to its supplier.",
     "purchase_order.received": "Goods of a purchase order were received.",
     "purchase_order.cancelled": "A purchase order was cancelled.",
@@ -74,6 +76,7 @@ EVENT_TYPES: dict[str, str] = {
     "audit.completed": "The nightly audit ran: whether every invariant holds, and the first "
                        "breaches.",
     "automation.notified": "An automation rule's notify action ran (its rule and message).",
+    "shop.updated": "The shop's settings changed (which fields, and the profile after).",
 }
 
 

@@ -44,3 +44,19 @@ DEFAULT = ShopProfile(
     invoice_footer="", payment_instructions="", invoice_prefix="INV",
     credit_note_prefix="CN", purchase_order_prefix="PO", delivery_note_prefix="SH",
 )
+
+
+def profile_view(p: ShopProfile) -> dict[str, object]:
+    """The profile as the API shows it: every field but the logo's bytes (GET /shop/logo
+    serves those), with the logo's type and size instead."""
+    view: dict[str, object] = {name: getattr(p, name) for name in VIEW_FIELDS}
+    view["logo"] = (None if p.logo is None
+                    else {"type": p.logo_type, "size": len(p.logo), "url": "/api/v1/shop/logo"})
+    return view
+
+
+VIEW_FIELDS: tuple[str, ...] = (
+    "legal_name", "address", "tax_id", "email", "phone", "time_zone", "locale", "currency",
+    "invoice_footer", "payment_instructions", "invoice_prefix", "credit_note_prefix",
+    "purchase_order_prefix", "delivery_note_prefix",
+)

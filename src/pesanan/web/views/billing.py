@@ -20,6 +20,7 @@ from pesanan.flows import customer_profile
 from pesanan.orders import queries as orders_q
 from pesanan.web.deps import page, read, render
 from pesanan.web.forms import domain_errors
+from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("billing:read"))]
@@ -28,6 +29,16 @@ METHODS = ("card", "bank_transfer", "cash", "cod", "other")
 # The seller block of the printed invoice: a constant until shops configure their own.
 SELLER = {"name": "Pesanan demo shop", "lines": ["billing@pesanan.example"]}
 EMPTY: dict[str, Any] = {"items": [], "next_cursor": None}
+INVOICE_SORTS = {k: k for k in ("number", "issued_at", "due_at", "status", "total")}
+PAYMENT_SORTS = {k: k for k in ("received_at", "method", "amount")}
+_NAMED = (Column("order_number", lambda i: i["order_number"]), field("customer_id"),
+          Column("customer_name", lambda i: i["customer_name"]))
+INVOICE_CSV = (field("number"), *_NAMED, field("status"),
+               field("issued_at", "issued_at_utc"), field("due_at", "due_at_utc"),
+               field("currency"), field("subtotal"), field("tax_total"), field("total"),
+               field("amount_paid"), field("amount_due"))
+PAYMENT_CSV = (field("received_at", "received_at_utc"), field("invoice_number"), *_NAMED,
+               field("method"), field("reference"), field("currency"), field("amount"))
 
 
 def _filters(request: Request, names: tuple[str, ...], choices: dict[str, tuple[str, ...]]
@@ -67,6 +78,14 @@ def _partial(request: Request) -> bool:
     return bool(request.headers.get("hx-request") and not request.headers.get("hx-boosted"))
 
 
+def _labelled(conn: Connection, result: dict[str, Any]) -> dict[str, Any]:
+    """A page for the CSV: each row with its order number and customer name."""
+    labels = _labels(conn, result["items"])
+    return {**result, "items": [
+        {**i, "order_number": labels["orders"].get(i["order_id"]),
+         "customer_name": labels["names"].get(i["customer_id"])} for i in result["items"]]}
+
+
 def _labels(conn: Connection, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "names": customers.names(conn, [i["customer_id"] for i in items if i["customer_id"]]),
@@ -78,12 +97,22 @@ def _labels(conn: Connection, items: list[dict[str, Any]]) -> dict[str, Any]:
 def invoice_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
     f = _filters(request, ("status", "overdue", "q"), {"status": STATUSES, "overdue": ("1",)})
     as_of, partial = now(), _partial(request)
+    sort, sorted_by = sort_of(request, INVOICE_SORTS)
+
+    def invoices(conn: Connection, after: str | None, limit: int) -> dict[str, Any]:
+        ids = customers.ids_matching(f["q"]) if f["q"] else None
+        return billing_q.list_invoices(
+            conn, limit=limit, cursor=after, status=f["status"],
+            overdue_at=as_of if f["overdue"] else None, search=f["q"], customer_ids=ids,
+            sort=sort)
+
+    if wants_csv(request):
+        return csv_export(request, "invoices", INVOICE_CSV,
+                          lambda c, after, n: _labelled(c, invoices(c, after, n)))
+    f.update(sorted_by)
 
     def load(conn: Connection) -> dict[str, Any]:
-        ids = customers.ids_matching(f["q"]) if f["q"] else None
-        result = billing_q.list_invoices(
-            conn, limit=50, cursor=cursor, status=f["status"],
-            overdue_at=as_of if f["overdue"] else None, search=f["q"], customer_ids=ids)
+        result = invoices(conn, cursor, 50)
         items = [{**i, "overdue": billing_q.is_overdue(i, as_of)} for i in result["items"]]
         return {"items": items, "next_cursor": result["next_cursor"], **_labels(conn, items),
                 "receivables": [] if partial else billing_q.receivables(conn, as_of)}
@@ -95,11 +124,20 @@ def invoice_list(request: Request, _: Viewer, cursor: str | None = None) -> Resp
 @router.get("/billing/payments")
 def payment_list(request: Request, _: Viewer, cursor: str | None = None) -> Response:
     f = _filters(request, ("method", "q"), {"method": METHODS})
+    sort, sorted_by = sort_of(request, PAYMENT_SORTS)
+
+    def payments(conn: Connection, after: str | None, limit: int) -> dict[str, Any]:
+        ids = customers.ids_matching(f["q"]) if f["q"] else None
+        return billing_q.list_payments(conn, limit=limit, cursor=after, method=f["method"],
+                                       customer_ids=ids, sort=sort)
+
+    if wants_csv(request):
+        return csv_export(request, "payments", PAYMENT_CSV,
+                          lambda c, after, n: _labelled(c, payments(c, after, n)))
+    f.update(sorted_by)
 
     def load(conn: Connection) -> dict[str, Any]:
-        ids = customers.ids_matching(f["q"]) if f["q"] else None
-        result = billing_q.list_payments(conn, limit=50, cursor=cursor, method=f["method"],
-                                         customer_ids=ids)
+        result = payments(conn, cursor, 50)
         return {**result, **_labels(conn, result["items"])}
 
     return _list_page(request, load, "billing/payments.html", "billing/_payment_rows.html",

@@ -51,30 +51,64 @@ class _Server(ThreadingHTTPServer):
 
 
 class Receiver:
-    """Answers 204 to every webhook and notes (arrival - occurred_at) per event id."""
+    """The webhook endpoint: a process of its own (`worker_lag.py --receiver`), so its work
+    does not share a GIL with the order clients. Answers 204 over keep-alive HTTP/1.1, as a
+    real receiver would, and notes (arrival - occurred_at) per event id; GET /lags returns
+    them."""
 
     def __init__(self) -> None:
-        self.lags: dict[str, float] = {}
-        self.lock = threading.Lock()
-        outer = self
+        self.proc = subprocess.Popen([sys.executable, __file__, "--receiver"],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        port = int(self.proc.stdout.readline())
+        self.url = f"http://127.0.0.1:{port}/hooks"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                arrived = time.time()
-                event = orjson.loads(body)
-                at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
-                with outer.lock:
-                    outer.lags.setdefault(event["id"], arrived - at.timestamp())
-                self.send_response(204)
-                self.end_headers()
+    def lags(self) -> dict[str, float]:
+        return orjson.loads(httpx.get(self.url.replace("/hooks", "/lags"), timeout=60).content)
 
-            def log_message(self, *args: object) -> None:
-                pass
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+def receive() -> None:
+    lags: dict[str, float] = {}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: one connection carries many webhooks
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            arrived = time.time()
+            event = orjson.loads(body)
+            at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
+            with lock:
+                lags.setdefault(event["id"], arrived - at.timestamp())
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            with lock:
+                body = orjson.dumps(lags)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = _Server(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:
@@ -155,13 +189,15 @@ async def bench(args: argparse.Namespace) -> int:
                                   stderr=subprocess.DEVNULL)
         try:
             caught_up = drain(sampler)
-            before = set(receiver.lags)
+            before = set(receiver.lags())
             sampler.measure()
             t0 = time.time()
+            cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
             with_worker = await po.one_run(args, key, shop, clients, "random")
+            cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
             relay = sampler.done()
             settle = drain(sampler)
-            delivered = sorted(v for k, v in receiver.lags.items() if k not in before)
+            delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
         finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(60)
@@ -173,9 +209,13 @@ async def bench(args: argparse.Namespace) -> int:
               f"{len(relay)} samples) p50 {ms(relay, 50)} ms, p99 {ms(relay, 99)} ms, max "
               f"{ms(relay, 100)} ms; commit -> webhook received ({len(delivered)} events) p50 "
               f"{ms(delivered, 50)} ms, p99 {ms(delivered, 99)} ms, max {ms(delivered, 100)} "
-              f"ms; all delivered {settle:.1f} s after the run (wall {time.time() - t0:.0f} s)",
+              f"ms; all delivered {settle:.1f} s after the run (wall {time.time() - t0:.0f} s)\n"
+              f"  CPU during the run (warm-up included), ms per event delivered: worker "
+              f"{(cpu1[0] - cpu0[0]) / max(len(delivered), 1) * 1000:.2f}, receiver "
+              f"{(cpu1[1] - cpu0[1]) / max(len(delivered), 1) * 1000:.2f}",
               flush=True)
         bad += sum(v for k, v in (without.statuses + with_worker.statuses).items() if k != "201")
+    receiver.close()
     print(f"throughput with/without the worker by round: "
           f"{', '.join(f'{r:.2f}' for r in ratios)}")
     return 1 if bad else 0
@@ -192,4 +232,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--receiver"]:
+        receive()
     sys.exit(asyncio.run(bench(parse())))

@@ -55,6 +55,21 @@ def test_an_idle_task_waits_its_interval_and_a_busy_one_cannot_starve_it() -> No
     assert all(0.09 <= g < 0.3 for g in gaps), gaps
 
 
+def test_a_full_batch_runs_again_at_once_and_a_drained_backlog_waits_its_interval() -> None:
+    # Under steady load a task finds a few items on every pass; running again at once would
+    # spin a transaction per event or two. Only a full batch (more may wait) goes again.
+    full_at: list[float] = []
+    part_at: list[float] = []
+    full = Task("full", lambda c: full_at.append(time.monotonic()) or 10, 0.2, full=10)
+    part = Task("part", lambda c: part_at.append(time.monotonic()) or 9, 0.2, full=10)
+
+    _run_for([full, part], 0.5)
+
+    assert len(full_at) > 20  # again and again, no wait
+    assert 2 <= len(part_at) <= 4, part_at  # about 0.5 / 0.2 passes
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(part_at))
+
+
 def test_a_raising_task_is_logged_and_retried_ever_later_while_the_others_go_on(
         caplog: pytest.LogCaptureFixture) -> None:
     failed_at: list[float] = []

@@ -16,6 +16,13 @@ exposes as a public interface (`httpcore.NetworkBackend`) and httpx's transport 
 
 httpcore never follows redirects (a 3xx is just an answer) and reads no proxy variables from
 the environment, so neither can route a request around the address check.
+
+Connections are kept alive between calls of one Client (a worker's sends to one webhook
+endpoint would otherwise open a TCP connection, and cost the receiver one, per event). A kept
+connection stays on the address vetted when it was opened, so reuse gains a rebinding DNS
+nothing; it is reused only for the same scheme, host and port, only after its answer was read
+whole, only while idle less than KEEPALIVE_SECONDS and still open (a server that hung up is
+noticed before the request, not after), and each call gets its own deadline on it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +51,10 @@ from pesanan.outbound.addresses import (
 
 DEADLINE_SECONDS = 10.0
 MAX_BODY_BYTES = 64 * 1024
+# Below the 5 s idle timeout of common servers (uvicorn, Node), so a kept connection is rarely
+# one the receiver is closing at that very moment.
+KEEPALIVE_SECONDS = 4.0
+IDLE_PER_ORIGIN = 32  # as many as a batch sends in parallel (delivery/machine.SENDERS)
 Resolver = Callable[[str, int], list[IPAddress]]
 # Lookups run here so the deadline also bounds a DNS server that never answers (getaddrinfo
 # itself takes no timeout); a stuck lookup holds one of these threads, not the caller.
@@ -105,9 +117,11 @@ class _Stream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                   timeout: float | None = None) -> httpcore.NetworkStream:
-        inner = self.inner.start_tls(ssl_context, server_hostname,
-                                     self.deadline.left(timeout, httpcore.ConnectTimeout))
-        return _Stream(inner, self.deadline)
+        # The same wrapper carries on over TLS, so a kept connection's renewed deadline
+        # (_PinnedBackend.renew) reaches the stream actually read.
+        self.inner = self.inner.start_tls(ssl_context, server_hostname,
+                                          self.deadline.left(timeout, httpcore.ConnectTimeout))
+        return self
 
     def get_extra_info(self, info: str) -> Any:
         return self.inner.get_extra_info(info)
@@ -121,6 +135,13 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self.deadline = deadline
         self.resolver = resolver
         self.tcp = httpcore.SyncBackend()
+        self.stream: _Stream | None = None  # the one connection this backend opened
+
+    def renew(self, deadline: _Deadline) -> None:
+        """A kept connection's next call: its own deadline, on the same vetted address."""
+        self.deadline = deadline
+        if self.stream is not None:
+            self.stream.deadline = deadline
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
@@ -140,7 +161,8 @@ class _PinnedBackend(httpcore.NetworkBackend):
             except httpcore.ConnectError as exc:
                 last = exc
                 continue
-            return _Stream(stream, self.deadline)
+            self.stream = _Stream(stream, self.deadline)
+            return self.stream
         raise last or httpcore.ConnectError(f"{host} has no address")
 
     def _addresses(self, host: str, port: int) -> list[IPAddress]:
@@ -165,6 +187,50 @@ class _PinnedBackend(httpcore.NetworkBackend):
         raise AddressRefused("scheme")
 
 
+@dataclass
+class _Link:
+    """One kept connection and the backend that opened it (which pins its address)."""
+
+    conn: httpcore.HTTPConnection
+    backend: _PinnedBackend
+    idle_since: float = 0.0
+
+
+class _Idle:
+    """A Client's idle kept connections by (scheme, host, port); a connection is in use by one
+    call at a time: taken out while the call runs, given back once its answer was read."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.links: dict[tuple[bytes, bytes, int], list[_Link]] = {}
+
+    def take(self, key: tuple[bytes, bytes, int]) -> _Link | None:
+        stale: list[_Link] = []
+        found = None
+        with self.lock:
+            links = self.links.get(key, [])
+            while links:
+                link = links.pop()  # the most recently used: the least likely to be closing
+                if (time.monotonic() - link.idle_since < KEEPALIVE_SECONDS
+                        and link.conn.is_idle() and not link.conn.has_expired()):
+                    found = link
+                    break
+                stale.append(link)
+        for link in stale:
+            link.conn.close()
+        return found
+
+    def give(self, key: tuple[bytes, bytes, int], link: _Link) -> None:
+        if link.conn.is_idle() and not link.conn.has_expired():
+            link.idle_since = time.monotonic()
+            with self.lock:
+                links = self.links.setdefault(key, [])
+                if len(links) < IDLE_PER_ORIGIN:
+                    links.append(link)
+                    return
+        link.conn.close()
+
+
 @dataclass(frozen=True)
 class Client:
     """policy: which non-public addresses are allowed (none by default); deadline: for the
@@ -176,6 +242,7 @@ class Client:
     resolver: Resolver = resolve
     # None: httpcore's default (certifi's CAs, hostname checked). Tests pass their own CA.
     ssl_context: ssl.SSLContext | None = None
+    _idle: _Idle = field(default_factory=_Idle, compare=False, repr=False)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -195,20 +262,35 @@ class Client:
 
     def _send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         deadline = _Deadline(self.deadline)
-        backend = _PinnedBackend(self.policy, deadline, self.resolver)
         budget = {k: self.deadline for k in ("connect", "read", "write", "pool")}
-        # A pool per call: the connection is pinned to this call's vetted address and deadline,
-        # so it must not be reused by another call.
-        with httpcore.ConnectionPool(ssl_context=self.ssl_context, network_backend=backend,
-                                     retries=0, max_connections=1, keepalive_expiry=0) as pool, \
-                pool.stream(method, url, headers=list(headers.items()), content=body,
-                            extensions={"timeout": budget}) as resp:
-            data = bytearray()
-            for chunk in resp.iter_stream():
-                data += chunk
-                if len(data) > self.max_body:
-                    raise OutboundError("too_large",
-                                        f"answer larger than {self.max_body} bytes")
+        origin = httpcore.URL(url).origin
+        key = (origin.scheme, origin.host, origin.port)
+        link = self._idle.take(key)
+        if link is None:
+            backend = _PinnedBackend(self.policy, deadline, self.resolver)
+            link = _Link(httpcore.HTTPConnection(
+                origin, ssl_context=self.ssl_context, keepalive_expiry=KEEPALIVE_SECONDS,
+                network_backend=backend), backend)
+        else:
+            link.backend.renew(deadline)
+        whole = False
+        try:
+            # stream() adds Host and Content-Length, as the pool did.
+            with link.conn.stream(method, url, headers=list(headers.items()), content=body,
+                                  extensions={"timeout": budget}) as resp:
+                data = bytearray()
+                for chunk in resp.iter_stream():
+                    data += chunk
+                    if len(data) > self.max_body:
+                        raise OutboundError("too_large",
+                                            f"answer larger than {self.max_body} bytes")
+                whole = True
             return Answer(resp.status,
                           [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers],
                           bytes(data))
+        finally:
+            # Only a connection whose answer was read whole can carry the next request.
+            if whole:
+                self._idle.give(key, link)
+            else:
+                link.conn.close()

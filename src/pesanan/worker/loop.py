@@ -3,8 +3,8 @@ time.
 
 A thread per task, not one loop taking turns: a webhook batch can spend its whole send deadline
 (10 s) on one slow receiver, and in a shared loop the relay would wait that long too, so every
-consumer, GET /events included, would fall 10 s behind. Each task's lane: a batch that handled
-something runs again at once; an idle one waits its `every`; one that raises is logged with its
+consumer, GET /events included, would fall 10 s behind. Each task's lane: a full batch runs
+again at once; one that drained the backlog (or found nothing) waits its `every`; one that raises is logged with its
 traceback and tried again after its `every`, doubling with each failure in a row up to
 MAX_BACKOFF (a database outage would otherwise log ten tracebacks a second from the relay).
 The loop never dies of a task. `stop` is looked at between batches only, so a stop (SIGTERM)
@@ -69,7 +69,7 @@ def _lane(container: Container, stop: threading.Event, task: Task) -> None:
     failures = 0
     while not stop.is_set():
         handled = step(container, task)
-        if handled > 0:
+        if handled >= task.full:
             failures = 0
             continue
         failures = failures + 1 if handled < 0 else 0

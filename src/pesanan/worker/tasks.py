@@ -1,5 +1,5 @@
 """What the worker runs: each Task is one bounded batch of work, run again at once while it
-finds work and every `every` seconds when idle. Each package that has work after a commit adds
+finds a full batch (more may be waiting) and every `every` seconds otherwise. Each package that has work after a commit adds
 its one entry to `tasks()` (the relay, deliveries, the broker, automation, the scheduler)."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pesanan.broker import publisher as broker
 from pesanan.core import crypto
 from pesanan.events import relay
 from pesanan.fulfillment import dispatch as tpl_dispatch
+from pesanan.mail import consumer as mail_consumer
+from pesanan.mail import send as mail_send
 from pesanan.webhooks import deliver as webhook_deliver
 from pesanan.webhooks import fanout as webhook_fanout
 from pesanan.worker import scheduler
@@ -25,34 +27,46 @@ class Task:
     # One bounded batch; returns how many items it handled (0 = nothing to do). Must be
     # idempotent: a batch cut by kill -9 runs again.
     run: Callable[[Container], int]
-    every: float  # seconds between passes while idle
+    every: float  # seconds between passes once the backlog is drained
+    # A batch that handled this many may have left more behind: the next runs at once. Fewer
+    # means the backlog is drained, so the task waits `every` for more to gather instead of
+    # spinning a transaction per event or two under steady load (that spin was most of the
+    # worker's cost per event). 1: run again whenever it found anything.
+    full: int = 1
 
 
-def _deliver_webhooks(c: Container) -> int:
-    return webhook_deliver.send_due(c.engine, crypto.box_for(c.settings),
-                                    outbound.client_for(c.settings),
-                                    webhook_deliver.rules_for(c.settings))
+def _deliver_webhooks(container: Container) -> Task:
+    # One box and client for the process: the client keeps connections to the endpoints
+    # alive between batches (a new one per batch would open a connection per event).
+    settings = container.settings
+    box, client = crypto.box_for(settings), outbound.client_for(settings)
+    rules = webhook_deliver.rules_for(settings)
+    return Task("webhooks.deliver",
+                lambda c: webhook_deliver.send_due(c.engine, box, client, rules), 0.25,
+                webhook_deliver.BATCH)
 
 
 def _tpl_dispatch(container: Container) -> Task:
     # One SecretBox and client for the process: the box opens the 3PL secrets sealed at rest.
     box, client = crypto.box_for(container.settings), outbound.client_for(container.settings)
     return Task("tpl.dispatch",
-                lambda c: sum(tpl_dispatch.send_pending(c.engine, box, client).values()), 2.0)
+                lambda c: sum(tpl_dispatch.send_pending(c.engine, box, client).values()), 2.0,
+                tpl_dispatch.BATCH)
 
 
 def tasks(container: Container) -> list[Task]:
     return [
         # Stamps committed events in commit order; every consumer reads only stamped events,
         # so this short interval is the floor of their latency.
-        Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1),
+        Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1, relay.BATCH),
         # Webhooks: new events become deliveries (one transaction with the cursor), then the
         # due deliveries are sent (leased, in parallel, outside any transaction).
-        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 0.2),
-        Task("webhooks.deliver", _deliver_webhooks, 0.5),
+        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 0.2,
+             webhook_fanout.BATCH),
+        _deliver_webhooks(container),
         # Automation rules: each event a rule starts from, its actions once per (rule, event),
         # in the transaction that moves the automation cursor.
-        Task("automation", lambda c: automation.run_once(c.engine), 0.5),
+        Task("automation", lambda c: automation.run_once(c.engine), 0.5, automation.BATCH),
         # The 3PL outbox on the same delivery machinery as webhooks (fulfillment/dispatch.py):
         # leased batches sent signed, every attempt logged; retries wait their backoff on the
         # row, so 2 s idle is plenty.
@@ -60,6 +74,7 @@ def tasks(container: Container) -> list[Task]:
         # Scheduled jobs (worker/handlers.py): one due job per pass, one runner across workers.
         Task("scheduler", scheduler.run_due, 1.0),
         *_broker(container),
+        *_mail(container),
     ]
 
 
@@ -70,4 +85,14 @@ def _broker(container: Container) -> list[Task]:
         return []
     link = broker.link_for(container.settings)
     return [Task("broker", lambda c: broker.publish_pending(c.engine, c.read_engine, link),
-                 0.5)]
+                 0.5, broker.BATCH)]
+
+
+def _mail(container: Container) -> list[Task]:
+    """Email (mail/), only when PESANAN_SMTP_HOST is set: the mail consumer turns events into
+    pending messages (once per event and kind, with its cursor), then the sender hands the due
+    ones to the SMTP server after commit (leased, retried per delivery/backoff.py)."""
+    if not container.settings.smtp_host:
+        return []
+    return [Task("mail.compose", lambda c: mail_consumer.run_once(c.engine), 0.5),
+            Task("mail.send", lambda c: mail_send.send_pending(c.engine, c.settings), 1.0)]

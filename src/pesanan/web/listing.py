@@ -30,6 +30,7 @@ EXPORT_PAGE = MAX_LIMIT
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ... but a plain number (a negative amount, "-12.50") is no formula and must stay exact.
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")  # what may stand in a header's filename
 
 Fetch = Callable[[Connection, "str | None", int], Mapping[str, Any]]
 
@@ -92,7 +93,7 @@ def csv_export(request: Request, name: str, columns: Sequence[Column], fetch: Fe
             with engine.connect() as conn:
                 result = fetch(conn, result["next_cursor"], EXPORT_PAGE)
 
-    filename = f"{name}-{now():%Y%m%d}.csv"
+    filename = f"{_SAFE_NAME.sub('_', name)}-{now():%Y%m%d}.csv"
     return StreamingResponse(
         chunks(), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'})

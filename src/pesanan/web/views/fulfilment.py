@@ -19,12 +19,17 @@ from pesanan.inventory import queries as inventory_q
 from pesanan.orders import queries as orders_q
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.listing import csv_export, field, wants_csv
 from pesanan.web.views.inventory import EMPTY, friendly, next_url
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("fulfillment:read"))]
 Writer = Annotated[Actor, Depends(page("fulfillment:write"))]
 STATUSES = [s.value for s in fst.FOStatus]
+# The queue keeps its order (newest first): a picker works it, nobody sorts it.
+CSV_COLUMNS = (field("number"), field("order_number"), field("location_code"), field("status"),
+               field("units"), field("units_shipped"), field("created_at", "created_at_utc"),
+               field("updated_at", "updated_at_utc"))
 
 
 def _locations(conn: Connection) -> list[dict[str, Any]]:
@@ -37,6 +42,10 @@ def queue(request: Request, _: Viewer, cursor: str | None = None) -> Response:
     f = {k: request.query_params.get(k) or None for k in ("location_id", "status")}
     if f["status"] not in STATUSES:
         f["status"] = None
+    if wants_csv(request):
+        return csv_export(request, "fulfilment", CSV_COLUMNS, lambda c, after, n: (
+            fo_queries.list_fulfilment_orders(c, limit=n, cursor=after, status=f["status"],
+                                              location_id=f["location_id"])))
     errors: dict[str, str] = {}
     try:
         fos = read(request, lambda c: fo_queries.list_fulfilment_orders(

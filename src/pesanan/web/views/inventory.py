@@ -19,12 +19,23 @@ from pesanan.purchasing import levels as purchasing_levels
 from pesanan.purchasing import queries as purchasing_q
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.listing import Column, csv_export, field, wants_csv
 from pesanan.web.views import stock_moves
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("inventory:read"))]
 Writer = Annotated[Actor, Depends(page("inventory:write"))]
 EMPTY: dict[str, Any] = {"items": [], "next_cursor": None}
+# Stock keeps its order (SKU id, then location: the cursor is that pair) and movements theirs
+# (newest first, append-only): neither sorts. Units only, no money, so every role sees all.
+STOCK_CSV = tuple(field(k) for k in (
+    "sku", "name", "location_code", "on_hand", "reserved", "available", "incoming",
+    "quarantined", "in_transit"))
+MOVEMENT_CSV = (
+    field("created_at", "created_at_utc"), Column("sku", lambda m: m["sku"]),
+    Column("location_code", lambda m: m["location_code"]), field("kind"), field("quantity"),
+    field("reason"), field("reference_type"), Column("reference", lambda m: m["reference"]),
+)
 
 
 def friendly(errors: dict[str, str]) -> dict[str, str]:
@@ -72,6 +83,10 @@ def _stock_page(request: Request, f: dict[str, Any], cursor: str | None,
 @router.get("/inventory")
 def stock(request: Request, _: Viewer, cursor: str | None = None) -> Response:
     f = {k: request.query_params.get(k) or None for k in ("q", "location_id")}
+    if wants_csv(request):
+        return csv_export(request, "stock", STOCK_CSV, lambda c, after, n: (
+            purchasing_levels.stock_levels(c, q=f["q"], location_id=f["location_id"],
+                                           limit=n, cursor=after)))
     return _stock_page(request, f, cursor, {}, {"location_id": f["location_id"]})
 
 
@@ -110,6 +125,21 @@ def _history(conn: Connection, sku: str, location_id: str | None, cursor: str | 
     }
 
 
+def _movement_rows(conn: Connection, sku: str, location_id: str | None, cursor: str | None,
+                   limit: int) -> dict[str, Any]:
+    prod = catalog.ids_by_sku(conn, [sku]).get(sku)
+    if prod is None:
+        raise NotFound(f"There is no product with SKU {sku}.")
+    moves = queries.movements(conn, product_id=prod["id"], location_id=location_id,
+                              limit=limit, cursor=cursor)
+    codes = {x["id"]: x["code"] for x in _locations(conn)}
+    refs = _references(conn, moves["items"])
+    return {"next_cursor": moves["next_cursor"], "items": [
+        {**m, "sku": sku, "location_code": codes.get(m["location_id"]),
+         "reference": refs.get(m["reference_id"] or "", {}).get("label", m["reference_id"])}
+        for m in moves["items"]]}
+
+
 def history_url(sku: str, location_id: str | None, **extra: Any) -> str:
     params = {"sku": sku, **({"location_id": location_id} if location_id else {}), **extra}
     return "/inventory/history?" + urlencode(params)
@@ -119,6 +149,9 @@ def history_url(sku: str, location_id: str | None, **extra: Any) -> str:
 def history(request: Request, _: Viewer, sku: str = "", location_id: str | None = None,
             cursor: str | None = None, adjusted: int | None = None,
             quarantined: str | None = None) -> Response:
+    if wants_csv(request):
+        return csv_export(request, f"movements-{sku}", MOVEMENT_CSV, lambda c, after, n: (
+            _movement_rows(c, sku, location_id or None, after, n)))
     try:
         ctx = read(request, lambda c: _history(c, sku, location_id or None, cursor))
     except DomainError as e:

@@ -24,9 +24,11 @@ from pesanan.purchasing.schemas import (
     SupplierCreate,
     SupplierOfferCreate,
 )
+from pesanan.web import i18n
 from pesanan.web.commands import act
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
 from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 from pesanan.web.views.inventory import EMPTY, friendly, next_url
 
 router = APIRouter()
@@ -69,18 +71,42 @@ def _listing(request: Request, fn: Any) -> tuple[dict[str, Any], dict[str, str]]
 
 # --- purchase orders ---------------------------------------------------------------------------
 
+PO_SORTS = {k: k for k in ("number", "created_at", "status", "total", "supplier_name")}
+PO_CSV = (
+    field("number"), field("status"), field("supplier_id"), field("supplier_name"),
+    Column("location_code", lambda p: p["location_code"]), field("currency"), field("total"),
+    Column("lines", lambda p: "; ".join(f"{x['quantity']}x {x['sku']} @ {x['unit_cost']}"
+                                        for x in p["lines"])),
+    field("created_at", "created_at_utc"), field("expected_at", "expected_at_utc"),
+)
+
 @router.get("/purchasing")
 def orders(request: Request, _: Viewer, cursor: str | None = None) -> Response:
     f = {k: request.query_params.get(k) or None for k in ("status", "supplier_id")}
     if f["status"] not in STATUSES:
         f["status"] = None
-    pos, errors = _listing(request, lambda c: queries.list_purchase_orders(
-        c, status=f["status"], supplier_id=f["supplier_id"], limit=50, cursor=cursor))
+    sort, sorted_by = sort_of(request, PO_SORTS)
+
+    def load(conn: Connection, after: str | None = cursor, limit: int = 50) -> dict[str, Any]:
+        return queries.list_purchase_orders(conn, status=f["status"], supplier_id=f["supplier_id"],
+                                            limit=limit, cursor=after, sort=sort)
+
+    if wants_csv(request):
+        return csv_export(request, "purchase-orders", PO_CSV, lambda c, after, n: _coded(
+            c, load(c, after, n)))
+    f.update(sorted_by)
+    pos, errors = _listing(request, load)
     more = next_url("/purchasing", {**f, "cursor": pos["next_cursor"]})
     ctx = {"pos": pos, "f": f, "more": more, **read(request, _lookups)}
     if _hx_rows(request):
         return render(request, "purchasing/_po_rows.html", **ctx)
     return render(request, "purchasing/orders.html", **ctx, errors=errors, statuses=STATUSES)
+
+
+def _coded(conn: Connection, result: dict[str, Any]) -> dict[str, Any]:
+    codes = _lookups(conn)["codes"]
+    return {**result, "items": [{**p, "location_code": codes.get(p["location_id"])}
+                                for p in result["items"]]}
 
 
 @router.post("/purchasing/replenish", dependencies=[Depends(check_csrf)])
@@ -240,7 +266,8 @@ def create_offer(request: Request, posted: PostedForm, _: Writer) -> Response:
     if "currency" in form:
         form["currency"] = str(form["currency"]).strip().upper()
     f = {"sku": None, "supplier_id": None}
-    cmd, errors = parse(SupplierOfferCreate, form, money={"price": form.get("currency")})
+    cmd, errors = parse(SupplierOfferCreate, form, money={"price": form.get("currency")},
+                        locale=i18n.use(request))
 
     def again(messages: dict[str, str]) -> Response:
         return _offers_page(request, f, None, messages, form, 422)

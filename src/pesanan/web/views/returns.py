@@ -31,6 +31,7 @@ from pesanan.returns.status import TRANSITIONS
 from pesanan.web.commands import Again, act, submit
 from pesanan.web.deps import PostedForm, check_csrf, page, read, render
 from pesanan.web.forms import clean, domain_errors
+from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("returns:read"))]
@@ -42,6 +43,13 @@ Refunder = Annotated[Actor, Depends(page("returns:refund"))]
 Exchanger = Annotated[Actor, Depends(page("returns:exchange"))]
 STATUSES = tuple(TRANSITIONS)
 METHODS = ("card", "bank_transfer", "cash", "cod", "other")
+SORTS = {k: k for k in ("number", "requested_at", "status")}
+CSV_COLUMNS = (
+    field("number"), field("status"), Column("order_number", lambda r: r["order_number"]),
+    field("customer_id"), Column("customer_name", lambda r: r["customer_name"]),
+    field("currency"), field("note"), field("decision_note"),
+    field("requested_at", "requested_at_utc"), field("updated_at", "updated_at_utc"),
+)
 
 
 @router.get("/returns")
@@ -49,26 +57,37 @@ def return_list(request: Request, _: Viewer, cursor: str | None = None) -> Respo
     status = request.query_params.get("status") or None
     status = status if status in STATUSES else None
     q = (request.query_params.get("q") or "").strip() or None
+    sort, sorted_by = sort_of(request, SORTS)
     errors: dict[str, str] = {}
 
-    def load(conn: Connection) -> dict[str, Any]:
-        result = queries.list_rmas(conn, limit=50, cursor=cursor, status=status, search=q)
+    def load(conn: Connection, after: str | None = cursor, limit: int = 50) -> dict[str, Any]:
+        result = queries.list_rmas(conn, limit=limit, cursor=after, status=status, search=q,
+                                   sort=sort)
         return {**result, "orders": orders_q.numbers(conn, [r["order_id"] for r in
                                                             result["items"]]),
                 "names": customers.names(conn, [r["customer_id"] for r in result["items"]])}
 
+    if wants_csv(request):
+        return csv_export(request, "returns", CSV_COLUMNS, lambda c, after, n: _labelled(
+            load(c, after, n)))
     try:
         ctx = read(request, load)
     except DomainError as e:
         ctx, errors = {"items": [], "next_cursor": None, "orders": {}, "names": {}}, \
             domain_errors(e)
-    f = {"status": status, "q": q}
+    f = {"status": status, "q": q, **sorted_by}
     more = (f"/returns?{urlencode({**{k: v for k, v in f.items() if v}, 'cursor': c})}"
             if (c := ctx["next_cursor"]) else None)
     if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
         return render(request, "returns/_rows.html", **ctx, more_url=more)
     return render(request, "returns/list.html", **ctx, more_url=more, f=f, errors=errors,
                   statuses=STATUSES)
+
+
+def _labelled(page: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{**r, "order_number": page["orders"].get(r["order_id"]),
+                       "customer_name": page["names"].get(r["customer_id"])}
+                      for r in page["items"]], "next_cursor": page["next_cursor"]}
 
 
 def _detail(conn: Connection, rma_id: str) -> dict[str, Any]:

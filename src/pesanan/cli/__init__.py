@@ -374,6 +374,7 @@ from pesanan.cli import (  # noqa: E402
     jobs,
     orders,
     returns,
+    shop,
     sourcing,
     stock,
     webhooks,
@@ -384,6 +385,7 @@ app.add_typer(sourcing.app, name="sourcing")
 app.add_typer(fulfilment.app, name="fulfilment")
 app.add_typer(orders.app, name="orders")
 app.add_typer(returns.app, name="returns")
+app.add_typer(shop.app, name="shop")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(automation.app, name="automation")
 app.add_typer(webhooks.app, name="webhooks")

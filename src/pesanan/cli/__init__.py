@@ -245,14 +245,21 @@ def demo(
 
     from pesanan import demo as shop_demo
     from pesanan.analytics import summary as report
+    from pesanan.core.clock import now
 
     rng = random.Random(seed)
     with container() as c:
-        created = shop_demo.ensure_shop(c.engine, rng, products)
+        # The days are dated: the last is today in the shop's zone, each event at a time of
+        # its day (demo/simulation.py); a new shop's books open the evening before the first.
+        zone = shop_demo.shop_zone(c.read_engine)
+        start = shop_demo.first_day(days, zone, now())
+        created = shop_demo.ensure_shop(c.engine, rng, products,
+                                        at=shop_demo.opening_time(start, zone))
         tally = None
         if created or not once:
             tally = _simulate(shop_demo.Simulation(
-                c.engine, shop_demo.load(c.read_engine), rng, orders_per_day), days)
+                c.engine, shop_demo.load(c.read_engine), rng, orders_per_day,
+                start=start, zone=zone), days)
         with c.read_engine.connect() as conn:
             summary = report.summary(conn)
     console.print("[green]demo shop created[/]" if created else
@@ -370,6 +377,7 @@ def main() -> None:  # pragma: no cover
 from pesanan.cli import (  # noqa: E402
     automation,
     broker,
+    emails,
     fulfilment,
     jobs,
     orders,
@@ -390,4 +398,6 @@ app.add_typer(jobs.app, name="jobs")
 app.add_typer(automation.app, name="automation")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(broker.app, name="broker")
+app.add_typer(emails.app, name="emails")
+app.add_typer(emails.notifications_app, name="notifications")
 app.command("worker")(jobs.worker)

@@ -63,10 +63,14 @@ class Place:
     kind: str  # warehouse | store | 3pl
 
 
+# Two warehouses and a store. No 3PL: a 3PL location's fulfilment orders are sent to its
+# endpoint by the worker, and the demo has no 3PL to answer (a local one is refused as an
+# internal address, a public one would be someone's real service), so under `make run` every
+# dispatch would retry for days and then fail. The simulation ships for its places itself.
 LOCATIONS: tuple[Place, ...] = (
     Place("WH-JKT", "Gudang Jakarta (Cakung)", "warehouse"),
     Place("TOKO-BDG", "Toko Bandung (Jl. Braga)", "store"),
-    Place("3PL-SBY", "Mitra 3PL Surabaya", "3pl"),
+    Place("WH-SBY", "Gudang Surabaya (Rungkut)", "warehouse"),
 )
 
 
@@ -112,8 +116,34 @@ STAFF: dict[str, tuple[str, ...]] = {
     "phone": ("CS Wulan", "CS Fajar"),
 }
 
-CARRIERS: dict[str, tuple[str, ...]] = {
-    "parcel": ("JNE", "SiCepat", "J&T Express"),
-    "LTL": ("Deliveree", "Lalamove Truk"),
-    "3PL": ("Mitra 3PL Surabaya",),
-}
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    code: str
+    name: str
+    service: str  # parcel | LTL | counter (handed over in the store)
+    tracking: str | None  # the tracking URL template ({tracking}); example.com: no real site
+
+
+# The carriers the demo ships with; the shop creates them (fulfilment's carrier table), so every
+# shipment names a known carrier and links to its tracking page.
+CARRIERS: tuple[Carrier, ...] = (
+    Carrier("JNE", "JNE Express", "parcel", "https://jne.example.com/track/{tracking}"),
+    Carrier("SICEPAT", "SiCepat Ekspres", "parcel", "https://sicepat.example.com/resi/{tracking}"),
+    Carrier("JNT", "J&T Express", "parcel", "https://jet.example.com/track/{tracking}"),
+    Carrier("DELIVEREE", "Deliveree", "LTL", "https://deliveree.example.com/t/{tracking}"),
+    Carrier("LALAMOVE", "Lalamove Truk", "LTL", "https://lalamove.example.com/t/{tracking}"),
+    Carrier("TOKO", "Ambil di toko", "counter", None),
+)
+
+
+def carriers_for(service: str) -> tuple[Carrier, ...]:
+    return tuple(c for c in CARRIERS if c.service == service)
+
+
+# The shop's day: it trades 08:00-22:00 on its own wall clock, busiest at lunch and in the
+# evening (weights of the hours 8 to 21, the share of the day's orders placed in each).
+TIME_ZONE = "Asia/Jakarta"
+OPENS, CLOSES = 8, 22
+HOUR_WEIGHTS: tuple[int, ...] = (2, 3, 4, 6, 9, 8, 4, 4, 4, 5, 7, 9, 8, 4)
+# A business customer's payment terms, in days after the invoice (customer.payment_terms_days).
+B2B_TERMS_DAYS = (14, 30, 30, 7)

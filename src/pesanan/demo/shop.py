@@ -19,6 +19,8 @@ from pesanan.customers import queries as customers_q
 from pesanan.customers import service as customers
 from pesanan.customers.schemas import AddressIn, CustomerCreate
 from pesanan.demo import data
+from pesanan.fulfillment import carriers
+from pesanan.fulfillment.schemas import CarrierCreate
 from pesanan.inventory import queries as inventory_q
 from pesanan.inventory import service as inventory
 from pesanan.inventory.schemas import LocationCreate, StockAdjustment
@@ -27,9 +29,9 @@ from pesanan.orders.schemas import HoldRuleCreate
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
 
-# Reorder rules per location kind: (reorder point, reorder quantity). The warehouse buys by the
-# carton (meets the makers' MOQ); the store buys a few at a time (the wholesaler wins there).
-RULES = {"warehouse": (20, 40), "store": (6, 12), "3pl": (10, 24)}
+# Reorder rules per location: (reorder point, reorder quantity). The warehouses buy by the
+# carton (meet the makers' MOQ); the store buys a few at a time (the wholesaler wins there).
+RULES = {"WH-JKT": (20, 40), "TOKO-BDG": (6, 12), "WH-SBY": (10, 24)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,15 @@ def load_shop(conn: Connection) -> Shop:
 
 
 def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
-    """Locations, products, suppliers with offers, reorder rules, opening stock, customers."""
+    """Locations, carriers, products, suppliers with offers, reorder rules, opening stock
+    (posted against owner's equity), customers."""
     items = data.PRODUCTS[:max(1, n_products)]
-    locations = {p.kind: inventory.create_location(
+    locations = {p.code: inventory.create_location(
         conn, LocationCreate(code=p.code, name=p.name, kind=p.kind))["id"]
         for p in data.LOCATIONS}
+    for c in data.CARRIERS:
+        carriers.create_carrier(conn, CarrierCreate(code=c.code, name=c.name,
+                                                    tracking_url_template=c.tracking))
     for item in items:
         catalog.create_product(conn, ProductCreate(
             sku=item.sku, name=item.name, price=str(item.price), currency=data.CURRENCY,
@@ -87,17 +93,19 @@ def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
     _hold_rules(conn)
     _automation_rules(conn)
     for i, item in enumerate(items):
-        # The 3PL holds every other SKU: some orders ship from it, some split across places.
-        kinds = ("warehouse", "store", "3pl") if i % 2 == 0 else ("warehouse", "store")
-        for kind in kinds:
-            point, qty = RULES[kind]
+        # Surabaya holds every other SKU: some orders ship from it, some split across places.
+        codes = ("WH-JKT", "TOKO-BDG", "WH-SBY") if i % 2 == 0 else ("WH-JKT", "TOKO-BDG")
+        for code in codes:
+            point, qty = RULES[code]
             purchasing.set_reorder_rule(conn, ReorderRuleSet(
-                sku=item.sku, location_id=locations[kind], reorder_point=point, reorder_qty=qty))
-            # Some SKUs open near their reorder point, so purchasing starts on day one.
+                sku=item.sku, location_id=locations[code], reorder_point=point, reorder_qty=qty))
+            # Some SKUs open near their reorder point, so purchasing starts on day one. An
+            # opening balance: Dr Inventory / Cr Owner's equity at standard cost (the goods were
+            # the owner's before the books began), not a gain on the adjustments account.
             opening = rng.randint(point, point + qty)
             inventory.adjust_stock(conn, StockAdjustment(
-                sku=item.sku, location_id=locations[kind], quantity=opening,
-                reason="opening count"))
+                sku=item.sku, location_id=locations[code], quantity=opening,
+                reason="opening count", reason_code="opening"))
     _customers(conn, rng)
 
 

@@ -1,10 +1,17 @@
 """A seeded simulation of trading days, driving the same service functions the API calls.
 
-Every command runs in its own transaction, as it would over HTTP. Nothing is backdated: every
-simulated day happens "now", so the days exist only in the agenda below, which says what each
-order needs next and on which simulated day (ship tomorrow, deliver in two days, a bank
+Every command runs in its own transaction, as it would over HTTP. The agenda below says what
+each order needs next and on which simulated day (ship tomorrow, deliver in two days, a bank
 transfer arriving in five). Whatever is still on the agenda after the last day stays in flight,
 as in a live shop: some orders unshipped, some invoices unpaid, some purchase orders on their way.
+
+Dated days (`start`, as `pesanan demo` runs it): day 1 is that date in the shop's zone, day 2
+the next, and every command is recorded at a time of its day (core.clock.set_to; stored UTC):
+the morning's back office (goods, parcels and money arriving, yesterday's orders shipped) from
+08:00, the day's orders at times drawn from the shop's hours (busiest at lunch and in the
+evening, data.HOUR_WEIGHTS), each order's follow-ups a minute or two after it, replenishment
+at closing; nothing after 22:00 nor after `until` (the last day may be today, so far). Without
+`start` every day happens now, as the tests that need "today's" orders have it.
 
 How customers pay (by their payment preference): card at checkout; bank transfer the day after
 the invoice; cash/COD on delivery; b2b on invoice, a few days after shipping, sometimes in two
@@ -16,17 +23,20 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
 from pesanan.billing import service as billing
 from pesanan.billing.schemas import IssueInvoice, PaymentMethod, RecordPayment
+from pesanan.core import clock
 from pesanan.core.actor import Actor
 from pesanan.core.errors import InsufficientStock
 from pesanan.core.money import MINOR_UNITS
@@ -60,7 +70,7 @@ CHANNELS = ("web", "pos", "phone")
 RECEIVE, DELIVER, PAY, SHIP = range(4)
 Task = Callable[[Connection], None]
 EDIT_SHARE = 0.15  # of b2c phone orders: the customer rings back to change the quantity
-Service = Literal["parcel", "LTL", "3PL"]
+Service = Literal["parcel", "LTL"]
 
 
 @dataclass
@@ -81,9 +91,20 @@ class Tally:
     receipts: int = 0
 
 
+def first_day(days: int, zone: tzinfo, at: datetime) -> date:
+    """The first of `days` dated days whose last is today in `zone` (as far as `at`), or
+    yesterday when less than two hours of today's trade have passed by `at`."""
+    here = at.astimezone(zone)
+    last = here.date()
+    if here < datetime.combine(last, time(data.OPENS + 2), tzinfo=zone):
+        last -= timedelta(days=1)
+    return last - timedelta(days=max(1, days) - 1)
+
+
 class Simulation:
-    def __init__(self, engine: Engine, shop: Shop, rng: random.Random, orders_per_day: int
-                 ) -> None:
+    def __init__(self, engine: Engine, shop: Shop, rng: random.Random, orders_per_day: int,
+                 *, start: date | None = None, zone: tzinfo | None = None,
+                 until: datetime | None = None) -> None:
         self.engine = engine
         self.shop = shop
         self.rng = rng
@@ -95,16 +116,80 @@ class Simulation:
         self._then: deque[Task] = deque()
         self._owed: dict[str, str] = {}  # order id -> amount the courier collects on delivery
         self._released: list[tuple[str, str, Customer]] = []  # follow up once the day's tasks ran
+        # Dated days: the shop's zone, the day's clock (None: undated, everything happens now).
+        self.start = start
+        self.zone = zone or ZoneInfo(data.TIME_ZONE)
+        self.until = until or clock.now()
+        self._times = random.Random(rng.getrandbits(64)) if start is not None else None
+        self._at: datetime | None = None
+        self._opens: datetime | None = None
+        self._closes: datetime | None = None
 
     def run_day(self) -> None:
         self.day += 1
+        self._open_day()
         for _, _, task in sorted(self._agenda.pop(self.day, []), key=lambda t: t[:2]):
             self._run(task)
         while self._released:
             self._follow_up(*self._released.pop(0))
-        for i in range(self._orders_today()):
+        n = self._orders_today()
+        placed = self._order_times(n)
+        for i in range(n):
+            self._wait_until(placed[i])
             self._capture(i)
+        self._wait_until(self._closing())
         self._run(self._replenish)
+
+    # --- the day's clock (dated days only) ------------------------------------------------
+
+    def _open_day(self) -> None:
+        if self.start is None or self._times is None:
+            return
+        d = self.start + timedelta(days=self.day - 1)
+        opens = datetime.combine(d, time(data.OPENS), tzinfo=self.zone)
+        closes = datetime.combine(d, time(data.CLOSES), tzinfo=self.zone)
+        self._closes = max(opens + timedelta(minutes=1),
+                           min(closes, self.until.astimezone(self.zone)))
+        self._opens = opens
+        self._at = opens + timedelta(seconds=self._times.randint(0, 900))
+
+    def _order_times(self, n: int) -> Sequence[datetime | None]:
+        """When the day's orders come in: an hour by the shop's weights, any second of it."""
+        if self._times is None or self._opens is None or self._closes is None:
+            return [None] * n
+        opens = self._opens
+        hours = [h for h in range(data.OPENS, data.CLOSES)
+                 if opens + timedelta(hours=h - data.OPENS) < self._closes]
+        weights = [data.HOUR_WEIGHTS[h - data.OPENS] for h in hours]
+        out: list[datetime] = []
+        for h in self._times.choices(hours, weights, k=n):
+            start = opens + timedelta(hours=h - data.OPENS)
+            span = (min(start + timedelta(hours=1), self._closes) - start).total_seconds()
+            out.append(start + timedelta(seconds=self._times.uniform(0, span)))
+        return list(sorted(out))
+
+    def _closing(self) -> datetime | None:
+        """Replenishment: the last thing of the day, some minutes before closing."""
+        if self._times is None or self._closes is None:
+            return None
+        return self._closes - timedelta(minutes=self._times.randint(5, 25))
+
+    def _wait_until(self, at: datetime | None) -> None:
+        if at is not None and self._at is not None and at > self._at:
+            self._at = at
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One command's transaction, recorded at the day's clock (dated days), which then moves
+        on by the minute or two the next command takes; never past closing."""
+        if self._at is None or self._closes is None or self._times is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        at = min(self._at, self._closes - timedelta(seconds=1))
+        with clock.set_to(at), self.engine.begin() as conn:
+            yield conn
+        self._at = at + timedelta(seconds=self._times.randint(20, 150))
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -112,7 +197,7 @@ class Simulation:
         """One command, one transaction; then the follow-ups it asked for, each in its own."""
         self._then.append(task)
         while self._then:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 self._then.popleft()(conn)
 
     def _later(self, days: int, phase: int, task: Task) -> None:
@@ -131,7 +216,7 @@ class Simulation:
         cust = self._customer(channel)
         cmd = self._order(channel, cust)
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 order = place_flow.place_order(conn, cmd, DEMO)
         except InsufficientStock:
             self.tally.lost_sales += 1  # normal trade: the customer goes elsewhere
@@ -153,8 +238,10 @@ class Simulation:
     def _edit(self, order: dict[str, Any]) -> None:
         """The customer rings back before it ships: one more of the first item."""
         line = order["lines"][0]
+        if self._at is not None and self._times is not None:
+            self._at += timedelta(minutes=self._times.randint(5, 40))  # rings back a bit later
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 edit_flow.edit_order(conn, order["id"], EditOrder(
                     expected_version=order["version"], note="customer rang back",
                     changes=[SetQuantity(op="set_quantity", line_id=line["id"],
@@ -261,7 +348,9 @@ class Simulation:
             self._later(1, SHIP, lambda c: self._ship(c, order_id, cust, "prepaid"))
             return
         service, days = self._carrier_service(mode, cust, held)
-        carrier = "Ambil di toko" if mode == "counter" else self.rng.choice(data.CARRIERS[service])
+        # A carrier the shop has (demo/shop.py creates them): its tracking link on the shipment.
+        carrier = (data.carriers_for("counter")[0] if mode == "counter"
+                   else self.rng.choice(data.carriers_for(service))).code
         shipped = shipping.ship_order(conn, order_id, CreateShipment(
             carrier=carrier, service=service,
             tracking_number=f"{carrier[:3].upper()}{self.rng.randrange(10**10):010d}"),
@@ -284,14 +373,12 @@ class Simulation:
 
     def _carrier_service(self, mode: str, cust: Customer, held: set[str]
                          ) -> tuple[Service, int]:
-        """(service, days in transit): handed over at the counter, a truck for a business, the
-        3PL's own service when it holds everything, else a parcel."""
+        """(service, days in transit): handed over at the counter, a truck for a business, else
+        a parcel."""
         if mode == "counter":
             return "parcel", 0
         if cust.kind == "b2b":
             return "LTL", 2
-        if held == {self.shop.locations.get("3pl")}:
-            return "3PL", self.rng.randint(1, 3)
         return "parcel", self.rng.randint(1, 2)
 
     def _deliver_task(self, shipment: dict[str, Any], order_id: str, collect: bool,

@@ -55,3 +55,18 @@ def test_an_indonesian_shop_prints_indonesian_labels_and_rupiah_its_way(api: Api
     assert shown(posted, "IDR", "id_ID") == "Rp 166.500"
     assert "FAKTUR" in text and "Jatuh tempo" in text  # the title is set in capitals
     assert f"Total {shown(posted, 'IDR', 'id_ID')}" in text
+
+
+def test_get_invoice_with_accept_pdf_answers_the_pdf_and_json_otherwise(api: Api) -> None:
+    set_shop(api)
+    inv = _invoiced(api)
+    path = f"/api/v1/invoices/{inv['id']}"
+    as_pdf = api.client.get(path, headers={**api.headers(), "Accept": "application/pdf"})
+    assert as_pdf.headers["content-type"] == "application/pdf"
+    assert inv["number"] in text_of(as_pdf.content)
+    for accept in ("application/json", "*/*", "application/json, application/pdf"):
+        as_json = api.client.get(path, headers={**api.headers(), "Accept": accept})
+        assert as_json.json()["number"] == inv["number"], accept
+    unknown = api.client.get("/api/v1/invoices/nope",
+                             headers={**api.headers(), "Accept": "application/pdf"})
+    assert unknown.status_code == 404

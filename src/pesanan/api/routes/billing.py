@@ -6,6 +6,7 @@ from starlette.responses import Response
 from pesanan.api import commands
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
+from pesanan.api.routes import documents
 from pesanan.billing import queries, service
 from pesanan.billing.schemas import IssueInvoice, RecordPayment
 from pesanan.core.actor import Actor
@@ -45,6 +46,12 @@ def list_invoices(
                                  customer_id=customer_id, order_id=order_id)
 
 
-@router.get("/invoices/{invoice_id}")
-def get_invoice(invoice_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
+@router.get("/invoices/{invoice_id}", response_model=dict[str, Any],
+            responses={200: {"content": documents.PDF_BODY}})
+def get_invoice(invoice_id: str, request: Request, conn: ReadConn, _: Reader
+                ) -> dict[str, Any] | Response:
+    """The invoice as JSON, or as its PDF when the request asks `Accept: application/pdf`
+    (the same document as GET /invoices/{id}/pdf)."""
+    if documents.wants_pdf(request):
+        return documents.invoice_pdf(invoice_id, conn, _)
     return queries.get_invoice(conn, invoice_id)

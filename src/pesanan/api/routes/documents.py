@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from pesanan.api.deps import ReadConn, require
@@ -17,7 +17,17 @@ router = APIRouter(tags=["documents"])
 BillingReader = Annotated[Actor, Depends(require("billing:read"))]
 FulfilmentReader = Annotated[Actor, Depends(require("fulfillment:read"))]
 PurchasingReader = Annotated[Actor, Depends(require("purchasing:read"))]
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "The document as a PDF"}}
+PDF_BODY = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": PDF_BODY,
+                                              "description": "The document as a PDF"}}
+
+
+def wants_pdf(request: Request) -> bool:
+    """`Accept: application/pdf` preferred over JSON (a plain browser or client sends */*)."""
+    accept = request.headers.get("accept", "")
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return "application/pdf" in kinds and kinds.index("application/pdf") < next(
+        (i for i, k in enumerate(kinds) if k in ("application/json", "*/*")), len(kinds))
 
 
 def pdf_response(doc: render.Pdf) -> Response:

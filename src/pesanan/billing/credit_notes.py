@@ -1,5 +1,5 @@
 """Credit notes: the value of returned goods given back to the customer, under a gapless number
-(CN-2026-000001, per UTC year of issue) like invoices.
+(CN-2026-000001, per year of issue in the shop's time zone) like invoices.
 
 The caller holds the order's row lock (orders.locks.order_row), as every billing command
 does, so what was invoiced and credited before cannot change underneath.
@@ -39,6 +39,8 @@ from pesanan.orders import service as orders
 from pesanan.orders import status as st
 from pesanan.orders.pricing import price_line
 from pesanan.orders.queries import order_number
+from pesanan.shop import service as shop
+from pesanan.shop.days import business_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +65,13 @@ def issue_credit_note(conn: Connection, order: dict[str, Any], items: list[Credi
     first_invoice = conn.execute(select(invoice.c.id).where(invoice.c.order_id == order["id"])
                                  .order_by(invoice.c.id).limit(1)).scalar()
     issued_at = now()
+    shop_now = shop.profile(conn)
+    year = business_date(issued_at, shop_now.zone).year  # the shop's year, as for invoices
     # Taken last, after every check: the counter row stays locked until commit.
-    seq = next_gapless(conn, f"credit_note_{issued_at.year}")
-    row = {"id": new_id(), "number": queries.credit_note_number(issued_at.year, seq),
-           "year": issued_at.year, "seq": seq, "order_id": order["id"],
+    seq = next_gapless(conn, f"credit_note_{year}")
+    row = {"id": new_id(),
+           "number": queries.credit_note_number(year, seq, shop_now.credit_note_prefix),
+           "year": year, "seq": seq, "order_id": order["id"],
            "invoice_id": first_invoice, "rma_id": rma_id, "customer_id": order["customer_id"],
            "currency": cur, "subtotal": subtotal, "tax_total": tax, "total": subtotal + tax,
            "amount_applied": Decimal(0), "reason": reason[:200], "issued_at": issued_at}

@@ -21,8 +21,8 @@ from pesanan.db.types import Amount
 OPEN = ("issued", "partially_paid")
 
 
-def invoice_number(year: int, seq: int) -> str:
-    return f"INV-{year}-{seq:06d}"
+def invoice_number(year: int, seq: int, prefix: str = "INV") -> str:
+    return f"{prefix}-{year}-{seq:06d}"
 
 
 def invoice_view(r: Mapping[Any, Any]) -> dict[str, Any]:
@@ -159,8 +159,8 @@ def open_invoices(conn: Connection, order_id: str) -> list[dict[str, Any]]:
 
 # --- credit notes and refunds (returns) ---------------------------------------------------------
 
-def credit_note_number(year: int, seq: int) -> str:
-    return f"CN-{year}-{seq:06d}"
+def credit_note_number(year: int, seq: int, prefix: str = "CN") -> str:
+    return f"{prefix}-{year}-{seq:06d}"
 
 
 def credit_note_view(r: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]] | None = None,

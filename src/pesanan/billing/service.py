@@ -7,7 +7,8 @@ ever changed under that lock, which is why their updates need no compare-and-set
 Decisions where the issue is silent:
 - An invoice covers everything on the order not yet invoiced (subtotal and tax separately, so a
   later invoice after an order change would take exactly the rest). Nothing left → 409, also
-  for an order whose total is zero. Numbers run per UTC calendar year of issue.
+  for an order whose total is zero. Numbers run per calendar year of issue
+  in the shop's time zone, with the shop's invoice prefix (shop settings).
 - Payment terms: a b2b customer's invoice is due 30 days after issue; a b2c invoice is due on
   issue (the customer pays at checkout or on delivery).
 - A payment needs an open invoice: what is owed is what is invoiced and not yet paid. No open
@@ -49,6 +50,8 @@ from pesanan.orders import locks as order_locks
 from pesanan.orders import service as orders
 from pesanan.orders import status as st
 from pesanan.orders.queries import order_number
+from pesanan.shop import service as shop
+from pesanan.shop.days import business_date
 
 B2B_PAYMENT_TERMS = timedelta(days=30)
 
@@ -60,14 +63,17 @@ def issue_invoice(conn: Connection, order_id: str, cmd: IssueInvoice, actor: Act
     order = order_locks.order_row(conn, order_id)
     subtotal, tax = _uninvoiced(conn, order)
     issued_at = now()
+    # The series is the shop's year: 23:30 UTC on 31 December is already next year in Jakarta.
+    shop_now = shop.profile(conn)
+    year = business_date(issued_at, shop_now.zone).year
     due_at = _due(issued_at, customers.kind_of(conn, order["customer_id"]))
     # Taken last, after every check: the counter row stays locked until commit, so the shorter
     # the rest of the transaction, the less concurrent invoicing queues behind it.
-    seq = next_gapless(conn, f"invoice_{issued_at.year}")
+    seq = next_gapless(conn, f"invoice_{year}")
     cur = order["currency"]
     row = {
-        "id": new_id(), "number": queries.invoice_number(issued_at.year, seq),
-        "year": issued_at.year, "seq": seq, "order_id": order_id,
+        "id": new_id(), "number": queries.invoice_number(year, seq, shop_now.invoice_prefix),
+        "year": year, "seq": seq, "order_id": order_id,
         "customer_id": order["customer_id"], "currency": cur, "subtotal": subtotal,
         "tax_total": tax, "total": subtotal + tax, "amount_paid": Decimal(0),
         "status": "issued", "issued_at": issued_at, "due_at": due_at,

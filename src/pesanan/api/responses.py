@@ -65,6 +65,7 @@ class CustomerOut(_Out):
     payment_preference: str
     credit_limit: Money | None
     credit_currency: str | None
+    payment_terms_days: int | None = None
     addresses: list[Obj]
     order_count: int
     lifetime_value: Obj

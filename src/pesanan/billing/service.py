@@ -9,8 +9,9 @@ Decisions where the issue is silent:
   later invoice after an order change would take exactly the rest). Nothing left → 409, also
   for an order whose total is zero. Numbers run per calendar year of issue
   in the shop's time zone, with the shop's invoice prefix (shop settings).
-- Payment terms: a b2b customer's invoice is due 30 days after issue; a b2c invoice is due on
-  issue (the customer pays at checkout or on delivery).
+- Payment terms: a customer's own terms in days when set (customer.payment_terms_days);
+  otherwise a b2b customer's invoice is due 30 days after issue and a b2c invoice on issue
+  (the customer pays at checkout or on delivery).
 - A payment needs an open invoice: what is owed is what is invoiced and not yet paid. No open
   invoice → 409 (conflict with the order's state); more than is owed → 422 with a field error on
   `amount` (the value is wrong for this order), and nothing is written either way.
@@ -66,7 +67,7 @@ def issue_invoice(conn: Connection, order_id: str, cmd: IssueInvoice, actor: Act
     # The series is the shop's year: 23:30 UTC on 31 December is already next year in Jakarta.
     shop_now = shop.profile(conn)
     year = business_date(issued_at, shop_now.zone).year
-    due_at = _due(issued_at, customers.kind_of(conn, order["customer_id"]))
+    due_at = _due(issued_at, *customers.payment_terms(conn, order["customer_id"]))
     # Taken last, after every check: the counter row stays locked until commit, so the shorter
     # the rest of the transaction, the less concurrent invoicing queues behind it.
     seq = next_gapless(conn, f"invoice_{year}")
@@ -113,7 +114,10 @@ def _uninvoiced(conn: Connection, order: dict[str, Any]) -> tuple[Decimal, Decim
     return subtotal, tax
 
 
-def _due(issued_at: datetime, customer_kind: str) -> datetime:
+def _due(issued_at: datetime, customer_kind: str, terms_days: int | None = None) -> datetime:
+    """The customer's own payment terms when set (the customer page, issue 12), else by kind."""
+    if terms_days is not None:
+        return issued_at + timedelta(days=terms_days)
     return issued_at + B2B_PAYMENT_TERMS if customer_kind == "b2b" else issued_at
 
 

@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
 
 from pesanan.db.base import metadata
 from pesanan.db.types import Amount, UTCDateTime
@@ -15,6 +15,11 @@ customer = Table(
     Column("credit_limit", Amount, nullable=True),
     # The credit limit's currency; the hold rule compares it with orders in that currency only.
     Column("credit_currency", String(3), nullable=True),
+    # Payment terms: an invoice is due this many days after it is issued (billing's due date);
+    # None keeps billing's default by kind (b2b 30 days, b2c on issue). Issue 12, 0023.
+    Column("payment_terms_days", Integer, nullable=True),
+    CheckConstraint("payment_terms_days >= 0 AND payment_terms_days <= 365",
+                    name="payment_terms_days_range"),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

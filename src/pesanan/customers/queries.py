@@ -20,8 +20,11 @@ def _base_view(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": r["id"], "name": r["name"], "email": r["email"], "phone": r["phone"],
         "kind": r["kind"], "payment_preference": r["payment_preference"],
-        "credit_limit": None if r["credit_limit"] is None else str(r["credit_limit"].normalize()),
+        # Fixed-point: str() of a normalized 50000000 is "5E+7".
+        "credit_limit": (None if r["credit_limit"] is None
+                         else format(r["credit_limit"].normalize(), "f")),
         "credit_currency": r.get("credit_currency"),
+        "payment_terms_days": r.get("payment_terms_days"),
         "created_at": rfc3339(r["created_at"]),
     }
 
@@ -62,6 +65,16 @@ def customer_page(
 def exists(conn: Connection, customer_id: str) -> bool:
     return conn.execute(select(customer.c.id).where(customer.c.id == customer_id)).first() \
         is not None
+
+
+def payment_terms(conn: Connection, customer_id: str) -> tuple[str, int | None]:
+    """The customer's kind (`b2b`/`b2c`) and payment terms in days (None: billing's default
+    for the kind): what an invoice's due date is worked out from."""
+    r = conn.execute(select(customer.c.kind, customer.c.payment_terms_days)
+                     .where(customer.c.id == customer_id)).first()
+    if r is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return str(r.kind), r.payment_terms_days
 
 
 def kind_of(conn: Connection, customer_id: str) -> str:

@@ -40,6 +40,7 @@ def create_customer(conn: Connection, cmd: CustomerCreate) -> str:
                 "kind": cmd.kind, "payment_preference": cmd.payment_preference,
                 "credit_limit": credit, "created_at": now(),
                 "credit_currency": (cmd.credit_currency or "USD") if credit is not None else None,
+                "payment_terms_days": cmd.payment_terms_days,
             })
     except IntegrityError:
         raise Conflict(f"a customer with email {email} already exists",

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from pesanan.customers import profile as edits
 from pesanan.customers import queries as customers
 from pesanan.customers import service
-from pesanan.customers.schemas import CustomerCreate
+from pesanan.customers.schemas import AddressIn, CustomerCreate, CustomerUpdate
 from pesanan.db.paging import Sort
 from pesanan.orders import queries as orders
 
@@ -42,3 +43,30 @@ def list_customers(
 def create_customer(conn: Connection, cmd: CustomerCreate) -> dict[str, Any]:
     """Create the customer; answers with its profile."""
     return get_customer(conn, service.create_customer(conn, cmd))
+
+
+# Edits (customers/profile.py) answer with the profile, as create does.
+
+def update_customer(conn: Connection, customer_id: str, cmd: CustomerUpdate) -> dict[str, Any]:
+    return get_customer(conn, edits.update_customer(conn, customer_id, cmd))
+
+
+def add_address(conn: Connection, customer_id: str, cmd: AddressIn) -> dict[str, Any]:
+    edits.add_address(conn, customer_id, cmd)
+    return get_customer(conn, customer_id)
+
+
+def update_address(conn: Connection, customer_id: str, address_id: str, cmd: AddressIn
+                   ) -> dict[str, Any]:
+    edits.update_address(conn, customer_id, address_id, cmd)
+    return get_customer(conn, customer_id)
+
+
+def set_default_address(conn: Connection, customer_id: str, address_id: str) -> dict[str, Any]:
+    edits.set_default_address(conn, customer_id, address_id)
+    return get_customer(conn, customer_id)
+
+
+def remove_address(conn: Connection, customer_id: str, address_id: str) -> dict[str, Any]:
+    edits.remove_address(conn, customer_id, address_id)
+    return get_customer(conn, customer_id)

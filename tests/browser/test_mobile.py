@@ -10,30 +10,35 @@ from playwright.sync_api import BrowserContext, expect
 from pesanan.bootstrap import Container
 from tests.browser.conftest import Shooter, log_in
 from tests.browser.tour import (  # noqa: F401  (demo_shop: a fixture)
+    LOCALES,
     PHONE,
     Watch,
     assert_no_sideways_scroll,
     demo_shop,
+    heading_in,
+    shot_name,
+    speak,
     stops,
     visit,
 )
 from tests.factories import Api
 
 
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.usefixtures("demo_shop")
 def test_every_main_page_fits_a_phone(context: BrowserContext, api: Api, container: Container,
-                                      shot: Shooter) -> None:
+                                      shot: Shooter, locale: str) -> None:
     tour = stops(api)
     page = context.new_page()
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     watch = Watch(page)
     assert visit(page, "/login", "Pesanan")
-    shot(page, "phone-login")
-    log_in(page, container, "admin")
+    shot(page, shot_name("phone-login", locale))
+    speak(container, log_in(page, container, "admin"), locale)
     seen = []
     for path, stop in tour:
-        if visit(page, path, stop.heading):
-            shot(page, f"phone-{stop.name}")
+        if visit(page, path, heading_in(stop, locale)):
+            shot(page, shot_name(f"phone-{stop.name}", locale))
             seen.append(stop.name)
     assert {"dashboard", "orders", "order-detail", "invoice", "ledger-journal"} <= set(seen)
     assert watch.problems == []

@@ -12,14 +12,20 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Response, expect
+from sqlalchemy import select
 
 from pesanan import demo
+from pesanan.auth import users
+from pesanan.auth.models import app_user
 from pesanan.bootstrap import Container
 from tests.factories import Api
 
 DEMO_DAYS = 3
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
+# The console's languages (web/i18n.py): a tour is taken in each. Headings are checked in
+# English only; screenshots in another language are named after it (id_ID-dashboard.png).
+LOCALES = ("en_US", "id_ID")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("/jobs", "jobs", "Jobs"),
     Stop("/automation", "automation", "Automation"),
     Stop("/settings", "settings"),
+    Stop("/emails", "emails"),
+    Stop("/search?q=SO-", "search"),
 )
 
 
@@ -70,6 +78,22 @@ def demo_shop(container: Container) -> None:
     sim = demo.Simulation(container.engine, demo.load(container.read_engine), rng, 8)
     for _ in range(DEMO_DAYS):
         sim.run_day()
+
+
+def speak(container: Container, email: str, locale: str) -> None:
+    """The user's console language from the next page on (what the language switch sets)."""
+    with container.engine.begin() as conn:
+        user_id = conn.execute(select(app_user.c.id).where(app_user.c.email == email)
+                               ).scalar_one()
+        assert users.set_locale(conn, user_id, locale)
+
+
+def shot_name(name: str, locale: str) -> str:
+    return name if locale == "en_US" else f"{locale}-{name}"
+
+
+def heading_in(stop: Stop, locale: str) -> str:
+    return stop.heading if locale == "en_US" else ""
 
 
 def samples(api: Api) -> dict[str, str]:

@@ -23,6 +23,7 @@ from pesanan.api.routes import (
     catalog,
     customers,
     documents,
+    emails,
     events,
     fulfillment,
     inventory,
@@ -32,6 +33,7 @@ from pesanan.api.routes import (
     orders,
     purchasing,
     returns,
+    search,
     shop,
     sourcing,
     webhooks,
@@ -60,7 +62,8 @@ def create_api(container: Container | None = None, console: Install | None = Non
     # Orders first: routes are matched in order, and placing an order is the hot path.
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events, api_keys,
-                   webhooks, automation, jobs, documents, shop):
+                   webhooks, automation, jobs, search, documents, shop,
+                   emails):
         api.include_router(module.router)
     app.include_router(api)
 

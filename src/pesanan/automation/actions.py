@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from pesanan.automation import conditions as cond
 from pesanan.automation.schemas import (
     Action,
     AddNote,
@@ -15,6 +16,7 @@ from pesanan.automation.schemas import (
     Invoice,
     Notify,
     Release,
+    SendEmail,
     SubmitPurchaseOrder,
     load_actions,
 )
@@ -23,6 +25,7 @@ from pesanan.billing.schemas import IssueInvoice
 from pesanan.core.actor import Actor
 from pesanan.events.service import emit
 from pesanan.flows import holds
+from pesanan.mail import service as mail
 from pesanan.orders import service as orders
 from pesanan.orders.schemas import HoldOrder, ReleaseHold
 from pesanan.orders.tags import add_tag
@@ -52,6 +55,12 @@ def _run(conn: Connection, action: Action, rule: dict[str, Any], event: dict[str
                 "event_id": event["id"], "event_type": event["type"],
                 "subject_id": subject_id})
             return {}
+        case SendEmail():
+            # The mail package's own path (one email_message per rule and event, sent by the
+            # worker); the trigger names the subject: an order or a purchase order.
+            return mail.queue_rule_email(
+                conn, rule["id"], event, cond.TRIGGERS.get(event["type"]), subject_id,
+                subject=action.subject, message=action.message, to=action.to)
     # Every other action acts on the subject; the service checked at creation that it fits.
     assert subject_id is not None
     match action:

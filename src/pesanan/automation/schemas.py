@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from pesanan.core.schema import Input
+from pesanan.core.schema import Email, Input
 
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 RuleName = Annotated[str, Field(min_length=1, max_length=80)]
@@ -53,8 +53,19 @@ class Notify(Input):
     message: str = Field(min_length=1, max_length=400)
 
 
-Action = Annotated[Invoice | Hold | Release | AddTag | AddNote | SubmitPurchaseOrder | Notify,
-                   Field(discriminator="type")]
+class SendEmail(Input):
+    """Email the order's customer (or the purchase order's supplier), or `to`, the subject and
+    message, in the shop's name: once per (rule, event), sent by the worker like every email
+    (mail/). Queued even while email is off; it goes out once SMTP is set."""
+
+    type: Literal["send_email"]
+    subject: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=2000)
+    to: Email | None = None
+
+
+Action = Annotated[Invoice | Hold | Release | AddTag | AddNote | SubmitPurchaseOrder | Notify
+                   | SendEmail, Field(discriminator="type")]
 
 _actions: TypeAdapter[list[Action]] = TypeAdapter(list[Action])
 
@@ -67,7 +78,7 @@ def load_actions(stored: list[dict[str, Any]]) -> list[Action]:
 # What each action acts on; `notify` on anything. Checked against the trigger's subject.
 ACTION_SUBJECT: dict[str, str | None] = {
     "invoice": "order", "hold": "order", "release": "order", "tag": "order", "note": "order",
-    "submit_purchase_order": "purchase_order", "notify": None,
+    "submit_purchase_order": "purchase_order", "notify": None, "send_email": None,
 }
 
 

@@ -2,7 +2,8 @@
 `FIELD OP VALUE` (`channel eq web`, `total gt 1000000 IDR`, `country in ID,SG`,
 `tags contains vip`), an action as `invoice`, `release`, `submit_purchase_order` or
 `KIND: TEXT` (`tag: vip`, `note: checked by rule`, `hold: check the address`,
-`notify: big order`). Only the shape is read here; the service checks what it says."""
+`notify: big order`, `send_email: SUBJECT | MESSAGE [| TO]`). Only the shape is read here;
+the service checks what it says."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def condition(text: str) -> dict[str, Any]:
 def action(text: str) -> dict[str, Any]:
     kind, sep, rest = text.partition(":")
     kind = kind.strip()
+    if sep and kind == "send_email":  # `send_email: SUBJECT | MESSAGE [| TO]`
+        subject, _, more = rest.partition("|")
+        message, _, to = more.partition("|")
+        return {"type": kind, "subject": subject.strip(), "message": message.strip(),
+                **({"to": to.strip()} if to.strip() else {})}
     if sep and kind in _TEXT_ACTIONS:
         return {"type": kind, _TEXT_ACTIONS[kind]: rest.strip()}
     return {"type": kind}
@@ -50,6 +56,9 @@ def condition_text(c: dict[str, Any]) -> str:
 
 
 def action_text(a: dict[str, Any]) -> str:
+    if a["type"] == "send_email":
+        return " | ".join([f"send_email: {a['subject']}", a["message"],
+                           *([a["to"]] if a.get("to") else [])])
     rest = " ".join(str(v) for k, v in a.items() if k != "type")
     return f"{a['type']}: {rest}" if rest else a["type"]
 

@@ -21,6 +21,7 @@ from pesanan.flows import customer_profile, shipping
 from pesanan.fulfillment import queries as fulfillment_q
 from pesanan.fulfillment import service as fulfillment
 from pesanan.fulfillment.schemas import CreateShipment
+from pesanan.mail import queries as mail_q
 from pesanan.orders import actions, queries
 from pesanan.orders.schemas import CancelOrder
 from pesanan.web.commands import Again, act, submit
@@ -95,7 +96,10 @@ def _detail(conn: Connection, order_id: str) -> dict[str, Any]:
     return {
         "order": order,
         "customer": customer_profile.get_customer(conn, order["customer_id"], history=0),
-        "timeline": queries.timeline(conn, order_id)["items"],
+        # The order's own history with the emails sent about it, in time order.
+        "timeline": sorted(queries.timeline(conn, order_id)["items"]
+                           + mail_q.timeline_entries(conn, order_id),
+                           key=lambda e: e["occurred_at"]),
         "shipments": fulfillment_q.order_shipments(conn, order_id)["items"],
         "invoices": invoices, "payments": payments, "actions": actions.allowed(order),
         # What the shop still holds, paid in less paid back (shown once something went back).

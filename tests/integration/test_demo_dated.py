@@ -91,11 +91,14 @@ def test_demo_days_are_dated_in_the_shops_hours_with_its_carriers_equity_and_ter
         )).scalar_one()
         adjustments = conn.execute(text(
             "SELECT COUNT(*) FROM stock_movement WHERE kind = 'adjustment'")).scalar_one()
-        on_terms = conn.execute(text(
-            "SELECT c.id, c.payment_preference FROM customer c "
-            "WHERE c.payment_preference = 'invoice' AND EXISTS (SELECT 1 FROM sales_order o "
-            "JOIN invoice i ON i.order_id = o.id JOIN payment p ON p.invoice_id = i.id "
-            "WHERE o.customer_id = c.id AND i.due_at > i.issued_at)")).all()
+        terms = dict(conn.execute(text(
+            "SELECT name, payment_terms_days FROM customer WHERE payment_terms_days IS NOT NULL"
+        )).all())
+        invoiced_on_terms = conn.execute(text(
+            "SELECT c.payment_terms_days, i.issued_at, i.due_at, "
+            "(SELECT COUNT(*) FROM payment p WHERE p.invoice_id = i.id) FROM customer c "
+            "JOIN sales_order o ON o.customer_id = c.id JOIN invoice i ON i.order_id = o.id "
+            "WHERE c.payment_preference = 'invoice' AND c.payment_terms_days IS NOT NULL")).all()
         tb = ledger_q.trial_balance(conn)
 
     # Orders spread over the fourteen days, from the first to today, busiest at lunch and in
@@ -137,8 +140,14 @@ def test_demo_days_are_dated_in_the_shops_hours_with_its_carriers_equity_and_ter
     equity = next(a for a in idr["accounts"] if a["code"] == "3000")
     assert equity["balance"] != "0"
 
-    # Some customers pay on terms: invoiced with a due date after issue, and paid.
-    assert on_terms, "no customer on terms paid an invoice"
+    # Some customers pay on terms: the businesses, each invoice due its terms after issue, and
+    # some of them paid (the rest are receivables, as in a live shop).
+    assert terms == {name: days for (name, _), days in
+                     zip(data.B2B_CUSTOMERS, data.B2B_TERMS_DAYS, strict=True)}
+    assert invoiced_on_terms
+    for days, issued, due, _ in invoiced_on_terms:
+        assert (_local(due) - _local(issued)).days == days
+    assert any(paid for *_, paid in invoiced_on_terms)
     assert sim.tally.orders and sim.tally.payments
     with checks.snapshot(container.engine) as conn:
         assert {r.check.name: r.breaches for r in checks.run_all(conn) if not r.ok} == {}

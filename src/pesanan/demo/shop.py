@@ -132,10 +132,12 @@ def _customers(conn: Connection, rng: random.Random) -> None:
     for name, preference in data.B2C_CUSTOMERS:
         _customer(conn, {"name": name, "kind": "b2c", "payment_preference": preference,
                          "phone": phone(), "addresses": [address(rng.choice(data.CITIES))]})
-    for name, city in data.B2B_CUSTOMERS:
+    # Businesses buy on invoice, each on its own payment terms (the invoice's due date).
+    for (name, city), terms in zip(data.B2B_CUSTOMERS, data.B2B_TERMS_DAYS, strict=True):
         _customer(conn, {"name": name, "kind": "b2b", "payment_preference": "invoice",
                          "phone": phone(), "addresses": [address(city)],
-                         "credit_limit": "50000000", "credit_currency": data.CURRENCY})
+                         "credit_limit": "50000000", "credit_currency": data.CURRENCY,
+                         "payment_terms_days": terms})
 
 
 def _hold_rules(conn: Connection) -> None:

@@ -217,7 +217,7 @@ def ship(rows: Rows, w: World, rng: random.Random, o: dict[str, Any],
     w.shipment_no += 1
     sid, number = id_at(ts), shipment_number(w.shipment_no)
     service = rng.choice(("parcel", "parcel", "LTL"))
-    carrier = rng.choice(data.CARRIERS[service])
+    carrier = rng.choice(data.carriers_for(service)).code
     tracking = f"{carrier[:3].upper()}{w.shipment_no:09d}"
     rows["shipment"].append({"id": sid, "number": w.shipment_no, "order_id": o["id"],
                              "location_id": w.warehouse_id, "carrier": carrier,

@@ -4,7 +4,7 @@ Read-only and cross-domain by design (a report joins what the write side keeps a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -19,20 +19,24 @@ from pesanan.events.models import outbox
 from pesanan.inventory.models import location, stock_level
 from pesanan.orders.models import sales_order
 from pesanan.purchasing.models import reorder_rule
+from pesanan.shop import service as shop
+from pesanan.shop.days import business_date, day_bounds
 
 LOW_STOCK_DEFAULT = 5
 o = sales_order.c
 
 
-def start_of_day(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+def day_of(ts: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the shop's calendar day that `ts` falls on."""
+    return day_bounds(business_date(ts, zone), zone)
 
 
 def today(conn: Connection, at: datetime | None = None) -> dict[str, Any]:
-    since = start_of_day(at or now())
+    """Today's trade: the shop's day (midnight to midnight in its time zone), not UTC's."""
+    since, until = day_of(at or now(), shop.profile(conn).zone)
     rows = conn.execute(
         select(o.channel, o.currency, func.count(), func.sum(o.total))
-        .where(o.placed_at >= since, o.status != "cancelled")
+        .where(o.placed_at >= since, o.placed_at < until, o.status != "cancelled")
         .group_by(o.channel, o.currency)
     ).all()
     by_channel = {"web": 0, "pos": 0, "phone": 0}

@@ -30,6 +30,7 @@ from pesanan.web.views import (
     purchasing,
     returns,
     search,
+    settings,
     sourcing,
     users,
     webhooks,
@@ -50,7 +51,7 @@ def install(app: FastAPI, container: Container) -> None:
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
-                   automation, webhooks, products, users, search, language, documents):
+                   automation, webhooks, products, users, search, language, documents, settings):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

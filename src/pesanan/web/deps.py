@@ -21,7 +21,7 @@ from pesanan.bootstrap import Container
 from pesanan.core.actor import Actor
 from pesanan.db.tx import transact
 from pesanan.slots import slot_from_thread
-from pesanan.web import i18n
+from pesanan.web import i18n, shop_time
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
@@ -105,6 +105,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     user = getattr(request.state, "user", None)
     # The page is rendered here, in this thread: _(), |money and |datetime read its locale.
     i18n.use(request)
+    shop_time.use(request)  # and |local shows times in the shop's zone (one SELECT a request)
     context.update(
         request=request, user=user, csrf=csrf_token(request),
         can=(lambda perm: user is not None and allows(user.role, perm)),
@@ -145,6 +146,7 @@ def hide_amounts(text: str) -> str:
 # Console text goes through gettext: `{{ _("Orders") }}`, `{{ _("%(n)s lines", n=3) }}`, in
 # the request's language; `|money`, `|datetime`, `|date` follow it too (web/i18n.py).
 i18n.install(templates.env)
+shop_time.install(templates.env)
 templates.env.filters["hide_amounts"] = hide_amounts
 templates.env.tests["positive"] = positive
 # The timeline shows an entry about an invoice, payment or refund only to who may read those.

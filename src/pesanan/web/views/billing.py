@@ -18,6 +18,9 @@ from pesanan.core.errors import DomainError, NotFound
 from pesanan.customers import queries as customers
 from pesanan.flows import customer_profile
 from pesanan.orders import queries as orders_q
+from pesanan.shop import service as shop
+from pesanan.shop.days import business_date
+from pesanan.shop.profile import ShopProfile
 from pesanan.web.deps import page, read, render
 from pesanan.web.forms import domain_errors
 from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
@@ -26,8 +29,6 @@ router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("billing:read"))]
 STATUSES = ("issued", "partially_paid", "paid")
 METHODS = ("card", "bank_transfer", "cash", "cod", "other")
-# The seller block of the printed invoice: a constant until shops configure their own.
-SELLER = {"name": "Pesanan demo shop", "lines": ["billing@pesanan.example"]}
 EMPTY: dict[str, Any] = {"items": [], "next_cursor": None}
 INVOICE_SORTS = {k: k for k in ("number", "issued_at", "due_at", "status", "total")}
 PAYMENT_SORTS = {k: k for k in ("received_at", "method", "amount")}
@@ -158,8 +159,9 @@ def _printable(conn: Connection, invoice_id: str) -> dict[str, Any]:
     invoice = billing_q.get_invoice(conn, invoice_id)
     order = orders_q.get_order(conn, invoice["order_id"])
     customer = customer_profile.get_customer(conn, invoice["customer_id"], history=0)
+    profile = shop.profile(conn)
     return {
-        "invoice": invoice, "order": order, "customer": customer, "seller": SELLER,
+        "invoice": invoice, "order": order, "customer": customer, "seller": seller(profile),
         "bill_to": _address(customer["addresses"], "billing", "shipping"),
         "ship_to": order["shipping_address"]
         or _address(customer["addresses"], "shipping", "billing"),
@@ -167,7 +169,7 @@ def _printable(conn: Connection, invoice_id: str) -> dict[str, Any]:
         # Today an order has one invoice covering all of it; should that change, the printout
         # must say its lines are the whole order's, not this invoice's share.
         "whole_order": invoice["total"] == order["total"],
-        "on_receipt": _day(invoice["due_at"]) <= _day(invoice["issued_at"]),
+        "on_receipt": _day(invoice["due_at"], profile) <= _day(invoice["issued_at"], profile),
     }
 
 
@@ -184,5 +186,17 @@ def _percent(rate: str) -> str:
     return f"{(Decimal(rate) * 100).normalize():f}%"
 
 
-def _day(ts: str) -> str:
-    return datetime.fromisoformat(ts).date().isoformat()
+def _day(ts: str, profile: ShopProfile) -> str:
+    """The shop's calendar day of a stored (UTC) time: due "on receipt" is the same local day."""
+    return business_date(datetime.fromisoformat(ts), profile.zone).isoformat()
+
+
+def seller(p: ShopProfile) -> dict[str, Any]:
+    """The seller block of the printed invoice, from the shop's settings."""
+    lines = [line for line in p.address.splitlines() if line.strip()]
+    if p.tax_id:
+        lines.append(f"NPWP {p.tax_id}" if p.locale == "id_ID" else f"Tax ID {p.tax_id}")
+    lines += [x for x in (p.email, p.phone) if x]
+    return {"name": p.legal_name, "lines": lines, "footer": p.invoice_footer,
+            "payment_instructions": p.payment_instructions,
+            "logo": p.logo is not None}

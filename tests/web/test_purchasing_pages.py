@@ -196,8 +196,8 @@ def test_bad_supplier_and_offer_input_is_shown_beside_the_fields(
         "csrf_token": token, "supplier_id": sup["id"], "sku": "TEE", "price": "four",
         "currency": "USD", "lead_time_days": "3"})
     assert bad.status_code == 422
-    assert ('id="price-error" role="alert">Type the amount in digits without thousands '
-            'separators, with at most 2 decimals for USD: for example 50000.55.</small>'
+    assert ('id="price-error" role="alert">“four” is not an amount: type it as 50,000.00.'
+            '</small>'
             in bad.text)
     wrong = client.post("/purchasing/offers", data={
         "csrf_token": token, "supplier_id": sup["id"], "sku": "TEE", "price": "4.00",

@@ -93,3 +93,16 @@ def test_with_the_server_down_the_email_waits_with_the_error_and_goes_out_when_i
     assert [m["status"] for m in done] == ["sent", "sent"]
     assert [a["outcome"] for a in attempts(mailing, done[0]["id"])] == ["retry", "sent"]
     assert done[0]["last_error"] is None
+
+
+def test_a_recipient_the_server_refuses_for_good_fails_at_once_with_its_answer(
+        api: Api, mailing: Container, smtp_server: SmtpServer) -> None:
+    smtp_server.inbox.refuse.add("nobody@example.com")
+    placed_order(api, "nobody@example.com")
+    assert pump(mailing) == 1
+    [m] = messages(mailing)
+    assert (m["status"], m["attempts"], m["last_status"]) == ("failed", 1, 550)
+    assert m["last_error"] == "recipient refused: 550 5.1.1 No such mailbox here"
+    assert [a["outcome"] for a in attempts(mailing, m["id"])] == ["failed"]
+    assert send.send_pending(mailing.engine, mailing.settings) == 0  # never tried again
+    assert smtp_server.messages == []

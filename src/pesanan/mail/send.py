@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from pesanan.config import Settings
 from pesanan.core.clock import now
@@ -74,7 +74,15 @@ class Mail:
 
     def after(self, conn: Connection, item: Item, outcome: Outcome, name: str,
               at: datetime) -> None:
-        return None
+        # A 5xx reply is the server's final word (RFC 5321: "permanent negative"): a mailbox
+        # that does not exist will not exist in five minutes either, so no retry.
+        if name == "retry" and outcome.status is not None and 500 <= outcome.status < 600:
+            m, a = email_message.c, email_attempt.c
+            conn.execute(update(email_message).where(m.id == item.row["id"])
+                         .values(status="failed"))
+            conn.execute(update(email_attempt).where(
+                a.message_id == item.row["id"], a.attempted_at == at, a.outcome == "retry")
+                .values(outcome="failed"))
 
 
 def _pdf(conn: Connection, doc_type: str, doc_id: str) -> bytes:

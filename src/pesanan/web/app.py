@@ -18,6 +18,7 @@ from pesanan.web.views import (
     customers,
     dashboard,
     documents,
+    emails,
     fulfilment,
     holds,
     inventory,
@@ -51,7 +52,8 @@ def install(app: FastAPI, container: Container) -> None:
     app.mount("/static", static_app(str(HERE / "static")), name="static")
     for module in (auth, dashboard, new_order, holds, orders, billing, ledger, customers,
                    inventory, sourcing, purchasing, fulfilment, returns, api_keys, jobs,
-                   automation, webhooks, products, users, search, language, documents, settings):
+                   automation, webhooks, products, users, search, language, documents, emails,
+                   settings):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

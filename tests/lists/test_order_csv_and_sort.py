@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from pesanan.analytics import export
 from pesanan.bootstrap import Container
-from pesanan.web import listing
 from tests.factories import Api
 from tests.lists.helpers import rows_of, shop
 from tests.web.helpers import login
@@ -30,7 +30,7 @@ def test_the_orders_csv_has_exactly_the_filtered_rows_over_several_pages(
              for n in (1, 2, 3)]
     api.order(s["budi"]["id"], [("KOPI-BALI", 1)], channel="web")
     api.order(s["ada"]["id"], [("KOPI-BALI", 2)], channel="web")
-    monkeypatch.setattr(listing, "EXPORT_PAGE", 2)  # three rows take two pages
+    monkeypatch.setattr(export, "EXPORT_PAGE", 2)  # three rows take two pages
     login(client, container, "admin")
 
     resp = client.get("/orders", params={"channel": "phone", "format": "csv"})
@@ -98,7 +98,7 @@ def test_the_sorted_cursor_pages_through_equal_values_without_losing_a_row(
         monkeypatch: pytest.MonkeyPatch) -> None:
     s = shop(api)
     made = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)]) for n in (2, 1, 2, 2, 1)]
-    monkeypatch.setattr(listing, "EXPORT_PAGE", 2)  # pages break inside runs of equal totals
+    monkeypatch.setattr(export, "EXPORT_PAGE", 2)  # pages break inside runs of equal totals
     login(client, container, "admin")
 
     numbers = [r["number"] for r in rows_of(client.get(

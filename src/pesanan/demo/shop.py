@@ -15,10 +15,12 @@ from pesanan.automation.schemas import RuleCreate
 from pesanan.catalog import queries as catalog_q
 from pesanan.catalog import service as catalog
 from pesanan.catalog.schemas import ProductCreate
+from pesanan.core.actor import Actor
 from pesanan.customers import queries as customers_q
 from pesanan.customers import service as customers
 from pesanan.customers.schemas import AddressIn, CustomerCreate
 from pesanan.demo import data
+from pesanan.flows import shop_settings
 from pesanan.fulfillment import carriers
 from pesanan.fulfillment.schemas import CarrierCreate
 from pesanan.inventory import queries as inventory_q
@@ -28,6 +30,8 @@ from pesanan.orders import hold_settings
 from pesanan.orders.schemas import HoldRuleCreate
 from pesanan.purchasing import service as purchasing
 from pesanan.purchasing.schemas import ReorderRuleSet, SupplierCreate, SupplierOfferCreate
+from pesanan.shop import queries as shop_q
+from pesanan.shop.schemas import ShopSettingsIn
 
 # Reorder rules per location: (reorder point, reorder quantity). The warehouses buy by the
 # carton (meet the makers' MOQ); the store buys a few at a time (the wholesaler wins there).
@@ -78,6 +82,7 @@ def load_shop(conn: Connection) -> Shop:
 def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
     """Locations, carriers, products, suppliers with offers, reorder rules, opening stock
     (posted against owner's equity), customers."""
+    _profile(conn)
     items = data.PRODUCTS[:max(1, n_products)]
     locations = {p.code: inventory.create_location(
         conn, LocationCreate(code=p.code, name=p.name, kind=p.kind))["id"]
@@ -107,6 +112,25 @@ def create_shop(conn: Connection, rng: random.Random, n_products: int) -> None:
                 sku=item.sku, location_id=locations[code], quantity=opening,
                 reason="opening count", reason_code="opening"))
     _customers(conn, rng)
+
+
+# The demo shop is Indonesian (issue 12): its invoices, times and language say so. An NPWP is
+# 15 digits written 99.999.999.9-999.999; this one is made up.
+DEMO_PROFILE = ShopSettingsIn(
+    legal_name="PT Pesanan Nusantara",
+    address="Jl. Jend. Sudirman Kav. 52-53\nSenayan, Kebayoran Baru\nJakarta Selatan 12190",
+    tax_id="01.234.567.8-012.000", email="halo@pesanan.example", phone="+62 21 5150 1234",
+    time_zone=data.TIME_ZONE, locale="id_ID", currency=data.CURRENCY,
+    invoice_footer="Terima kasih atas pesanan Anda.",
+    payment_instructions="Transfer ke BCA 123 456 7890 a.n. PT Pesanan Nusantara; "
+                         "cantumkan nomor faktur.",
+)
+
+
+def _profile(conn: Connection) -> None:
+    """The demo's shop profile, unless someone has already set the shop's own."""
+    if shop_q.settings_row(conn) is None:
+        shop_settings.update_shop(conn, DEMO_PROFILE, Actor(id="demo", name="demo", role="admin"))
 
 
 def _suppliers(conn: Connection, items: tuple[data.Item, ...]) -> None:

@@ -84,3 +84,10 @@ class Replenish(Input):
 
 class CancelPurchaseOrder(Input):
     reason: str = Field(default="cancelled", min_length=1, max_length=200)
+
+
+class PurchaseOrderLineUpdate(Input):
+    """A draft's line changed: only the fields given."""
+
+    quantity: Quantity | None = None
+    unit_cost: MoneyStr | None = None

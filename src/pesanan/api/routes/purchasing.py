@@ -8,10 +8,12 @@ from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.core.actor import Actor
 from pesanan.flows import receiving
-from pesanan.purchasing import queries, service
+from pesanan.purchasing import drafts, queries, service
 from pesanan.purchasing.schemas import (
     CancelPurchaseOrder,
     PurchaseOrderCreate,
+    PurchaseOrderLineIn,
+    PurchaseOrderLineUpdate,
     ReceivePurchaseOrder,
     ReorderRuleSet,
     Replenish,
@@ -142,3 +144,28 @@ def cancel_purchase_order(po_id: str, request: Request, actor: Writer,
     cmd = body or CancelPurchaseOrder()
     return commands.run(request, actor,
                         lambda c: service.cancel_purchase_order(c, po_id, cmd, actor), body=cmd)
+
+
+# --- a draft's lines (purchasing/drafts.py) ----------------------------------------------------
+
+@router.post("/purchase-orders/{po_id}/lines", status_code=201,
+             response_model=out.PurchaseOrderOut)
+def add_purchase_order_line(po_id: str, body: PurchaseOrderLineIn, request: Request,
+                            actor: Writer) -> Response:
+    """Add a SKU to a draft (unit cost defaults to the supplier's offer); answers the order."""
+    return commands.run(request, actor, lambda c: drafts.add_line(c, po_id, body, actor),
+                        body=body, status_code=201)
+
+
+@router.patch("/purchase-orders/{po_id}/lines/{line_id}", response_model=out.PurchaseOrderOut)
+def update_purchase_order_line(po_id: str, line_id: str, body: PurchaseOrderLineUpdate,
+                               request: Request, actor: Writer) -> Response:
+    return commands.run(request, actor,
+                        lambda c: drafts.update_line(c, po_id, line_id, body, actor), body=body)
+
+
+@router.delete("/purchase-orders/{po_id}/lines/{line_id}", response_model=out.PurchaseOrderOut)
+def remove_purchase_order_line(po_id: str, line_id: str, request: Request, actor: Writer
+                               ) -> Response:
+    """A draft keeps at least one line (409 for the last: cancel the order instead)."""
+    return commands.run(request, actor, lambda c: drafts.remove_line(c, po_id, line_id, actor))

@@ -15,19 +15,22 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.flows import receiving
 from pesanan.inventory import queries as inventory_q
-from pesanan.purchasing import queries, service
+from pesanan.purchasing import drafts, queries, service
 from pesanan.purchasing import status as st
 from pesanan.purchasing.schemas import (
     CancelPurchaseOrder,
+    PurchaseOrderCreate,
+    PurchaseOrderLineIn,
+    PurchaseOrderLineUpdate,
     ReceivePurchaseOrder,
     ReorderRuleSet,
     SupplierCreate,
     SupplierOfferCreate,
 )
-from pesanan.web import i18n
+from pesanan.web import commands, i18n
 from pesanan.web.commands import act
 from pesanan.web.deps import PostedForm, check_csrf, execute, page, read, render
-from pesanan.web.forms import clean, domain_errors, parse
+from pesanan.web.forms import clean, domain_errors, parse, read_money, typed_amount
 from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 from pesanan.web.views.inventory import EMPTY, friendly, next_url
 
@@ -132,6 +135,9 @@ def _po_page(request: Request, po_id: str, errors: dict[str, str], form: dict[st
     except NotFound:
         return render(request, "error.html", 404, title="Purchase order not found",
                       message="There is no such purchase order. It may have been mistyped.")
+    locale = i18n.use(request)  # a draft's unit costs as this user types them, to edit
+    ctx["typed_costs"] = {x["id"]: typed_amount(x["unit_cost"], ctx["po"]["currency"], locale)
+                          for x in ctx["po"]["lines"]}
     return render(request, "purchasing/po.html", status, **ctx, errors=errors, form=form)
 
 
@@ -306,3 +312,99 @@ def set_rule(request: Request, posted: PostedForm, _: Writer) -> Response:
         return again(_hints(errors))
     return act(request, lambda c: service.set_reorder_rule(c, cmd),
                "/purchasing/rules?" + urlencode({"sku": cmd.sku}), again)
+
+
+# --- manual purchase orders: a draft for a supplier, its lines (purchasing/drafts.py) --------
+
+_LINE = ("sku", "quantity", "unit_cost")
+
+
+def _new_po_page(request: Request, form: dict[str, Any], errors: dict[str, str],
+                 status: int = 200) -> Response:
+    return render(request, "purchasing/new.html", status, form=form, errors=errors,
+                  **read(request, _lookups))
+
+
+@router.get("/purchasing/new")
+def new_po(request: Request, _: Writer, supplier_id: str | None = None) -> Response:
+    return _new_po_page(request, {"supplier_id": supplier_id}, {})
+
+
+def _supplier_currency(request: Request, supplier_id: Any) -> str | None:
+    if not isinstance(supplier_id, str) or not supplier_id:
+        return None
+    sup = read(request, lambda c: queries.supplier_row(c, supplier_id))
+    return None if sup is None else str(sup["currency"])
+
+
+@router.post("/purchasing/orders", dependencies=[Depends(check_csrf)])
+def create_po(request: Request, posted: PostedForm, actor: Writer) -> Response:
+    """A draft with its first line; more lines are added on its page."""
+    form = clean(posted)
+    locale = i18n.use(request)
+    line = {k: form[k] for k in _LINE if k in form}
+    # The unit cost is typed in the user's locale, in the supplier's currency.
+    errors = read_money(line, {"unit_cost": _supplier_currency(request, form.get("supplier_id"))},
+                        locale)
+    # The command names the line by position; the form has one line, named plainly.
+    rename = {f"lines[0].{k}": k for k in _LINE}
+
+    def again(messages: dict[str, str]) -> Response:
+        return _new_po_page(request, form, {**{rename.get(k, k): v for k, v in messages.items()},
+                                            **errors}, 422)
+
+    data = {"supplier_id": form.get("supplier_id", ""),
+            "location_id": form.get("location_id", ""), "lines": [line]}
+    cmd, invalid = parse(PurchaseOrderCreate, data, locale=locale)
+    if cmd is None or errors:
+        return again(invalid)
+    return act(request, lambda c: service.create_purchase_order(c, cmd, actor),
+               lambda po: f"/purchasing/orders/{po['id']}", again)
+
+
+def _line_again(request: Request, po_id: str, form: dict[str, Any], prefix: str) -> Any:
+    """The PO page again, each message beside the draft editor's field (`prefix` + name)."""
+    def again(messages: dict[str, str]) -> Response:
+        named = {(k if k == "form" else prefix + k.removeprefix("lines[0].")): v
+                 for k, v in messages.items()}
+        return _po_page(request, po_id, named, form, 422)
+    return again
+
+
+def _po_currency(request: Request, po_id: str) -> str | None:
+    try:
+        return str(read(request, lambda c: queries.get_purchase_order(c, po_id))["currency"])
+    except NotFound:
+        return None
+
+
+@router.post("/purchasing/orders/{po_id}/lines", dependencies=[Depends(check_csrf)])
+def add_po_line(request: Request, po_id: str, posted: PostedForm, actor: Writer) -> Response:
+    form = clean(posted)
+    data = {k: form[f"add-{k}"] for k in _LINE if f"add-{k}" in form}
+    return commands.submit(request, PurchaseOrderLineIn, data,
+                  lambda c, cmd: drafts.add_line(c, po_id, cmd, actor),
+                  f"/purchasing/orders/{po_id}#draft-lines",
+                  _line_again(request, po_id, form, "add-"),
+                  money={"unit_cost": _po_currency(request, po_id)})
+
+
+@router.post("/purchasing/orders/{po_id}/lines/{line_id}", dependencies=[Depends(check_csrf)])
+def update_po_line(request: Request, po_id: str, line_id: str, posted: PostedForm,
+                   actor: Writer) -> Response:
+    form = clean(posted)
+    prefix = f"edit-{line_id}-"
+    data = {k: form[prefix + k] for k in ("quantity", "unit_cost") if prefix + k in form}
+    return commands.submit(request, PurchaseOrderLineUpdate, data,
+                  lambda c, cmd: drafts.update_line(c, po_id, line_id, cmd, actor),
+                  f"/purchasing/orders/{po_id}#draft-lines",
+                  _line_again(request, po_id, form, prefix),
+                  money={"unit_cost": _po_currency(request, po_id)})
+
+
+@router.post("/purchasing/orders/{po_id}/lines/{line_id}/remove",
+             dependencies=[Depends(check_csrf)])
+def remove_po_line(request: Request, po_id: str, line_id: str, actor: Writer) -> Response:
+    return act(request, lambda c: drafts.remove_line(c, po_id, line_id, actor),
+               f"/purchasing/orders/{po_id}#draft-lines",
+               _line_again(request, po_id, {}, f"edit-{line_id}-"))

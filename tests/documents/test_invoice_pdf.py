@@ -3,8 +3,16 @@ amounts exactly as the ledger has them."""
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
+from datetime import UTC, datetime
 from typing import Any
 
+from pypdf import PdfReader
+from sqlalchemy import update
+
+from pesanan.billing.models import invoice
 from tests.documents.helpers import (
     LEGAL_NAME,
     NPWP,
@@ -70,3 +78,30 @@ def test_get_invoice_with_accept_pdf_answers_the_pdf_and_json_otherwise(api: Api
     unknown = api.client.get("/api/v1/invoices/nope",
                              headers={**api.headers(), "Accept": "application/pdf"})
     assert unknown.status_code == 404
+
+
+def _png(width: int = 4, height: int = 2) -> bytes:
+    """A small opaque PNG logo, made here (no file to ship)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\x00" + b"\x1b\x5e\x20" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_the_logo_is_embedded_and_dates_are_the_shops_days(api: Api) -> None:
+    set_shop(api, logo=_png(), logo_type="image/png", time_zone="Asia/Jakarta")
+    inv = _invoiced(api)
+    late = datetime(2026, 12, 31, 20, 0, tzinfo=UTC)  # 03:00 on 1 January in Jakarta
+    with api.container.engine.begin() as conn:
+        conn.execute(update(invoice).where(invoice.c.id == inv["id"])
+                     .values(issued_at=late, due_at=late))
+    pdf = api.get(f"/invoices/{inv['id']}/pdf").content
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
+    text = text_of(pdf)
+    assert "Issue date 2027-01-01" in text and "Due date 2027-01-01" in text
+    set_shop(api, time_zone="UTC")
+    text = text_of(api.get(f"/invoices/{inv['id']}/pdf").content)
+    assert "Issue date 2026-12-31" in text

@@ -31,7 +31,13 @@ from fastapi import Request
 from jinja2 import Environment
 
 from pesanan.auth import users
-from pesanan.core.amounts import DEFAULT_LOCALE, AmountError, format_decimal, format_money
+from pesanan.core.amounts import (
+    DEFAULT_LOCALE,
+    N_,
+    AmountError,
+    format_decimal,
+    format_money,
+)
 from pesanan.shop import service as shop
 from pesanan.shop.profile import SUPPORTED_LOCALES
 
@@ -40,6 +46,25 @@ LOCALE_DIR = Path(__file__).parent.parent / "locale"
 LANGUAGE_NAMES = {"en_US": "English", "id_ID": "Bahasa Indonesia"}
 
 _active: ContextVar[str] = ContextVar("pesanan_locale", default=DEFAULT_LOCALE)
+
+# Words the console shows from data (the badge macro's statuses, roles, kinds), spelt as the
+# macro shows them ("on_hold" -> "on hold"): listed here so pybabel puts them in the catalogues.
+STATUS_WORDS = (
+    N_("open"), N_("on hold"), N_("completed"), N_("cancelled"), N_("draft"), N_("issued"),
+    N_("paid"), N_("unpaid"), N_("partially paid"), N_("refunded"), N_("partially refunded"),
+    N_("void"), N_("pending"), N_("unfulfilled"), N_("partially fulfilled"), N_("fulfilled"),
+    N_("partially shipped"), N_("shipped"), N_("delivered"), N_("failed delivery"), N_("failed"),
+    N_("released"), N_("picking"), N_("picked"), N_("packed"), N_("submitted"), N_("ordered"),
+    N_("partially received"), N_("received"), N_("closed"), N_("requested"), N_("approved"),
+    N_("rejected"), N_("exchanged"), N_("in transit"), N_("active"), N_("disabled"),
+    N_("enabled"), N_("admin"), N_("clerk"), N_("warehouse"), N_("accountant"), N_("ok"),
+    N_("error"), N_("running"), N_("sent"), N_("succeeded"), N_("quarantine"), N_("restock"),
+    N_("scrap"), N_("placed"), N_("overdue"), N_("invoiced"), N_("partially invoiced"),
+    N_("posted"), N_("counting"), N_("backordered"), N_("allocated"), N_("web"), N_("pos"),
+    N_("phone"), N_("card"), N_("bank transfer"), N_("cash"), N_("cod"), N_("other"), N_("store"),
+    N_("3pl"), N_("revoked"), N_("locked"), N_("success"), N_("skipped"), N_("due"),
+    N_("retrying"),
+)
 
 
 @cache

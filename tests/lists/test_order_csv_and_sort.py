@@ -134,3 +134,38 @@ def test_the_sort_headers_link_the_other_direction_and_keep_the_filters(
     assert 'href="/orders?channel=phone&amp;sort=total&amp;dir=asc"' in html
     assert 'href="/orders?channel=phone&amp;sort=placed_at&amp;dir=desc"' in html
     assert 'href="/orders?channel=phone&amp;sort=total&amp;dir=desc&amp;format=csv"' in html
+
+
+def test_the_api_answers_every_matching_order_as_csv_when_asked_for_text_csv(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = shop(api)
+    web = [api.order(s["ada"]["id"], [("TEH-HIJAU", n)]) for n in (1, 2, 3)]
+    api.order(s["budi"]["id"], [("KOPI-BALI", 1)], channel="phone", keyed_by="Sari",
+              keyed_at_location_id=s["wh"]["id"])
+    monkeypatch.setattr(export, "EXPORT_PAGE", 2)
+    headers = {**api.headers("clerk"), "Accept": "text/csv"}
+
+    resp = api.client.get("/api/v1/orders", params={"channel": "web", "limit": 1},
+                          headers=headers)
+
+    rows = rows_of(resp)
+    as_json = api.ok(api.get("/orders", role="clerk", channel="web"))["items"]
+    assert [r["number"] for r in rows] == [o["number"] for o in as_json] == \
+        [o["number"] for o in reversed(web)]  # all of them: limit is for pages
+    assert [(r["total"], r["currency"], r["placed_at_utc"]) for r in rows] == \
+        [(o["total"], o["currency"], o["placed_at"]) for o in as_json]
+    bad = api.client.get("/api/v1/orders", params={"created_at_min": "soon"}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+
+
+def test_the_api_answers_the_invoices_as_csv(api: Api) -> None:
+    s = shop(api)
+    order = api.order(s["ada"]["id"], [("KOPI-BALI", 3)])
+    inv = api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
+
+    rows = rows_of(api.client.get("/api/v1/invoices", headers={
+        **api.headers("accountant"), "Accept": "text/csv"}))
+
+    assert [(r["number"], r["total"], r["amount_due"], r["issued_at_utc"]) for r in rows] == \
+        [(inv["number"], "299.97", "299.97", inv["issued_at"])]

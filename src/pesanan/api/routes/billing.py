@@ -1,9 +1,10 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
 from starlette.responses import Response
 
-from pesanan.api import commands
+from pesanan.api import commands, exports
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.api.routes import documents
@@ -36,14 +37,25 @@ def record_payment(order_id: str, body: RecordPayment, request: Request, actor: 
                         status_code=201)
 
 
-@router.get("/invoices")
+INVOICE_CSV = exports.columns(
+    "id", "number", "order_id", "customer_id", "status", "issued_at", "due_at", "currency",
+    "subtotal", "tax_total", "total", "amount_paid", "amount_due")
+
+
+@router.get("/invoices", response_model=dict[str, Any], responses=exports.CSV_BODY)
 def list_invoices(
-    conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
+    request: Request, conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     status: Literal["issued", "partially_paid", "paid"] | None = None,
     customer_id: str | None = None, order_id: str | None = None,
-) -> dict[str, Any]:
-    return queries.list_invoices(conn, limit=limit, cursor=cursor, status=status,
-                                 customer_id=customer_id, order_id=order_id)
+) -> dict[str, Any] | Response:
+    """A page of invoices, or with `Accept: text/csv` every matching invoice as CSV."""
+    def fetch(c: Connection, after: str | None, n: int) -> dict[str, Any]:
+        return queries.list_invoices(c, limit=n, cursor=after, status=status,
+                                     customer_id=customer_id, order_id=order_id)
+
+    if exports.wants_csv(request):
+        return exports.csv_response(request, "invoices", INVOICE_CSV, fetch)
+    return fetch(conn, cursor, limit)
 
 
 @router.get("/invoices/{invoice_id}", response_model=dict[str, Any],

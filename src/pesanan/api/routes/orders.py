@@ -1,9 +1,10 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection
 from starlette.responses import Response
 
-from pesanan.api import commands
+from pesanan.api import commands, exports
 from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.auth.roles import allows, event_permission
@@ -27,18 +28,31 @@ async def place_order(body: PlaceOrder, request: Request, actor: Writer) -> Resp
         status_code=201, location=lambda r: f"/api/v1/orders/{r['id']}")
 
 
-@router.get("")
+CSV_COLUMNS = exports.columns(
+    "id", "number", "placed_at", "channel", "customer_id", "status", "financial_status",
+    "fulfillment_status", "currency", "subtotal", "tax_total", "total", "amount_invoiced",
+    "amount_paid", "amount_refunded", "balance_due", "updated_at")
+
+
+@router.get("", response_model=dict[str, Any], responses=exports.CSV_BODY)
 def list_orders(
-    conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
+    request: Request, conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     status: Literal["open", "on_hold", "completed", "cancelled"] | None = None,
     financial_status: str | None = None, fulfillment_status: str | None = None,
     channel: Literal["web", "pos", "phone"] | None = None, customer_id: str | None = None,
     created_at_min: UtcFilter | None = None, created_at_max: UtcFilter | None = None,
-) -> dict[str, Any]:
-    return queries.list_orders(
-        conn, limit=limit, cursor=cursor, status=status, financial_status=financial_status,
-        fulfillment_status=fulfillment_status, channel=channel, customer_id=customer_id,
-        created_at_min=created_at_min, created_at_max=created_at_max)
+) -> dict[str, Any] | Response:
+    """A page of orders, or with `Accept: text/csv` every matching order as CSV
+    (pesanan.api.exports)."""
+    def fetch(c: Connection, after: str | None, n: int) -> dict[str, Any]:
+        return queries.list_orders(
+            c, limit=n, cursor=after, status=status, financial_status=financial_status,
+            fulfillment_status=fulfillment_status, channel=channel, customer_id=customer_id,
+            created_at_min=created_at_min, created_at_max=created_at_max)
+
+    if exports.wants_csv(request):
+        return exports.csv_response(request, "orders", CSV_COLUMNS, fetch)
+    return fetch(conn, cursor, limit)
 
 
 @router.get("/{order_id}")

@@ -60,6 +60,11 @@ def test_the_orders_console_page_shows_its_emails_on_the_timeline(
     assert page.status_code == 200
     assert (f"Email &#39;Invoice {inv['number']} for order {order['number']} \u2013 Pesanan "
             "demo shop&#39; sent to ada@example.com") in page.text
+    # The warehouse reads orders but not customers' contacts (nor money): no email entries.
+    login(api.client, mailing, "warehouse")
+    page = api.client.get(f"/orders/{order['id']}")
+    assert page.status_code == 200 and order["number"] in page.text
+    assert "Email &#39;" not in page.text and "ada@example.com" not in page.text
 
 
 def test_the_console_email_page_switches_a_notification_off(

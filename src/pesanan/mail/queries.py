@@ -76,8 +76,10 @@ _SAID = {"sent": "sent to", "pending": "waiting to go to", "failed": "could not 
 def timeline_entries(conn: Connection, order_id: str) -> list[dict[str, Any]]:
     """The order's emails as timeline entries (the console's order page): "Email 'Invoice
     INV-2026-000001 …' sent to ada@example.com", at when it was sent (else made)."""
-    return [{"id": m["id"], "kind": "email", "field": None, "from_status": None,
-             "to_status": None, "actor": None,
+    # `kind` is the event's type: the console shows an entry to whoever may read that event
+    # (an invoice's email to billing:read), and `contact` to customers:read only.
+    return [{"id": m["id"], "kind": m["event_type"], "field": None, "from_status": None,
+             "to_status": None, "actor": None, "contact": True,
              "message": f"Email '{m['subject']}' {_SAID[m['status']]} {m['to']}",
              "occurred_at": m["sent_at"] or m["created_at"]}
             for m in for_order(conn, order_id)]

@@ -72,3 +72,18 @@ def test_a_console_pdf_needs_a_login_and_the_page_permission(
     login(client, container, "warehouse")
     assert client.get(f"/documents/invoices/{inv['id']}.pdf").status_code == 403
     assert client.get("/documents/purchase-orders/nope.pdf").status_code == 404
+
+
+def test_the_purchase_order_page_links_its_pdf(api: Api, client: TestClient,
+                                               container: Container) -> None:
+    set_shop(api)
+    lamp = api.product("LAMP", price="1250.00")
+    wh = api.location("WH1")
+    supplier = api.ok(api.post("/suppliers", {"name": "CV Lampu Terang", "currency": "USD"}),
+                      201)
+    po = api.ok(api.post("/purchase-orders", {
+        "supplier_id": supplier["id"], "location_id": wh["id"],
+        "lines": [{"sku": lamp["sku"], "quantity": 4, "unit_cost": "700.00"}]}), 201)
+    login(client, container, "warehouse")
+    text = _download(client, f"/purchasing/orders/{po['id']}", "po-pdf")
+    assert "CV Lampu Terang" in text and po["number"] in text

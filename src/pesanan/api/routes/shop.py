@@ -15,7 +15,7 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import FieldError, NotFound, ValidationFailed
 from pesanan.flows import shop_settings
 from pesanan.shop import rules, service
-from pesanan.shop.profile import profile_view
+from pesanan.shop.profile import LOGO_TYPES, profile_view
 from pesanan.shop.schemas import ShopSettingsIn
 
 router = APIRouter(prefix="/shop", tags=["shop"])
@@ -62,7 +62,8 @@ def update_shop(body: ShopSettingsIn, request: Request, actor: Admin) -> Respons
         body=body)
 
 
-@router.get("/logo", response_class=Response)
+@router.get("/logo", response_class=Response, responses={200: {"content": {
+    kind: {"schema": {"type": "string", "format": "binary"}} for kind in LOGO_TYPES}}})
 def get_logo(conn: ReadConn, _: Reader) -> Response:
     """The logo image as uploaded (404 when there is none)."""
     p = service.profile(conn)
@@ -71,7 +72,11 @@ def get_logo(conn: ReadConn, _: Reader) -> Response:
     return Response(p.logo, media_type=p.logo_type, headers=LOGO_HEADERS)
 
 
-@router.put("/logo", response_model=ShopOut)
+_IMAGE_BODY = {"requestBody": {"required": True, "content": {
+    kind: {"schema": {"type": "string", "format": "binary"}} for kind in LOGO_TYPES}}}
+
+
+@router.put("/logo", response_model=ShopOut, openapi_extra=_IMAGE_BODY)
 async def put_logo(request: Request, actor: Admin) -> Response:
     """Replace the logo with the request body (a PNG, JPEG or SVG, at most 512 KiB; its type is
     read from its bytes)."""

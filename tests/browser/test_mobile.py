@@ -16,8 +16,8 @@ from tests.browser.tour import (  # noqa: F401  (demo_shop: a fixture)
     assert_no_sideways_scroll,
     demo_shop,
     heading_in,
+    log_in_speaking,
     shot_name,
-    speak,
     stops,
     visit,
 )
@@ -32,12 +32,12 @@ def test_every_main_page_fits_a_phone(context: BrowserContext, api: Api, contain
     page = context.new_page()
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     watch = Watch(page)
-    assert visit(page, "/login", "Pesanan")
+    assert visit(page, "/login")
     shot(page, shot_name("phone-login", locale))
-    speak(container, log_in(page, container, "admin"), locale)
+    log_in_speaking(page, container, locale)
     seen = []
     for path, stop in tour:
-        if visit(page, path, heading_in(stop, locale)):
+        if visit(page, path, heading_in(stop, locale), stop.landing):
             shot(page, shot_name(f"phone-{stop.name}", locale))
             seen.append(stop.name)
     assert {"dashboard", "orders", "order-detail", "invoice", "ledger-journal"} <= set(seen)

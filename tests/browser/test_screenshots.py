@@ -10,15 +10,15 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from pesanan.bootstrap import Container
-from tests.browser.conftest import TABLET, Shooter, log_in
+from tests.browser.conftest import TABLET, Shooter
 from tests.browser.tour import (  # noqa: F401  (demo_shop: a fixture)
     DESKTOP,
     LOCALES,
     Watch,
     demo_shop,
     heading_in,
+    log_in_speaking,
     shot_name,
-    speak,
     stops,
     visit,
 )
@@ -34,15 +34,15 @@ def test_every_main_page_renders_and_is_saved_as_a_screenshot(
     page = context.new_page()
     page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
     watch = Watch(page)
-    assert visit(page, "/login", "Pesanan")
+    assert visit(page, "/login")
     shot(page, shot_name("login", locale))
-    speak(container, log_in(page, container, "admin"), locale)
+    log_in_speaking(page, container, locale)
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
     expect(page.locator("#orders-today")).not_to_have_text("0")
     seen = []
     for path, stop in tour:
-        if visit(page, path, heading_in(stop, locale)):
+        if visit(page, path, heading_in(stop, locale), stop.landing):
             shot(page, shot_name(stop.name, locale))
             seen.append(stop.name)
     assert {"dashboard", "orders", "order-detail", "new-order", "customer-profile", "invoice",

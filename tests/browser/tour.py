@@ -19,6 +19,7 @@ from pesanan.auth import users
 from pesanan.auth.models import app_user
 from pesanan.bootstrap import Container
 from tests.factories import Api
+from tests.web.helpers import PASSWORD, make_user
 
 DEMO_DAYS = 3
 PHONE = {"width": 390, "height": 844}
@@ -33,6 +34,7 @@ class Stop:
     path: str  # may hold {order}, {customer}, {invoice}, {fulfilment}, {po}, {rma}, {sku}
     name: str  # screenshot name
     heading: str = ""  # text the page's h1 holds ("" = any heading)
+    landing: bool = False  # another slice is adding the page: skipped while it is a 404
 
 
 TOUR: tuple[Stop, ...] = (
@@ -41,17 +43,29 @@ TOUR: tuple[Stop, ...] = (
     Stop("/orders/{order}", "order-detail"),
     Stop("/orders/new", "new-order", "New order"),
     Stop("/holds", "holds", "Holds"),
+    Stop("/holds/rules", "hold-rules", "Hold rules"),
     Stop("/customers", "customers", "Customers"),
     Stop("/customers/{customer}", "customer-profile"),
+    Stop("/customers/{customer}/edit", "customer-edit"),
     Stop("/products", "products"),
+    Stop("/products/new", "product-new"),
     Stop("/inventory", "inventory", "Inventory"),
     Stop("/inventory/history?sku={sku}", "movements"),
     Stop("/inventory/transfers", "transfers"),
+    Stop("/inventory/counts", "counts", "Cycle counts"),
+    Stop("/inventory/import", "stock-import"),
+    Stop("/inventory/sourcing", "sourcing", "Sourcing"),
+    Stop("/inventory/backorders", "backorders", "Backorders"),
     Stop("/fulfilment", "fulfilment", "Fulfilment"),
     Stop("/fulfilment/{fulfilment}", "fulfilment-detail"),
+    Stop("/fulfilment/{fulfilment}/pick-list", "pick-list"),
     Stop("/fulfilment/carriers", "carriers", "Carriers"),
     Stop("/purchasing", "purchasing", "Purchasing"),
     Stop("/purchasing/orders/{po}", "purchase-order"),
+    Stop("/purchasing/new", "purchase-order-new", landing=True),
+    Stop("/purchasing/suppliers", "suppliers", "Purchasing"),
+    Stop("/purchasing/offers", "supplier-offers", "Purchasing"),
+    Stop("/purchasing/rules", "reorder-rules", "Purchasing"),
     Stop("/billing", "billing", "Billing"),
     Stop("/billing/invoices/{invoice}", "invoice", "Invoice"),
     Stop("/billing/payments", "payments", "Billing"),
@@ -80,12 +94,20 @@ def demo_shop(container: Container) -> None:
         sim.run_day()
 
 
-def speak(container: Container, email: str, locale: str) -> None:
-    """The user's console language from the next page on (what the language switch sets)."""
+def log_in_speaking(page: Page, container: Container, locale: str, role: str = "admin") -> None:
+    """Log in through the form as a fresh user of `role` whose console language is `locale`
+    (what the language switch sets). The login page speaks the shop's language (the demo's is
+    Indonesian), so its fields are found by id, not by label."""
+    email = make_user(container, role)
     with container.engine.begin() as conn:
         user_id = conn.execute(select(app_user.c.id).where(app_user.c.email == email)
                                ).scalar_one()
         assert users.set_locale(conn, user_id, locale)
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(lambda url: not url.endswith("/login") and "/login?" not in url)
 
 
 def shot_name(name: str, locale: str) -> str:
@@ -141,16 +163,16 @@ class Watch:
             self.problems.append(f"{resp.status} {resp.url}")
 
 
-def visit(page: Page, path: str, heading: str = "") -> bool:
+def visit(page: Page, path: str, heading: str = "", landing: bool = False) -> bool:
     """Open `path`; False when the page does not exist (yet), else asserts it rendered with its
     heading and no sideways scrolling at the viewport's width."""
     resp = page.goto(path)
     assert resp is not None
-    if resp.status == 404 and "{" not in path and path.count("/") == 1:
-        return False  # a top-level page another slice has not landed
+    if resp.status == 404 and (landing or path.split("?")[0].count("/") == 1):
+        return False  # a page another slice has not landed
     assert resp.status == 200, f"{path}: {resp.status}"
     h1 = page.locator("h1").first
-    expect(h1).to_be_visible()
+    expect(h1, f"{path} has a heading").to_be_visible()
     if heading:
         expect(h1).to_contain_text(heading)
     assert_no_sideways_scroll(page, path)

@@ -31,3 +31,19 @@ def shop(api: Api) -> dict[str, Any]:
                              "evil@example.com"),
         "budi": api.customer("Budi Santoso", "budi@example.com"),
     }
+
+
+def delivered(api: Api, customer_id: str, sku: str, n: int) -> dict[str, Any]:
+    order = api.order(customer_id, [(sku, n)])
+    api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
+    shipped = api.ok(api.post(f"/orders/{order['id']}/shipments", {
+        "carrier": "JNE", "service": "parcel", "tracking_number": f"T{order['number']}"}), 201)
+    for s in shipped["items"]:
+        api.ok(api.post(f"/shipments/{s['id']}/deliver"))
+    return api.ok(api.get(f"/orders/{order['id']}"))
+
+
+def rma_for(api: Api, order: dict[str, Any]) -> dict[str, Any]:
+    return api.ok(api.post("/returns", {"order_id": order["id"], "lines": [
+        {"order_line_id": order["lines"][0]["id"], "quantity": 1, "reason": "=cmd|' /C calc'!A0"}
+    ]}), 201)

@@ -6,30 +6,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from pesanan.bootstrap import Container
 from tests.factories import Api
-from tests.lists.helpers import rows_of, shop
+from tests.lists.helpers import delivered, rma_for, rows_of, shop
 from tests.web.helpers import login
-
-
-def _delivered(api: Api, customer_id: str, sku: str, n: int) -> dict[str, Any]:
-    order = api.order(customer_id, [(sku, n)])
-    api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
-    shipped = api.ok(api.post(f"/orders/{order['id']}/shipments", {
-        "carrier": "JNE", "service": "parcel", "tracking_number": f"T{order['number']}"}), 201)
-    for s in shipped["items"]:
-        api.ok(api.post(f"/shipments/{s['id']}/deliver"))
-    return api.ok(api.get(f"/orders/{order['id']}"))
-
-
-def _rma(api: Api, order: dict[str, Any]) -> dict[str, Any]:
-    return api.ok(api.post("/returns", {"order_id": order["id"], "lines": [
-        {"order_line_id": order["lines"][0]["id"], "quantity": 1, "reason": "=cmd|' /C calc'!A0"}
-    ]}), 201)
 
 
 def test_the_customers_csv_matches_the_search_and_sorts_by_name(
@@ -135,8 +118,8 @@ def test_the_purchase_orders_csv_and_its_sort(api: Api, client: TestClient,
 def test_the_returns_csv_matches_the_status_filter_and_sorts(
         api: Api, client: TestClient, container: Container) -> None:
     s = shop(api)
-    a = _rma(api, _delivered(api, s["ada"]["id"], "TEH-HIJAU", 2))
-    b = _rma(api, _delivered(api, s["budi"]["id"], "KOPI-BALI", 1))
+    a = rma_for(api, delivered(api, s["ada"]["id"], "TEH-HIJAU", 2))
+    b = rma_for(api, delivered(api, s["budi"]["id"], "KOPI-BALI", 1))
     api.ok(api.post(f"/returns/{b['id']}/reject", {"reason": "@worn"}))
     login(client, container, "clerk")
 
@@ -155,7 +138,7 @@ def test_the_returns_csv_matches_the_status_filter_and_sorts(
 def test_the_fulfilment_csv_matches_the_status_filter(
         api: Api, client: TestClient, container: Container) -> None:
     s = shop(api)
-    shipped = _delivered(api, s["ada"]["id"], "TEH-HIJAU", 1)
+    shipped = delivered(api, s["ada"]["id"], "TEH-HIJAU", 1)
     waiting = api.order(s["budi"]["id"], [("KOPI-BALI", 2)])
     login(client, container, "warehouse")
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from pesanan.bootstrap import Container
 from tests.factories import Api
-from tests.lists.helpers import shop
+from tests.lists.helpers import delivered, rma_for, shop
 from tests.web.helpers import login
 
 
@@ -130,3 +130,14 @@ def test_the_console_search_page_groups_the_hits_with_links(
     empty = client.get("/search", params={"q": "zzz-no-such-thing"}).text
     assert 'id="found-nothing"' in empty
     assert not re.search(r'id="found-\w+"', empty.replace('id="found-nothing"', ""))
+
+
+def test_a_return_is_found_by_its_number_or_its_start(api: Api) -> None:
+    s = shop(api)
+    rma = rma_for(api, delivered(api, s["ada"]["id"], "TEH-HIJAU", 1))
+
+    exact = _find(api, rma["number"].lower())["return"]
+    start = _find(api, rma["number"][:8])["return"]  # "RMA-2026"
+
+    assert [(h["id"], h["exact"]) for h in exact] == [(rma["id"], True)]
+    assert [(h["id"], h["exact"]) for h in start] == [(rma["id"], False)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, or_, select
 
 from pesanan.billing.models import invoice
 from pesanan.catalog.models import product
@@ -70,14 +70,23 @@ def _orders(conn: Connection, q: str, limit: int) -> list[Hit]:
              "href": f"/orders/{r.id}", "exact": True} for r in rows[:limit]]
 
 
+def _exact_then_prefix(conn: Connection, stmt: Select[Any], col: ColumnElement[str], t: str,
+                       limit: int) -> list[Any]:
+    """The exact value through the unique index first; only if that is not all, the values
+    starting with it (a scan of the column on PostgreSQL's default collation, bounded)."""
+    rows = list(conn.execute(stmt.where(col == t)).all())
+    if len(rows) < limit:
+        rows += conn.execute(stmt.where(col.like(_prefix(t), escape="\\"), col != t)
+                             .order_by(col).limit(limit - len(rows))).all()
+    return rows
+
+
 def _invoices(conn: Connection, q: str, limit: int) -> list[Hit]:
     t = q.strip().upper()
     if not t.startswith("INV-"):
         return []
-    rows = conn.execute(
-        select(invoice.c.id, invoice.c.number, invoice.c.status, invoice.c.order_id)
-        .where(invoice.c.number.like(_prefix(t), escape="\\"))
-        .order_by(invoice.c.number).limit(limit + 1)).all()
+    rows = _exact_then_prefix(conn, select(invoice.c.id, invoice.c.number, invoice.c.status),
+                              invoice.c.number, t, limit)
     return _ranked([{"id": r.id, "label": r.number, "detail": r.status,
                      "href": f"/billing/invoices/{r.id}", "exact": r.number == t}
                     for r in rows], limit)
@@ -143,9 +152,8 @@ def _returns(conn: Connection, q: str, limit: int) -> list[Hit]:
     t = q.strip().upper()
     if not t.startswith("RMA-"):
         return []
-    rows = conn.execute(select(rma.c.id, rma.c.number, rma.c.status)
-                        .where(rma.c.number.like(_prefix(t), escape="\\"))
-                        .order_by(rma.c.number).limit(limit + 1)).all()
+    rows = _exact_then_prefix(conn, select(rma.c.id, rma.c.number, rma.c.status),
+                              rma.c.number, t, limit)
     return _ranked([{"id": r.id, "label": r.number, "detail": r.status,
                      "href": f"/returns/{r.id}", "exact": r.number == t} for r in rows], limit)
 

@@ -72,3 +72,25 @@ def test_an_overdue_invoice_reminds_the_customer_with_the_invoice_attached(
     name, data = _pdf_of(msg)
     assert name == f"{inv['number']}.pdf" and data.startswith(b"%PDF")
     assert [m["kind"] for m in messages(mailing)] == ["overdue_reminder"]
+
+
+def test_a_refund_emails_the_customer_the_amount_and_how(
+        api: Api, mailing: Container, smtp_server: SmtpServer) -> None:
+    from tests.e2e.test_returns import _order, _received, _shop
+
+    shop = _shop(api)  # the buyer is Sari, with an email of the factory's
+    order = _order(api, shop, [("TEE", 1)], pay="110.00")
+    received = _received(api, order, shop["wh"], [("TEE", 1, "restock")])
+    api.ok(api.client.patch("/api/v1/notifications", headers=api.headers(), json={
+        "order_confirmation": False, "invoice_issued": False, "shipment_sent": False}))
+    api.ok(api.post(f"/returns/{received['id']}/refund", {"method": "cash"}))
+    _drain(mailing)
+
+    [(to, msg)] = smtp_server.wait_for(1)
+    assert to == [shop["buyer"]["email"]]
+    assert msg["Subject"] == (f"Refund of $110.00 for order {order['number']} \u2013 "
+                              "Pesanan demo shop")
+    text = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert f"we have refunded $110.00 for your order {order['number']} (cash)" in text
+    assert [(m["kind"], m["order_id"]) for m in messages(mailing)] == [
+        ("refund_issued", order["id"])]

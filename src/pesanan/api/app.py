@@ -36,6 +36,7 @@ from pesanan.api.routes import (
     search,
     shop,
     sourcing,
+    users,
     webhooks,
 )
 from pesanan.bootstrap import Container, build
@@ -63,7 +64,7 @@ def create_api(container: Container | None = None, console: Install | None = Non
     for module in (orders, catalog, customers, inventory, order_changes, sourcing,
                    purchasing, billing, ledger, fulfillment, returns, events, api_keys,
                    webhooks, automation, jobs, search, documents, shop,
-                   emails):
+                   emails, users):
         api.include_router(module.router)
     app.include_router(api)
 

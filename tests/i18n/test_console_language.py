@@ -159,3 +159,26 @@ def test_the_indonesian_catalogue_translates_every_sentence_with_the_same_placeh
     words = [m for m in catalogue if m.id and " " in str(m.id) and str(m.id)[0].isupper()]
     translated = [m for m in words if m.string and m.string != m.id]
     assert len(translated) >= 0.95 * len(words)  # sentences, not codes, are all in Indonesian
+
+
+def _field_value(html: str, name: str) -> str:
+    m = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+    assert m, f"no field {name}"
+    return m.group(1)
+
+
+def test_an_indonesian_user_saves_a_product_as_its_form_shows_it(
+        api: Api, client: TestClient, container: Container) -> None:
+    p = api.product("KAOS", price="85000.00", currency="IDR", tax_rate="0.11",
+                    standard_cost="40500.00")
+    _speaks(container, "admin", "id_ID")
+    csrf = login(client, container, "admin")
+    page = client.get(f"/products/{p['id']}").text
+    form = {k: _field_value(page, k) for k in ("name", "price", "standard_cost", "tax_rate")}
+    assert (form["price"], form["standard_cost"]) == ("85.000", "40.500")  # as typed here
+    resp = client.post(f"/products/{p['id']}", data={
+        "csrf_token": csrf, "version": "1", **form, "price": "90.000",
+        "oversell_policy": p["oversell_policy"]}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    after = api.ok(api.get(f"/products/{p['id']}"))
+    assert (after["price"], after["standard_cost"]) == ("90000.00", "40500.00")

@@ -12,9 +12,10 @@ from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError, NotFound
 from pesanan.customers.schemas import AddressIn, CustomerUpdate
 from pesanan.flows import customer_profile as profiles
+from pesanan.web import i18n
 from pesanan.web.commands import act, submit
 from pesanan.web.deps import PostedForm, check_csrf, page, read, render
-from pesanan.web.forms import domain_errors
+from pesanan.web.forms import domain_errors, typed_amount
 from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
 
 router = APIRouter()
@@ -73,10 +74,14 @@ _CLEARABLE = ("email", "phone", "credit_limit", "payment_terms_days")
 _ADDRESS = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
 
 
-def _profile_form(c: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("" if c.get(k) is None else c[k]) for k in (
+def _profile_form(c: dict[str, Any], locale: str) -> dict[str, Any]:
+    form = {k: ("" if c.get(k) is None else c[k]) for k in (
         "name", "email", "phone", "kind", "payment_preference", "credit_limit",
         "credit_currency", "payment_terms_days")}
+    # The limit as this user types it ("15.000.000" in id_ID), so saving as is reads it back.
+    form["credit_limit"] = typed_amount(c.get("credit_limit"), str(c.get("credit_currency")),
+                                        locale)
+    return form
 
 
 def _edit_page(request: Request, customer_id: str, *, errors: dict[str, str] | None = None,
@@ -91,7 +96,8 @@ def _edit_page(request: Request, customer_id: str, *, errors: dict[str, str] | N
         return render(request, "error.html", 404, title="Customer not found",
                       message="No customer has this id. It may have been mistyped.")
     return render(request, "customers/edit.html", status, c=customer,
-                  form=form if target == "profile" and form else _profile_form(customer),
+                  form=form if target == "profile" and form else _profile_form(
+                      customer, i18n.use(request)),
                   address_form=address_form or {}, errors=errors or {}, target=target,
                   kinds=KINDS, preferences=PREFERENCES, saved=saved)
 

@@ -227,3 +227,22 @@ def test_the_books_are_untouched_by_printing(api: Api) -> None:
     _pdf(api, f"/invoices/{inv['id']}/pdf")
     _pdf(api, f"/customers/{shop['buyer']['id']}/statement.pdf")
     assert rows() == before
+
+
+def test_a_credit_spent_on_an_exchange_moves_the_statement_as_the_ledger(api: Api) -> None:
+    shop = _shop(api)
+    buyer = shop["buyer"]
+    first = _order(api, shop, [("TEE", 1)], pay="110.00", deliver=True)
+    tee = next(x["id"] for x in first["lines"] if x["sku"] == "TEE")
+    rma = api.ok(api.post("/returns", {"order_id": first["id"], "lines": [
+        {"order_line_id": tee, "quantity": 1, "reason": "wants mugs"}]}), 201)
+    api.ok(api.post(f"/returns/{rma['id']}/approve", {"note": "ok"}))
+    received = api.ok(api.post(f"/returns/{rma['id']}/receive", {
+        "location_id": shop["wh"]["id"],
+        "lines": [{"rma_line_id": x["id"], "disposition": "restock"} for x in rma["lines"]]}))
+    api.ok(api.post(f"/returns/{received['id']}/exchange",
+                    {"lines": [{"sku": "MUG", "quantity": 2}], "note": "wants mugs"}))
+    owed = ledger_receivable(api, buyer["id"], "USD")
+    assert owed == Decimal("-66.00")  # the shop owes the customer the rest of the credit
+    text = _pdf(api, f"/customers/{buyer['id']}/statement.pdf")
+    assert f"Closing balance {shown(owed, 'USD')}" in text

@@ -129,3 +129,18 @@ def test_worker_once_sends_the_due_email(
     with container.engine.begin() as conn:  # nothing left pending
         assert conn.execute(update(email_message).where(email_message.c.status == "pending")
                             .values(status="pending")).rowcount == 0
+
+
+def test_a_send_email_action_typed_on_the_command_line(cli: Cli, api: Api) -> None:
+    added = cli("automation", "add", "Thank big buyers", "--when", "order.placed",
+                "--then", "send_email: Thank you | We noticed your order | boss@example.com")
+    assert added.exit_code == 0, added.output
+    assert added.output.strip() == ("added Thank big buyers: when order.placed then "
+                                    "send_email: Thank you | We noticed your order | "
+                                    "boss@example.com")
+    [made] = api.ok(api.get("/automation/rules"))["items"]
+    assert made["actions"] == [{"type": "send_email", "subject": "Thank you",
+                                "message": "We noticed your order", "to": "boss@example.com"}]
+    bad = cli("automation", "add", "No subject", "--when", "order.placed",
+              "--then", "send_email:  | text")
+    assert bad.exit_code == 2, bad.output

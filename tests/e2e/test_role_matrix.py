@@ -130,6 +130,13 @@ PINNED = {
     ("GET", "/api/v1/3pl/{location_code}/endpoint"): "settings:read",
     ("GET", "/billing"): "billing:read",
     ("GET", "/customers/{customer_id}"): "customers:read",
+    # The shop's settings: every role reads who the shop is, only the admin changes it.
+    ("GET", "/api/v1/shop"): "shop:read",
+    ("PATCH", "/api/v1/shop"): "settings:write",
+    ("PUT", "/api/v1/shop/logo"): "settings:write",
+    ("DELETE", "/api/v1/shop/logo"): "settings:write",
+    ("GET", "/settings"): "settings:write",
+    ("POST", "/settings"): "settings:write",
 }
 
 

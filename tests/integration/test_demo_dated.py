@@ -100,6 +100,9 @@ def test_demo_days_are_dated_in_the_shops_hours_with_its_carriers_equity_and_ter
             "JOIN sales_order o ON o.customer_id = c.id JOIN invoice i ON i.order_id = o.id "
             "WHERE c.payment_preference = 'invoice' AND c.payment_terms_days IS NOT NULL")).all()
         tb = ledger_q.trial_balance(conn)
+        keyed_at = set(conn.execute(text(
+            "SELECT o.channel, l.code FROM sales_order o "
+            "JOIN location l ON l.id = o.keyed_at_location_id")).all())
 
     # Orders spread over the fourteen days, from the first to today, busiest at lunch and in
     # the evening rather than first thing in the morning.
@@ -139,6 +142,9 @@ def test_demo_days_are_dated_in_the_shops_hours_with_its_carriers_equity_and_ter
     [idr] = tb["currencies"]
     equity = next(a for a in idr["accounts"] if a["code"] == "3000")
     assert equity["balance"] != "0"
+
+    # Phone orders are taken at the main warehouse's desk (the oldest), POS sales in the store.
+    assert keyed_at == {("phone", "WH-JKT"), ("pos", "TOKO-BDG")}
 
     # Some customers pay on terms: the businesses, each invoice due its terms after issue, and
     # some of them paid (the rest are receivables, as in a live shop).

@@ -66,7 +66,9 @@ def load_shop(conn: Connection) -> Shop:
     """The shop as it is in the database (first 250 of each; plenty for a simulation)."""
     products = catalog_q.list_products(conn, limit=250, active=True)["items"]
     locations: dict[str, str] = {}
-    for loc in inventory_q.list_locations(conn, limit=250)["items"]:
+    # Lists are newest first: the oldest of each kind is the shop's main one (WH-JKT, not the
+    # Surabaya warehouse opened after it).
+    for loc in reversed(inventory_q.list_locations(conn, limit=250)["items"]):
         locations.setdefault(loc["kind"], loc["id"])
     people = customers_q.customer_page(conn, limit=250)["items"]
     if not (products and locations and people):

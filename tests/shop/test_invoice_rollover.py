@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pesanan.billing import credit_notes
 from pesanan.billing import service as billing
 from tests.factories import Api
 
@@ -60,3 +61,28 @@ def test_the_jakarta_series_turns_at_1700_utc_and_starts_again_at_one(
     first_of_2027 = invoice_at(api, monkeypatch, datetime(2026, 12, 31, 17, 0, tzinfo=UTC))
     assert [i["number"] for i in last_of_2026] == ["FAK-2026-000001", "FAK-2026-000002"]
     assert first_of_2027["number"] == "FAK-2027-000001"
+
+
+def test_a_jakarta_credit_note_at_2330_utc_on_31_december_is_in_the_new_year_with_its_prefix(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_zone(api, "Asia/Jakarta", credit_note_prefix="NK")
+    product = api.product(currency="IDR", price="10000.00")
+    location = api.location()
+    api.stock(product["sku"], location["id"], 5)
+    order = api.order(api.customer()["id"], [(product["sku"], 1)])
+    api.ok(api.post(f"/orders/{order['id']}/invoices", {}), 201)
+    shipped = api.ok(api.post(f"/orders/{order['id']}/shipments", {
+        "carrier": "JNE", "service": "parcel", "tracking_number": "T1"}), 201)
+    for s in shipped["items"]:
+        api.ok(api.post(f"/shipments/{s['id']}/deliver"))
+    line = api.ok(api.get(f"/orders/{order['id']}"))["lines"][0]["id"]
+    rma = api.ok(api.post("/returns", {"order_id": order["id"], "lines": [
+        {"order_line_id": line, "quantity": 1, "reason": "does not fit"}]}), 201)
+    api.ok(api.post(f"/returns/{rma['id']}/approve", {"note": "ok"}))
+    monkeypatch.setattr(credit_notes, "now", lambda: NEW_YEARS_EVE_2330_UTC)
+    received = api.ok(api.post(f"/returns/{rma['id']}/receive", {
+        "location_id": location["id"],
+        "lines": [{"rma_line_id": x["id"], "disposition": "restock"} for x in rma["lines"]]}))
+    monkeypatch.undo()
+    credit_note = api.ok(api.get(f"/credit-notes/{received['credit_note_id']}"))
+    assert credit_note["number"] == "NK-2027-000001"

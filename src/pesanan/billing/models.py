@@ -41,7 +41,8 @@ payment = Table(
     CheckConstraint("amount > 0", name="amount_positive"),
 )
 
-# Credit notes (returns): a gapless series of their own, CN-2026-000001, per UTC year of issue.
+# Credit notes (returns): a gapless series of their own, CN-2026-000001, per year of issue in
+# the shop's time zone (`year`), like invoices.
 credit_note = Table(
     "credit_note",
     metadata,

@@ -167,8 +167,15 @@ def ms(values: list[float], p: float) -> str:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    key = po.admin_key(args)
     receiver = Receiver()
+    try:
+        return await _bench(args, receiver)
+    finally:
+        receiver.close()
+
+
+async def _bench(args: argparse.Namespace, receiver: Receiver) -> int:
+    key = po.admin_key(args)
     async with httpx.AsyncClient(base_url=args.url, timeout=60,
                                  headers={"Authorization": f"Bearer {key}"}) as client:
         made = await client.post("/api/v1/webhooks/endpoints",
@@ -215,7 +222,6 @@ async def bench(args: argparse.Namespace) -> int:
               f"{(cpu1[1] - cpu0[1]) / max(len(delivered), 1) * 1000:.2f}",
               flush=True)
         bad += sum(v for k, v in (without.statuses + with_worker.statuses).items() if k != "201")
-    receiver.close()
     print(f"throughput with/without the worker by round: "
           f"{', '.join(f'{r:.2f}' for r in ratios)}")
     return 1 if bad else 0

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, update
+from sqlalchemy import Connection, Engine, Integer, Table, cast, column, func, update
+from sqlalchemy import values as sa_values
 
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
@@ -173,19 +174,18 @@ def record(conn: Connection, kind: Kind, item: Item, outcome: Outcome, at: datet
 
 def record_all(conn: Connection, kind: Kind, done: list[tuple[Item, Outcome, datetime]]
                ) -> list[str]:
-    """Record a batch's attempts: each row's update fenced on its own lease, then every
-    attempt-log row in one statement (one round trip, not one per attempt), then the kind's
+    """Record a batch's attempts: each row's update fenced on its own lease (on PostgreSQL
+    all in one statement), then every attempt-log row in one statement, then the kind's
     consequences, which may read the log. The outcome name of each; "lost" where the lease
     was no longer ours."""
-    t = kind.rows
+    planned = [(item, outcome, at, *next_values(kind, item.row, outcome, at))
+               for item, outcome, at in done]
+    held = _update_fenced(conn, kind, [(item, values) for item, _, _, _, values in planned])
     names: list[str] = []
     logged: list[dict[str, Any]] = []
-    for item, outcome, at in done:
+    for item, outcome, at, name, _ in planned:
         row = item.row
-        name, values = next_values(kind, row, outcome, at)
-        if conn.execute(update(t).where(
-                t.c.id == row["id"], t.c.status == "pending", t.c.attempts == row["attempts"],
-                t.c.next_attempt_at == item.until).values(**values)).rowcount != 1:
+        if row["id"] not in held:
             log.warning("%s %s: lease lost, attempt not recorded", kind.name, row["id"])
             names.append("lost")
             continue
@@ -200,6 +200,49 @@ def record_all(conn: Connection, kind: Kind, done: list[tuple[Item, Outcome, dat
         if name != "lost":
             kind.after(conn, item, outcome, name, at)
     return names
+
+
+def _update_fenced(conn: Connection, kind: Kind, rows: list[tuple[Item, dict[str, Any]]]
+                   ) -> set[str]:
+    """Apply each row's new values while its lease is still ours (still pending, with the
+    attempt count and lease end the claim set); the ids where it was. PostgreSQL: one
+    UPDATE ... FROM (VALUES ...) for the batch (a statement per row was a fifth of the
+    worker's time per delivery); SQLite (one writer, no network): a statement per row."""
+    t = kind.rows
+    if conn.dialect.name != "postgresql" or len(rows) == 1:
+        held = set()
+        for item, values in rows:
+            row = item.row
+            if conn.execute(update(t).where(
+                    t.c.id == row["id"], t.c.status == "pending",
+                    t.c.attempts == row["attempts"],
+                    t.c.next_attempt_at == item.until).values(**values)).rowcount == 1:
+                held.add(row["id"])
+        return held
+    done_at = t.c[kind.done_at]
+    cols = {"id": t.c.id.type, "was_attempts": Integer(), "lease_until": t.c.next_attempt_at.type,
+            "status": t.c.status.type, "attempts": Integer(), "last_attempt_at":
+            t.c.last_attempt_at.type, "last_status": Integer(), "last_error": t.c.last_error.type,
+            "next_attempt_at": t.c.next_attempt_at.type, "done_at": done_at.type}
+    v = sa_values(*(column(n, typ) for n, typ in cols.items()), name="v").data([
+        (item.row["id"], item.row["attempts"], item.until, values.get("status", "pending"),
+         values["attempts"], values["last_attempt_at"], values["last_status"],
+         values["last_error"], values.get("next_attempt_at"), values.get(kind.done_at))
+        for item, values in rows])
+
+    def typed(name: str) -> Any:  # a NULL-only VALUES column would otherwise be text
+        return cast(v.c[name], cols[name])
+    stmt = (update(t).where(t.c.id == v.c.id, t.c.status == "pending",
+                            t.c.attempts == typed("was_attempts"),
+                            t.c.next_attempt_at == typed("lease_until"))
+            .values({t.c.status: typed("status"), t.c.attempts: typed("attempts"),
+                     t.c.last_attempt_at: typed("last_attempt_at"),
+                     t.c.last_status: typed("last_status"), t.c.last_error: typed("last_error"),
+                     t.c.next_attempt_at: func.coalesce(typed("next_attempt_at"),
+                                                        t.c.next_attempt_at),
+                     done_at: func.coalesce(typed("done_at"), done_at)})
+            .returning(t.c.id))
+    return set(conn.execute(stmt).scalars())
 
 
 def send_batch(engine: Engine, kind: Kind, client: Client, *, limit: int,

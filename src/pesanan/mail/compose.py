@@ -161,3 +161,25 @@ BUILDERS: dict[str, Callable[[Connection, dict[str, Any], Shop], Draft | None]] 
 
 def draft(conn: Connection, kind: str, data: dict[str, Any], shop: Shop) -> Draft | None:
     return BUILDERS[kind](conn, data, shop)
+
+
+def rule_message(conn: Connection, subject_kind: str | None, subject_id: str | None,
+                 subject: str, message: str, to: str | None) -> Draft | None:
+    """An automation rule's email: to `to`, else the order's customer or the purchase order's
+    supplier; None when there is nobody to write to."""
+    name, order_id, order_number, default_to = "", None, "", None
+    if subject_kind == "order" and subject_id:
+        order = orders.get_order(conn, subject_id)
+        order_id, order_number = order["id"], order["number"]
+        c = customers.customer_fields(conn, order["customer_id"])
+        name, default_to = c["name"], c["email"]
+    elif subject_kind == "purchase_order" and subject_id:
+        po = purchasing.get_purchase_order(conn, subject_id)
+        supplier = purchasing.get_supplier(conn, po["supplier_id"])
+        name, default_to = supplier["name"], supplier["email"]
+    recipient = to or default_to
+    if not recipient:
+        return None
+    return Draft(recipient, "rule_message", {
+        "subject": subject, "message": message, "name": "" if to else name,
+        "order_number": order_number}, order_id)

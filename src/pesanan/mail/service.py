@@ -11,13 +11,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pesanan.core.clock import now, rfc3339
-from pesanan.core.errors import FieldError, ValidationFailed
+from pesanan.core.errors import FieldError, InvalidTransition, ValidationFailed
 from pesanan.core.ids import new_id
 from pesanan.mail import notifications as n
-from pesanan.mail.compose import Draft, Shop
+from pesanan.mail.compose import Draft, Shop, rule_message
 from pesanan.mail.models import email_message, notification_setting
 from pesanan.mail.render import render
 from pesanan.mail.schemas import NotificationsUpdate
+from pesanan.shop import service as shop_service
 
 
 def message_row(event: dict[str, Any], kind: str, draft: Draft, shop: Shop, at: datetime
@@ -44,6 +45,21 @@ def queue(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
     done = conn.execute(ins(email_message).on_conflict_do_nothing(
         index_elements=["event_id", "kind"]).returning(email_message.c.id), rows)
     return [r.id for r in done]
+
+
+def queue_rule_email(conn: Connection, rule_id: str, event: dict[str, Any],
+                     subject_kind: str | None, subject_id: str | None, *, subject: str,
+                     message: str, to: str | None) -> dict[str, Any]:
+    """An automation rule's "send email" action: one message for this rule and event (a rerun
+    of the same event makes none). Refused (the rule's run fails, saying why) when there is
+    nobody to write to. Not subject to the notification switches: the rule is its own."""
+    shop = Shop(shop_service.profile(conn))
+    draft = rule_message(conn, subject_kind, subject_id, subject, message, to)
+    if draft is None:
+        raise InvalidTransition(f"no email address to send to: the {subject_kind or 'event'}"
+                                f" {subject_id or ''} has none; give the action a `to`")
+    ids = queue(conn, [message_row(event, n.rule_kind(rule_id), draft, shop, now())])
+    return {"email_id": ids[0] if ids else None, "to": draft.to}
 
 
 # ---- switches -------------------------------------------------------------------------------

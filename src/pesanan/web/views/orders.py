@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,10 +24,12 @@ from pesanan.fulfillment.schemas import CreateShipment
 from pesanan.mail import queries as mail_q
 from pesanan.orders import actions, queries
 from pesanan.orders.schemas import CancelOrder
+from pesanan.shop.days import day_bounds
 from pesanan.web.commands import Again, act, submit
 from pesanan.web.deps import PostedForm, check_csrf, page, read, render
 from pesanan.web.forms import clean, domain_errors
 from pesanan.web.listing import Column, csv_export, field, sort_of, wants_csv
+from pesanan.web.shop_time import profile_of
 
 router = APIRouter()
 Viewer = Annotated[Actor, Depends(page("orders:read"))]
@@ -43,14 +45,16 @@ CSV_COLUMNS = (
 )
 
 
-def _day(value: str | None, end: bool = False) -> datetime | None:
+def _day(value: str | None, zone: tzinfo, end: bool = False) -> datetime | None:
+    """A typed day as the shop's day: its first instant, or (end) its last, in UTC."""
     if not value:
         return None
     try:
         d = date.fromisoformat(value)
     except ValueError:
         return None
-    return datetime.combine(d, time.max if end else time.min, tzinfo=UTC)
+    start, after = day_bounds(d, zone)
+    return after - timedelta(microseconds=1) if end else start
 
 
 @router.get("/orders")
@@ -59,12 +63,14 @@ def order_list(request: Request, _: Viewer, cursor: str | None = None) -> Respon
     sort, sorted_by = sort_of(request, SORTS)
     errors: dict[str, str] = {}
 
+    zone = profile_of(request).zone  # the dates typed are the shop's days
+
     def load(conn: Connection, after: str | None = cursor, limit: int = 50) -> dict[str, Any]:
         ids = customers.ids_matching(f["q"]) if f["q"] else None
         return queries.list_orders(
             conn, limit=limit, cursor=after, status=f["status"], channel=f["channel"],
-            customer_id=f["customer_id"], created_at_min=_day(f["date_from"]),
-            created_at_max=_day(f["date_to"], end=True), search=f["q"], customer_ids=ids,
+            customer_id=f["customer_id"], created_at_min=_day(f["date_from"], zone),
+            created_at_max=_day(f["date_to"], zone, end=True), search=f["q"], customer_ids=ids,
             sort=sort)
 
     if wants_csv(request):

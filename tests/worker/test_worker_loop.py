@@ -70,6 +70,28 @@ def test_a_full_batch_runs_again_at_once_and_a_drained_backlog_waits_its_interva
     assert all(b - a >= 0.19 for a, b in itertools.pairwise(part_at))
 
 
+def test_a_task_that_found_work_wakes_the_tasks_waiting_on_it() -> None:
+    # The relay stamps events every 0.1 s; fan-out polls only every 5 s on its own, yet runs
+    # right after each pass of the relay that stamped something (and not after idle ones).
+    stamped = iter([0, 3, 0, 0, 2] + [0] * 100)
+    fanned: list[float] = []
+    relay_at: list[tuple[float, int]] = []
+
+    def relay(c: Any) -> int:
+        n = next(stamped)
+        relay_at.append((time.monotonic(), n))
+        return n
+
+    _run_for([Task("relay", relay, 0.1, full=1000, wakes=("fanout",)),
+              Task("fanout", lambda c: fanned.append(time.monotonic()) or 0, 5.0)], 0.7)
+
+    busy = [t for t, n in relay_at if n > 0]
+    assert len(busy) == 2
+    assert len(fanned) == 3  # its first pass, then once per busy relay pass
+    # Far sooner than its 5 s interval (a loaded machine may be slow to schedule it).
+    assert all(0 <= f - b < 1.0 for f, b in zip(fanned[1:], busy, strict=True))
+
+
 def test_a_raising_task_is_logged_and_retried_ever_later_while_the_others_go_on(
         caplog: pytest.LogCaptureFixture) -> None:
     failed_at: list[float] = []

@@ -4,7 +4,9 @@ time.
 A thread per task, not one loop taking turns: a webhook batch can spend its whole send deadline
 (10 s) on one slow receiver, and in a shared loop the relay would wait that long too, so every
 consumer, GET /events included, would fall 10 s behind. Each task's lane: a full batch runs
-again at once; one that drained the backlog (or found nothing) waits its `every`; one that raises is logged with its
+again at once; one that drained the backlog (or found nothing) waits its `every`, or less
+when a task it depends on found work (the relay stamped events: fan-out wakes at once, so it
+need not poll often); one that raises is logged with its
 traceback and tried again after its `every`, doubling with each failure in a row up to
 MAX_BACKOFF (a database outage would otherwise log ten tracebacks a second from the relay).
 The loop never dies of a task. `stop` is looked at between batches only, so a stop (SIGTERM)
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from pesanan.bootstrap import Container
@@ -56,24 +59,46 @@ def run_once(container: Container, tasks: Sequence[Task]) -> dict[str, int]:
 
 
 def run(container: Container, stop: threading.Event, tasks: Sequence[Task]) -> None:
-    lanes = [threading.Thread(target=_lane, args=(container, stop, task), daemon=True,
+    # One event per task: set when a task it waits on found work (Task.wakes), and by a stop.
+    wake = {task.name: threading.Event() for task in tasks}
+    lanes = [threading.Thread(target=_lane, args=(container, stop, task, wake), daemon=True,
                               name=f"task-{task.name}") for task in tasks]
     for lane in lanes:
         lane.start()
     stop.wait()  # the main thread keeps the signal handlers; the lanes do the work
+    for event in wake.values():
+        event.set()  # a lane waiting for work or its interval looks at `stop` now
     for lane in lanes:
         lane.join()
 
 
-def _lane(container: Container, stop: threading.Event, task: Task) -> None:
+def _lane(container: Container, stop: threading.Event, task: Task,
+          wake: dict[str, threading.Event]) -> None:
     failures = 0
+    mine = wake[task.name]
     while not stop.is_set():
+        mine.clear()  # before the batch: a wake during it means another pass at once
         handled = step(container, task)
+        if handled > 0:
+            for name in task.wakes:  # e.g. the relay stamped events: fan-out has work
+                if name in wake:
+                    wake[name].set()
         if handled >= task.full:
             failures = 0
             continue
         failures = failures + 1 if handled < 0 else 0
-        stop.wait(retry_wait(task.every, failures))
+        if failures > 1:  # backing off: no wake cuts the wait short (only a stop does)
+            _wait_unless_stopped(stop, mine, retry_wait(task.every, failures))
+        else:
+            mine.wait(task.every)
+
+
+def _wait_unless_stopped(stop: threading.Event, mine: threading.Event, seconds: float
+                         ) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        mine.wait(left)
+        mine.clear()
 
 
 def retry_wait(every: float, failures: int) -> float:

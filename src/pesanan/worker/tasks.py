@@ -1,6 +1,7 @@
 """What the worker runs: each Task is one bounded batch of work, run again at once while it
-finds a full batch (more may be waiting) and every `every` seconds otherwise. Each package that has work after a commit adds
-its one entry to `tasks()` (the relay, deliveries, the broker, automation, the scheduler)."""
+finds a full batch (more may be waiting), otherwise every `every` seconds or when woken by a
+task it depends on. Each package that has work after a commit adds its one entry to `tasks()`
+(the relay, deliveries, the broker, automation, mail, the scheduler)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ class Task:
     # spinning a transaction per event or two under steady load (that spin was most of the
     # worker's cost per event). 1: run again whenever it found anything.
     full: int = 1
+    # Tasks to wake when this one handled something: they have work now, so their own
+    # interval can be long (it only catches what another worker process produced).
+    wakes: tuple[str, ...] = ()
 
 
 def _deliver_webhooks(container: Container) -> Task:
@@ -42,6 +46,8 @@ def _deliver_webhooks(container: Container) -> Task:
     box, client = crypto.box_for(settings), outbound.client_for(settings)
     rules = webhook_deliver.rules_for(settings)
     return Task("webhooks.deliver",
+                # 0.25 s, not longer: a delivery held behind an earlier one of its order
+                # goes out on the pass after that one got through.
                 lambda c: webhook_deliver.send_due(c.engine, box, client, rules), 0.25,
                 webhook_deliver.BATCH)
 
@@ -58,15 +64,16 @@ def tasks(container: Container) -> list[Task]:
     return [
         # Stamps committed events in commit order; every consumer reads only stamped events,
         # so this short interval is the floor of their latency.
-        Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1, relay.BATCH),
+        Task("events.relay", lambda c: relay.stamp_pending(c.engine), 0.1, relay.BATCH,
+             wakes=("webhooks.fanout", "automation", "broker", "mail.compose")),
         # Webhooks: new events become deliveries (one transaction with the cursor), then the
         # due deliveries are sent (leased, in parallel, outside any transaction).
-        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 0.2,
-             webhook_fanout.BATCH),
+        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 1.0,
+             webhook_fanout.BATCH, wakes=("webhooks.deliver",)),
         _deliver_webhooks(container),
         # Automation rules: each event a rule starts from, its actions once per (rule, event),
         # in the transaction that moves the automation cursor.
-        Task("automation", lambda c: automation.run_once(c.engine), 0.5, automation.BATCH),
+        Task("automation", lambda c: automation.run_once(c.engine), 1.0, automation.BATCH),
         # The 3PL outbox on the same delivery machinery as webhooks (fulfillment/dispatch.py):
         # leased batches sent signed, every attempt logged; retries wait their backoff on the
         # row, so 2 s idle is plenty.
@@ -85,7 +92,7 @@ def _broker(container: Container) -> list[Task]:
         return []
     link = broker.link_for(container.settings)
     return [Task("broker", lambda c: broker.publish_pending(c.engine, c.read_engine, link),
-                 0.5, broker.BATCH)]
+                 1.0, broker.BATCH)]
 
 
 def _mail(container: Container) -> list[Task]:

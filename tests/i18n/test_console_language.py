@@ -182,3 +182,17 @@ def test_an_indonesian_user_saves_a_product_as_its_form_shows_it(
     assert resp.status_code == 303, resp.text
     after = api.ok(api.get(f"/products/{p['id']}"))
     assert (after["price"], after["standard_cost"]) == ("90000.00", "40500.00")
+
+
+def test_error_pages_speak_the_users_language(client: TestClient, container: Container) -> None:
+    _speaks(container, "warehouse", "id_ID")
+    login(client, container, "warehouse")
+    forbidden = client.get("/ledger")
+    assert forbidden.status_code == 403
+    assert "<h1>Tidak diizinkan</h1>" in forbidden.text
+    assert "Peran Anda tidak memberi akses ke halaman ini." in forbidden.text
+    _speaks(container, "clerk", "id_ID")
+    login(client, container, "clerk")
+    missing = client.get("/customers/no-such-id/edit")
+    assert missing.status_code == 404
+    assert "<h1>Pelanggan tidak ditemukan</h1>" in missing.text

@@ -66,6 +66,23 @@ STATUS_WORDS = (
     N_("retrying"),
 )
 
+# Titles and sentences the views pass to error.html, which shows them through |t.
+ERROR_WORDS = (
+    N_("Nothing to show"), N_("Not found"), N_("Fulfilment order not found"),
+    N_("Customer not found"), N_("Return not found"), N_("Purchase order not found"),
+    N_("Product not found"), N_("Nothing to export"), N_("Not allowed"), N_("No such job"),
+    N_("Invoice not found"), N_("Form expired"), N_("Document not found"),
+    N_("Cannot print this"), N_("Your role does not give access to this page."),
+    N_("This paging link is not valid."), N_("No such action."),
+    N_("No customer has this id. It may have been mistyped."),
+    N_("No product has this id. It may have been mistyped."),
+    N_("There is no invoice at this address. It may have been mistyped."),
+    N_("There is no return at this address."),
+    N_("There is no such fulfilment order. It may have been mistyped."),
+    N_("There is no such fulfilment order."),
+    N_("There is no such purchase order. It may have been mistyped."),
+)
+
 
 @cache
 def catalogue(locale: str) -> _gettext.NullTranslations:
@@ -136,6 +153,12 @@ def _template_gettext(message: str) -> str:
     return catalogue(active_locale()).gettext(message)
 
 
+def translated(text: Any) -> str:
+    """`{{ title|t }}`: a sentence that arrives as data (error pages), in the active language
+    when the catalogue has it, else as it is. Unlike _(), never %-formatted."""
+    return str(catalogue(active_locale()).gettext(str(text))) if text else ""
+
+
 def _template_ngettext(singular: str, plural: str, n: int) -> str:
     return catalogue(active_locale()).ngettext(singular, plural, n)
 
@@ -204,6 +227,7 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True)
     env.filters["money"] = money
+    env.filters["t"] = translated
     env.filters["datetime"] = datetime_filter
     env.filters["date"] = date_filter
     env.globals["languages"] = LANGUAGE_NAMES

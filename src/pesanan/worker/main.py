@@ -10,10 +10,21 @@ import threading
 from types import FrameType
 
 from pesanan.bootstrap import Container
+from pesanan.config import Settings
 from pesanan.worker import loop, scheduler
 from pesanan.worker.tasks import tasks
 
 log = logging.getLogger("pesanan.worker")
+# Connections the worker keeps: one per task lane (each holds one while its batch runs), and
+# room for a job and a cursor's first claim. With the server's 4 + 2, the lanes took the
+# overflow connections in turn, and each was opened and closed again per batch: a new
+# PostgreSQL backend several times a second, most of the idle worker's cost.
+POOL_SIZE = 14
+
+
+def worker_settings(settings: Settings) -> Settings:
+    """The settings a worker process runs with: its pool sized for its lanes."""
+    return settings.model_copy(update={"pool_size": max(settings.pool_size, POOL_SIZE)})
 
 
 def serve(container: Container, *, once: bool = False,

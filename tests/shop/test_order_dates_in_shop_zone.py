@@ -41,3 +41,29 @@ def test_new_years_day_in_jakarta_holds_the_order_placed_at_1800_utc_on_31_decem
                             headers=api.headers()))
     jakarta_day = listed(client, "2027-01-01")
     assert early in jakarta_day and late not in jakarta_day
+
+
+def numbers(api: Api, path: str, **params: str) -> list[str]:
+    return [o["number"] for o in api.ok(api.get(path, **params))["items"]]
+
+
+def test_an_api_date_filter_is_the_shop_day_and_an_offset_is_kept(
+        api: Api, container: Container) -> None:
+    early = placed(api, container, datetime(2026, 12, 31, 18, 0, tzinfo=UTC))  # 01:00 WIB
+    assert numbers(api, "/orders", created_at_min="2027-01-01") == []  # UTC shop: not yet
+    api.ok(api.client.patch("/api/v1/shop", json={"time_zone": "Asia/Jakarta"},
+                            headers=api.headers()))
+    assert numbers(api, "/orders", created_at_min="2027-01-01") == [early]
+    assert numbers(api, "/orders", created_at_min="2027-01-01T01:30:00") == []  # 18:30 UTC
+    assert numbers(api, "/orders", created_at_min="2027-01-01T00:00:00Z") == []
+    assert numbers(api, "/orders", created_at_max="2026-12-31T23:59:59") == []
+    assert numbers(api, "/orders", created_at_max="2027-01-01T01:00:01") == [early]
+
+
+def test_a_filter_before_year_one_in_utc_is_a_422_naming_it(api: Api) -> None:
+    api.ok(api.client.patch("/api/v1/shop", json={"time_zone": "Asia/Jakarta"},
+                            headers=api.headers()))
+    for path in ("/orders", "/shipments", "/fulfilment-orders", "/returns"):
+        resp = api.get(path, created_at_min="0001-01-01")
+        assert resp.status_code == 422, (path, resp.text)
+        assert [e["field"] for e in resp.json()["errors"]] == ["created_at_min"]

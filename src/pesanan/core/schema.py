@@ -91,10 +91,19 @@ def _to_utc(value: datetime) -> datetime:
 
 # A timestamp in a body: RFC 3339 with an offset (a naive one is refused), kept as UTC.
 UtcTimestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-# A timestamp filter in a query (created_at_min=...): a date means the start of that day and a
-# naive time means UTC, both in UTC for now; the shop's own time zone arrives in a later issue
-# and will then be the zone for dates and naive times.
+# A timestamp filter in a query (created_at_min=...) read as UTC: a date means the start of that
+# day and a naive time means UTC.
 UtcFilter = Annotated[datetime, AfterValidator(_to_utc)]
+
+
+def _aware_to_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is None else _to_utc(value)
+
+
+# A timestamp filter in the shop's time: one with an offset is kept as UTC; a date (the start of
+# that day) or a naive time stays naive here and is read in the shop's zone by the route
+# (pesanan.shop.service.in_utc: the shop's zone is a database read, not core's to make).
+ShopFilter = Annotated[datetime, AfterValidator(_aware_to_utc)]
 
 # Money in: a decimal string. JSON numbers are refused (a float cannot be money exactly);
 # the service checks the currency's minor units with Money.of. 14 integer digits and 4

@@ -6,6 +6,7 @@ floor above."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -61,3 +62,22 @@ def _write(conn: Connection, values: dict[str, Any], actor: Actor) -> ShopProfil
         except IntegrityError:
             raise Retry() from None
     return profile(conn)
+
+
+def in_utc(conn: Connection, **filters: datetime | None) -> dict[str, datetime | None]:
+    """Timestamp filters (core.schema.ShopFilter) in UTC: a naive one (a date, a time without
+    an offset) is the shop's wall clock. The shop is read only when one is naive."""
+    naive = [v for v in filters.values() if v is not None and v.tzinfo is None]
+    zone = profile(conn).zone if naive else None
+    out: dict[str, datetime | None] = {}
+    inv = Invalid()
+    for name, value in filters.items():
+        if value is None or value.tzinfo is not None or zone is None:
+            out[name] = value
+            continue
+        try:
+            out[name] = value.replace(tzinfo=zone).astimezone(UTC)
+        except OverflowError:  # 0001-01-01 in Jakarta is before year 1 in UTC
+            inv.add(name, "out_of_range", "the timestamp is out of range")
+    inv.raise_if_any("A timestamp filter is out of range")
+    return out

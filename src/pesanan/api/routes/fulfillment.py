@@ -11,7 +11,7 @@ from pesanan.api.deps import ReadConn, require
 from pesanan.auth.roles import allows
 from pesanan.core import crypto
 from pesanan.core.actor import Actor
-from pesanan.core.schema import UtcFilter
+from pesanan.core.schema import ShopFilter
 from pesanan.flows import shipping
 from pesanan.fulfillment import carriers, dispatch, fo_queries, queries, service, tpl, work
 from pesanan.fulfillment.schemas import (
@@ -24,6 +24,7 @@ from pesanan.fulfillment.schemas import (
 )
 from pesanan.fulfillment.status import FOStatus
 from pesanan.orders import queries as orders_q
+from pesanan.shop import service as shop
 
 router = APIRouter(tags=["fulfillment"])
 Reader = Annotated[Actor, Depends(require("fulfillment:read"))]
@@ -54,11 +55,12 @@ def order_shipments(order_id: str, conn: ReadConn, _: Reader) -> dict[str, Any]:
 def list_shipments(
     conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     order_id: str | None = None, status: Literal["shipped", "delivered", "failed"] | None = None,
-    created_at_min: UtcFilter | None = None, created_at_max: UtcFilter | None = None,
+    created_at_min: ShopFilter | None = None, created_at_max: ShopFilter | None = None,
 ) -> dict[str, Any]:
+    since = shop.in_utc(conn, created_at_min=created_at_min, created_at_max=created_at_max)
     return queries.list_shipments(conn, limit=limit, cursor=cursor, order_id=order_id,
-                                  status=status, created_at_min=created_at_min,
-                                  created_at_max=created_at_max)
+                                  status=status, created_at_min=since["created_at_min"],
+                                  created_at_max=since["created_at_max"])
 
 
 @router.get("/shipments/{shipment_id}")
@@ -87,13 +89,14 @@ def fail_delivery(shipment_id: str, body: FailDelivery, request: Request, actor:
 def list_fulfilment_orders(
     conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
     status: FOStatus | None = None, location_id: str | None = None,
-    order_id: str | None = None, created_at_min: UtcFilter | None = None,
-    created_at_max: UtcFilter | None = None,
+    order_id: str | None = None, created_at_min: ShopFilter | None = None,
+    created_at_max: ShopFilter | None = None,
 ) -> dict[str, Any]:
+    since = shop.in_utc(conn, created_at_min=created_at_min, created_at_max=created_at_max)
     return fo_queries.list_fulfilment_orders(
         conn, limit=limit, cursor=cursor, status=status.value if status else None,
-        location_id=location_id, order_id=order_id, created_at_min=created_at_min,
-        created_at_max=created_at_max)
+        location_id=location_id, order_id=order_id, created_at_min=since["created_at_min"],
+        created_at_max=since["created_at_max"])
 
 
 @router.get("/orders/{order_id}/fulfilment-orders")

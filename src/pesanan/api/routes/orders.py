@@ -9,11 +9,12 @@ from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.auth.roles import allows, event_permission
 from pesanan.core.actor import Actor
-from pesanan.core.schema import UtcFilter
+from pesanan.core.schema import ShopFilter
 from pesanan.flows import cancel as cancel_flow
 from pesanan.flows import place_order as place_flow
 from pesanan.orders import queries
 from pesanan.orders.schemas import CancelOrder, PlaceOrder
+from pesanan.shop import service as shop
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 Reader = Annotated[Actor, Depends(require("orders:read"))]
@@ -40,10 +41,12 @@ def list_orders(
     status: Literal["open", "on_hold", "completed", "cancelled"] | None = None,
     financial_status: str | None = None, fulfillment_status: str | None = None,
     channel: Literal["web", "pos", "phone"] | None = None, customer_id: str | None = None,
-    created_at_min: UtcFilter | None = None, created_at_max: UtcFilter | None = None,
+    created_at_min: ShopFilter | None = None, created_at_max: ShopFilter | None = None,
 ) -> dict[str, Any] | Response:
     """A page of orders, or with `Accept: text/csv` every matching order as CSV
-    (pesanan.api.exports)."""
+    (pesanan.api.exports). A date or a time without an offset is the shop's time."""
+    since = shop.in_utc(conn, created_at_min=created_at_min, created_at_max=created_at_max)
+    created_at_min, created_at_max = since["created_at_min"], since["created_at_max"]
     def fetch(c: Connection, after: str | None, n: int) -> dict[str, Any]:
         return queries.list_orders(
             c, limit=n, cursor=after, status=status, financial_status=financial_status,

@@ -14,7 +14,7 @@ from pesanan.api import responses as out
 from pesanan.api.deps import ReadConn, require
 from pesanan.billing import queries as billing_q
 from pesanan.core.actor import Actor
-from pesanan.core.schema import UtcFilter
+from pesanan.core.schema import ShopFilter
 from pesanan.flows.exchange import exchange_return
 from pesanan.returns import queries, service
 from pesanan.returns.schemas import (
@@ -25,6 +25,7 @@ from pesanan.returns.schemas import (
     Reject,
     RequestReturn,
 )
+from pesanan.shop import service as shop
 
 router = APIRouter(tags=["returns"])
 Reader = Annotated[Actor, Depends(require("returns:read"))]
@@ -49,11 +50,13 @@ def request_return(body: RequestReturn, request: Request, actor: Requester) -> R
 @router.get("/returns")
 def list_returns(conn: ReadConn, _: Reader, limit: int = 50, cursor: str | None = None,
                  status: Status | None = None, order_id: str | None = None,
-                 customer_id: str | None = None, created_at_min: UtcFilter | None = None,
-                 created_at_max: UtcFilter | None = None) -> dict[str, Any]:
+                 customer_id: str | None = None, created_at_min: ShopFilter | None = None,
+                 created_at_max: ShopFilter | None = None) -> dict[str, Any]:
+    since = shop.in_utc(conn, created_at_min=created_at_min, created_at_max=created_at_max)
     return queries.list_rmas(conn, limit=limit, cursor=cursor, status=status,
                              order_id=order_id, customer_id=customer_id,
-                             created_at_min=created_at_min, created_at_max=created_at_max)
+                             created_at_min=since["created_at_min"],
+                             created_at_max=since["created_at_max"])
 
 
 @router.get("/returns/{rma_id}")

@@ -62,8 +62,11 @@ def update_shop(body: ShopSettingsIn, request: Request, actor: Admin) -> Respons
         body=body)
 
 
-@router.get("/logo", response_class=Response, responses={200: {"content": {
-    kind: {"schema": {"type": "string", "format": "binary"}} for kind in LOGO_TYPES}}})
+@router.get("/logo", response_class=Response, responses={
+    200: {"content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                      for kind in LOGO_TYPES}},
+    404: {"description": "not-found: the shop has no logo", "content": {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}})
 def get_logo(conn: ReadConn, _: Reader) -> Response:
     """The logo image as uploaded (404 when there is none)."""
     p = service.profile(conn)

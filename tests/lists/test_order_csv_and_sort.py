@@ -169,3 +169,26 @@ def test_the_api_answers_the_invoices_as_csv(api: Api) -> None:
 
     assert [(r["number"], r["total"], r["amount_due"], r["issued_at_utc"]) for r in rows] == \
         [(inv["number"], "299.97", "299.97", inv["issued_at"])]
+
+
+def test_time_and_text_sorts_page_through_every_row_and_a_forged_cursor_is_refused(
+        api: Api, client: TestClient, container: Container,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = shop(api)
+    made = [api.order(s["ada"]["id"], [("TEH-HIJAU", 1)]) for _ in range(5)]
+    api.ok(api.post(f"/orders/{made[1]['id']}/cancel", {"reason": "changed mind"}))
+    api.ok(api.post(f"/orders/{made[3]['id']}/cancel", {"reason": "changed mind"}))
+    monkeypatch.setattr(export, "EXPORT_PAGE", 2)
+    login(client, container, "admin")
+
+    oldest_first = [r["number"] for r in rows_of(client.get(
+        "/orders", params={"sort": "placed_at", "dir": "asc", "format": "csv"}))]
+    by_status = [(r["status"], r["number"]) for r in rows_of(client.get(
+        "/orders", params={"sort": "status", "dir": "asc", "format": "csv"}))]
+    forged = client.get("/orders", params={"sort": "total", "cursor": "bm9wZQ"})
+
+    assert oldest_first == [o["number"] for o in made]
+    assert by_status == [("cancelled", made[1]["number"]), ("cancelled", made[3]["number"])] + \
+        [("open", made[i]["number"]) for i in (0, 2, 4)]
+    assert forged.status_code == 200
+    assert "cursor" in forged.text.lower() and _numbers(forged.text) == []

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Integer, Table, cast, column, func, update
-from sqlalchemy import values as sa_values
+from sqlalchemy import Connection, Engine, Table, text, update
 
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
@@ -219,30 +218,39 @@ def _update_fenced(conn: Connection, kind: Kind, rows: list[tuple[Item, dict[str
                     t.c.next_attempt_at == item.until).values(**values)).rowcount == 1:
                 held.add(row["id"])
         return held
-    done_at = t.c[kind.done_at]
-    cols = {"id": t.c.id.type, "was_attempts": Integer(), "lease_until": t.c.next_attempt_at.type,
-            "status": t.c.status.type, "attempts": Integer(), "last_attempt_at":
-            t.c.last_attempt_at.type, "last_status": Integer(), "last_error": t.c.last_error.type,
-            "next_attempt_at": t.c.next_attempt_at.type, "done_at": done_at.type}
-    v = sa_values(*(column(n, typ) for n, typ in cols.items()), name="v").data([
-        (item.row["id"], item.row["attempts"], item.until, values.get("status", "pending"),
-         values["attempts"], values["last_attempt_at"], values["last_status"],
-         values["last_error"], values.get("next_attempt_at"), values.get(kind.done_at))
-        for item, values in rows])
-
-    def typed(name: str) -> Any:  # a NULL-only VALUES column would otherwise be text
-        return cast(v.c[name], cols[name])
-    stmt = (update(t).where(t.c.id == v.c.id, t.c.status == "pending",
-                            t.c.attempts == typed("was_attempts"),
-                            t.c.next_attempt_at == typed("lease_until"))
-            .values({t.c.status: typed("status"), t.c.attempts: typed("attempts"),
-                     t.c.last_attempt_at: typed("last_attempt_at"),
-                     t.c.last_status: typed("last_status"), t.c.last_error: typed("last_error"),
-                     t.c.next_attempt_at: func.coalesce(typed("next_attempt_at"),
-                                                        t.c.next_attempt_at),
-                     done_at: func.coalesce(typed("done_at"), done_at)})
-            .returning(t.c.id))
-    return set(conn.execute(stmt).scalars())
+    # Arrays bound as parameters, not a VALUES list rendered per batch: the statement text is
+    # the same every time (compiling a VALUES of 32 rows cost more than the round trips it
+    # saved). Table and column names are the kind's own constants, never input.
+    done_at = kind.done_at
+    stmt = text(f"""
+        UPDATE {t.name} AS d SET status = v.status, attempts = v.attempts,
+            last_attempt_at = v.last_attempt_at, last_status = v.last_status,
+            last_error = v.last_error,
+            next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
+            {done_at} = COALESCE(v.done_at, d.{done_at})
+        FROM unnest(CAST(:id AS varchar[]), CAST(:was AS integer[]),
+                    CAST(:lease AS timestamptz[]), CAST(:status AS varchar[]),
+                    CAST(:attempts AS integer[]), CAST(:at AS timestamptz[]),
+                    CAST(:last_status AS integer[]), CAST(:last_error AS varchar[]),
+                    CAST(:next AS timestamptz[]), CAST(:done AS timestamptz[]))
+            AS v(id, was_attempts, lease_until, status, attempts, last_attempt_at,
+                 last_status, last_error, next_attempt_at, done_at)
+        WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.was_attempts
+          AND d.next_attempt_at = v.lease_until
+        RETURNING d.id""")
+    params: dict[str, list[Any]] = {k: [] for k in (
+        "id", "was", "lease", "status", "attempts", "at", "last_status", "last_error", "next",
+        "done")}
+    for item, values in rows:
+        for k, value in (("id", item.row["id"]), ("was", item.row["attempts"]),
+                         ("lease", item.until), ("status", values.get("status", "pending")),
+                         ("attempts", values["attempts"]), ("at", values["last_attempt_at"]),
+                         ("last_status", values["last_status"]),
+                         ("last_error", values["last_error"]),
+                         ("next", values.get("next_attempt_at")),
+                         ("done", values.get(done_at))):
+            params[k].append(value)
+    return set(conn.execute(stmt, params).scalars())
 
 
 def send_batch(engine: Engine, kind: Kind, client: Client, *, limit: int,

@@ -29,7 +29,9 @@ from tests.web.helpers import login
 UNGUARDED_API = {
     ("POST", "/api/v1/3pl/{location_code}/callbacks"),  # HMAC signature, no API key
 }
-UNGUARDED_CONSOLE = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
+# /language: any signed-in user picks their own language (it needs the session, no permission).
+UNGUARDED_CONSOLE = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+                     ("POST", "/language")}
 # Neither API nor console: public by design (api-conventions.md, "Auth").
 PUBLIC = {"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PLACEHOLDER = "nope"

@@ -11,6 +11,14 @@ from pesanan.bootstrap import Container
 from pesanan.db.tx import transact
 from pesanan.events import consumers
 from pesanan.mail import consumer, send
+from tests.documents.helpers import (
+    LEGAL_NAME,
+    NPWP,
+    ledger_invoice_total,
+    set_shop,
+    shown,
+    text_of,
+)
 from tests.factories import Api
 from tests.mail.helpers import attempts, compose, invoice, messages, placed_order, pump
 from tests.mail.smtp_server import SmtpServer
@@ -106,3 +114,25 @@ def test_a_recipient_the_server_refuses_for_good_fails_at_once_with_its_answer(
     assert [a["outcome"] for a in attempts(mailing, m["id"])] == ["failed"]
     assert send.send_pending(mailing.engine, mailing.settings) == 0  # never tried again
     assert smtp_server.messages == []
+
+
+def test_the_emailed_pdf_carries_the_shop_its_tax_id_the_number_and_the_ledger_total(
+        api: Api, mailing: Container, smtp_server: SmtpServer) -> None:
+    """The acceptance end to end: the PDF that reached the SMTP server, its text extracted,
+    names the shop's legal name and tax id, the invoice number, and the total the ledger
+    posted to receivables, formatted the one way documents show amounts."""
+    set_shop(api)
+    order = placed_order(api, "sari@example.com")
+    inv = invoice(api, order["id"])
+    while pump(mailing):
+        pass
+    got = smtp_server.wait_for(2)
+    [msg] = [m for _, m in got if inv["number"] in str(m["Subject"])]
+    [pdf] = [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
+    text = text_of(pdf.get_content())
+    posted, currency = ledger_invoice_total(api, inv["id"])
+    assert (str(posted), currency) == ("22.0000", "USD")  # 2 x 10.00 + 10 % tax
+    assert LEGAL_NAME in text
+    assert f"NPWP: {NPWP}" in text
+    assert inv["number"] in text
+    assert f"Total {shown(posted, currency)}" in text

@@ -106,6 +106,8 @@ def test_english_and_indonesian_users_read_the_dashboard_and_orders_in_their_lan
     dashboard, orders = client.get("/").text, client.get("/orders").text
     assert "<h1>Dasbor</h1>" in dashboard and "Pesanan hari ini" in dashboard
     assert "Stok menipis" in dashboard and "Orders today" not in dashboard
+    # The queue's stages come from the read side in English and are shown translated.
+    assert "Menunggu pembayaran" in dashboard and "Waiting for payment" not in dashboard
     assert "<h1>Pesanan</h1>" in orders and ">Pelanggan</th>" in orders
     assert "Pesanan baru" in orders  # the button and the nav
     assert '<html lang="id-ID"' in dashboard

@@ -4,7 +4,11 @@ SQLite and once on PostgreSQL (it takes `container`, which takes `backend`).
 
 The server for a backend is started once per session (in a background thread) and reused:
 `container` empties that backend's database before each test, and each test gets a fresh
-browser context (no cookies carried over)."""
+browser context (no cookies carried over).
+
+Every browser test lives in this folder: importing these fixtures into another folder's
+conftest makes a second session-scoped Playwright, started while this one still runs, and the
+sync API refuses to start inside the first one's loop (CI saw exactly that)."""
 
 from __future__ import annotations
 

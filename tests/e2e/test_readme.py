@@ -16,6 +16,8 @@ SETUP = ["make run", "make test"]  # the first block: Makefile targets, run by h
 
 
 def _blocks() -> list[str]:
+    """The README's ```sh blocks: the set-up and the example, both run here. Other snippets
+    (maintainers' commands) are plain ``` blocks."""
     return re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 
 

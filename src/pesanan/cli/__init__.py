@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import StatementError
 
 from pesanan.bootstrap import Container, build
+from pesanan.config import Settings
 from pesanan.core.actor import Actor
 from pesanan.core.errors import DomainError
 from pesanan.db.tx import domain_error_of
@@ -37,8 +38,8 @@ CLI = Actor(id="cli", name="cli", role="admin")
 
 
 @contextmanager
-def container() -> Iterator[Container]:
-    c = build()
+def container(settings: Settings | None = None) -> Iterator[Container]:
+    c = build(settings)
     try:
         yield c
     finally:

@@ -34,16 +34,12 @@ def worker(
 ) -> None:
     """Run the worker: the event relay, deliveries, the 3PL dispatch and the scheduled jobs,
     until SIGTERM or Ctrl-C (the batch in progress finishes first)."""
-    from pesanan.bootstrap import build
     from pesanan.config import get_settings
     from pesanan.telemetry import logs
 
-    c = build(main.worker_settings(get_settings()))
-    try:
+    with container(main.worker_settings(get_settings())) as c:
         logs.configure(c.settings)
         handled = main.serve(c, once=once)
-    finally:
-        c.close()
     if handled is not None and any(n < 0 for n in handled.values()):
         raise typer.Exit(1)  # --once and a task raised: cron should hear about it
 

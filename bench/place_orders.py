@@ -208,10 +208,25 @@ async def http_bench(args: argparse.Namespace) -> None:
           f"({time.perf_counter() - t0:.1f}s); {LINES_PER_ORDER}-line orders, 1-3 units a line, "
           f"Idempotency-Key {'on' if args.idem else 'off'}; warm-up {args.warmup}s per run; "
           f"{args.client} client")
+    runs = []
     for mode in args.mode:
         for clients in args.clients:
             run = await one_run(args, key, shop, clients, mode)
             print(report(run), flush=True)
+            runs.append(run)
+    if args.json:
+        with open(args.json, "wb") as f:
+            f.write(orjson.dumps([summary(r) for r in runs], option=orjson.OPT_INDENT_2))
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """One run for bench/summary.py: rates, latency in ms, CPU ms per order by party."""
+    lat = sorted(run.latencies)
+    return {"mode": run.mode, "clients": run.clients, "orders": run.orders,
+            "orders_per_s": run.orders / run.duration, "p50_ms": pct(lat, 50) * 1000,
+            "p99_ms": pct(lat, 99) * 1000, "timeouts": run.statuses["timeout"],
+            "5xx": sum(v for k, v in run.statuses.items() if k.startswith("5")),
+            "cpu_ms": {k: v / max(run.orders, 1) * 1000 for k, v in run.cpu.items()}}
 
 
 # --- SQL statements per order (in process) --------------------------------------------------
@@ -300,6 +315,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--db-tag", help="report CPU per order of PostgreSQL backends whose process "
                    "title contains this (the bench database name)")
     p.add_argument("--skip-http", action="store_true", help="only --count-sql")
+    p.add_argument("--json", help="also write the runs' figures here (bench/summary.py)")
     args = p.parse_args(argv)
     if args.hot:
         args.mode = ["hot"]

@@ -1,0 +1,161 @@
+"""A captured request (bench/sqlcapture.py) as a pgbench script: the same statements and
+transaction boundaries, constants as literals, fresh values as pgbench variables.
+
+A value is *fresh* when two captures of the same request body differ in it and it is a string
+(ids, the idempotency key, its claim token): each transaction of the script gets new ones,
+or the inserts would collide with the first. Timestamps and blobs (JSON, bytes) that differ keep
+the first capture's value: nothing unique rests on them, and their size is what matters.
+
+Fresh values are numbers of 19 digits, `base + (txn * 1024 + client_id) * 64 + k`, padded with
+the captured value's tail to the same length: unique per (run, client, transaction, value), and
+rising over a run like Pesanan's time-ordered UUIDs (so index inserts land at the right edge, as
+Pesanan's do). `txn` counts each client's transactions (pgbench keeps variables per client
+across transactions; -D txn=0 starts it) and `base` separates runs (-D base=...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Binary, sql
+from psycopg.types.json import Json
+
+from sqlcapture import Step
+
+WIDTH = 19  # digits of a fresh value: base 10**18 upwards
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sbt]|%[sbt]|%%")
+VARIABLE = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class NotReplayable(Exception):
+    """The capture does something one pgbench connection cannot replay."""
+
+
+@dataclass
+class Script:
+    text: str
+    fresh: int  # fresh values per transaction
+    statements: int  # SQL statements per transaction (executemany: one per parameter set)
+
+
+def base_for(run: int) -> int:
+    """-D base=... for the run-th pgbench run on one database: 10**16 values apart."""
+    return 10**18 + run * 10**16
+
+
+def _flat(step: Step) -> list[Any]:
+    sets = step.many if step.many is not None else [step.params]
+    out: list[Any] = []
+    for p in sets:
+        vals = list(p.values()) if isinstance(p, dict) else list(p or ())
+        for v in vals:
+            out.extend(v if isinstance(v, list | tuple) else [v])
+    return out
+
+
+def fresh_values(a: list[Step], b: list[Step], known: set[str]) -> dict[str, int]:
+    """Strings that differ between two captures of the same body, numbered by first use, but
+    for `known` values (ids that existed before: the allocator may pick another location for
+    the second order)."""
+    if [(s.kind, s.sql) for s in a] != [(s.kind, s.sql) for s in b]:
+        raise NotReplayable("two orders with the same body sent different SQL; cannot tell "
+                            "which values are fresh")
+    fresh: dict[str, int] = {}
+    for sa, sb in zip(a, b, strict=True):
+        va, vb = _flat(sa), _flat(sb)
+        if len(va) != len(vb):
+            raise NotReplayable(f"parameter count differs in: {sa.sql[:80]}")
+        for x, y in zip(va, vb, strict=True):
+            if isinstance(x, str) and x != y and x not in fresh and x not in known:
+                fresh[x] = len(fresh)
+    return fresh
+
+
+def _quote(text: str, cast: str = "") -> str:
+    """A string literal pgbench will not mistake for a variable (`:name` inside it)."""
+    lit = sql.Literal(text).as_string(None)
+    if VARIABLE.search(lit):
+        body = text.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\072")
+        lit = f"E'{body}'"
+    return lit + cast
+
+
+def literal(value: Any, fresh: dict[str, int]) -> str:
+    if isinstance(value, str) and value in fresh:
+        return f"(:f{fresh[value]} || {_quote(value[WIDTH:])})"
+    if isinstance(value, list | tuple) and any(isinstance(v, str) and v in fresh
+                                               for v in value):
+        return "ARRAY[" + ", ".join(literal(v, fresh) for v in value) + "]"
+    if isinstance(value, Json):
+        text = (value.dumps or json.dumps)(value.obj)  # None: the engine's default
+        return _quote(text.decode() if isinstance(text, bytes) else text, "::json")
+    if isinstance(value, Binary):
+        value = value.obj
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"'\\x{bytes(value).hex()}'::bytea"  # hex: no colon for pgbench to misread
+    if isinstance(value, str):
+        return _quote(str(value))  # a StrEnum as its value
+    return str(sql.Literal(value).as_string(None))
+
+
+def render(statement: str, params: Any, fresh: dict[str, int]) -> str:
+    seq = iter(params) if isinstance(params, list | tuple) else iter(())
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0) == "%%":
+            return "%"
+        value = params[m.group(1)] if m.group(1) else next(seq)
+        return literal(value, fresh)
+
+    out = PLACEHOLDER.sub(sub, statement).strip().rstrip(";")
+    stray = {v for v in VARIABLE.findall(out) if not re.fullmatch(r"f\d+", v)}
+    if stray:
+        raise NotReplayable(f"pgbench would read {sorted(stray)} as variables in: {out[:120]}")
+    return out
+
+
+def pgbench_script(a: list[Step], b: list[Step], known: set[str], *, pipeline: bool
+                   ) -> Script:
+    """`a` and `b`: the steps of two orders with the same body. `pipeline`: render psycopg's
+    pipelines (executemany, conn.pipeline()) as \\startpipeline/\\endpipeline (pgbench allows
+    them in extended and prepared mode only; in simple mode each statement waits)."""
+    fresh = fresh_values(a, b, known)
+    lines = ["\\set txn :txn + 1"]
+    lines += [f"\\set f{k} :base + (:txn * 1024 + :client_id) * 64 + {k}"
+              for k in range(len(fresh))]
+    open_tx: int | None = None
+    depth = 0
+    statements = 0
+    for step in a:
+        if step.kind == "begin":
+            if open_tx is not None and open_tx != step.conn:
+                raise NotReplayable("two connections hold a transaction open at once")
+            open_tx = step.conn
+            lines.append("BEGIN;")
+        elif step.kind in ("commit", "rollback"):
+            open_tx = None
+            lines.append(f"{step.kind.upper()};")
+        elif step.kind == "pipeline":
+            depth += 1
+            if depth == 1 and pipeline:
+                lines.append("\\startpipeline")
+        elif step.kind == "sync":
+            depth -= 1
+            if depth == 0 and pipeline:
+                lines.append("\\endpipeline")
+        else:
+            if open_tx is not None and step.conn != open_tx:
+                raise NotReplayable("a statement ran on a second connection inside a "
+                                    "transaction of the first")
+            sets = step.many if step.many is not None else [step.params]
+            wrap = pipeline and step.many is not None and len(sets) > 1 and depth == 0
+            lines += ["\\startpipeline"] if wrap else []
+            lines += [render(step.sql, p, fresh) + ";" for p in sets]
+            lines += ["\\endpipeline"] if wrap else []
+            statements += len(sets)
+    if open_tx is not None:
+        raise NotReplayable("the capture ends inside a transaction")
+    return Script("\n".join(lines) + "\n", len(fresh), statements)

@@ -59,8 +59,10 @@ class Captured:
     known: set[str]  # every id in the database before the captured orders
 
 
-def capture_orders(sets: int, products: int, seed: int = 11) -> Captured:
-    """Place 2 x `sets` orders in process against PESANAN_DATABASE_URL, capturing each."""
+def capture_orders(sets: int, products: int, seed: int = 11, url: str | None = None
+                   ) -> Captured:
+    """Place 2 x `sets` orders in process against `url` (PESANAN_DATABASE_URL), capturing
+    each."""
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
@@ -69,7 +71,8 @@ def capture_orders(sets: int, products: int, seed: int = 11) -> Captured:
     from pesanan.bootstrap import build
     from pesanan.config import get_settings
 
-    container = build(get_settings().model_copy(update={"rate_limit_api": ""}))
+    settings = get_settings().model_copy(update={"rate_limit_api": ""})
+    container = build(settings.model_copy(update={"database_url": url}) if url else settings)
     with container.engine.begin() as conn:
         _, key = auth.create_api_key(conn, "bench-rawsql", "admin")
     rng = random.Random(seed)

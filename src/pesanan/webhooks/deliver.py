@@ -6,7 +6,8 @@ What is webhooks' own:
 - Which deliveries are due (webhooks/locks.py: SKIP LOCKED on PostgreSQL, and only the
   earliest pending one per endpoint and order, so one order's events reach an endpoint in
   order). A retry carries the same `webhook-id`, so the receiver can tell it is a repeat.
-- The message: the stored payload, signed with every live secret (signing.py).
+- The message: the event's envelope (built from its outbox row), signed with every live
+  secret (signing.py).
 - The backoff counts from when the delivery was last queued (created or replayed).
 - After an attempt: 410 means the receiver unsubscribed, the endpoint is disabled. An
   endpoint failing for `disable_after`, or whose delivery ran out of attempts with nothing
@@ -17,19 +18,22 @@ A recorded error can describe the internal network; the API shows deliveries to 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from pesanan.config import Settings
 from pesanan.core.clock import now
 from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.delivery import machine
 from pesanan.delivery.machine import Item, Outcome, Sender
+from pesanan.events import consumers
+from pesanan.events.models import outbox
 from pesanan.outbound import Client
-from pesanan.webhooks import locks, signing
+from pesanan.webhooks import fanout, locks, signing
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
 from pesanan.webhooks.service import disable_endpoint
 
@@ -58,13 +62,38 @@ def _keys(box: SecretBox, ep: Any, at: datetime) -> list[str]:
     until = ep["previous_secret_until"]
     if ep["previous_secret_sealed"] and until is not None and until > at:
         sealed.append(ep["previous_secret_sealed"])
+    opened = _opened.setdefault(box, {})
     keys = []
     for s in sealed:
-        try:
-            keys.append(box.open(s))
-        except SecretUnreadable:
-            continue
+        if s not in opened:
+            try:
+                opened[s] = box.open(s)
+            except SecretUnreadable:
+                continue
+        keys.append(opened[s])
     return keys
+
+
+# Secrets already unsealed, per box (Fernet's decrypt and MAC per delivery was a tenth of the
+# claim's time). Keyed by the sealed value: a rotation seals a new one, so nothing goes stale;
+# the few kept are what signing holds in memory anyway. A failure is not kept, so a key
+# added to the box later is tried again.
+_opened: weakref.WeakKeyDictionary[SecretBox, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _bodies(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Each delivery's body by delivery id: its stored payload (made before migration 0024),
+    else built from its outbox row, which never changes once stamped, so every retry and
+    replay sends the same bytes. One read for the batch, by the outbox's unique id."""
+    bodies = {r["id"]: r["payload"] for r in rows if r["payload"] is not None}
+    wanted = {r["event_id"]: r["id"] for r in rows if r["payload"] is None}
+    if wanted:
+        for e in conn.execute(_OUTBOX_BY_ID, {"ids": list(wanted)}).mappings():
+            bodies[wanted[e["id"]]] = fanout.payload(consumers.envelope(e))
+    return bodies
+
+
+_OUTBOX_BY_ID = select(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -92,9 +121,14 @@ class Webhooks:
         eps = {e["id"]: e for e in conn.execute(
             select(webhook_endpoint).where(
                 webhook_endpoint.c.id.in_({r["endpoint_id"] for r in rows}))).mappings()}
-        return [self._item(r, eps[r["endpoint_id"]], until, at) for r in rows]
+        bodies = _bodies(conn, rows)
+        return [self._item({**r, "payload": bodies.get(r["id"])}, eps[r["endpoint_id"]], until,
+                           at) for r in rows]
 
     def _item(self, d: dict[str, Any], ep: Any, until: datetime, at: datetime) -> Item:
+        if d["payload"] is None:  # its event is gone from the outbox: nothing to send
+            return Item(d, until, ep["url"], b"", {}, refusal=f"event {d['event_id']} is no "
+                        "longer in the outbox", extra={"failing": ep["failing_since"] is not None})
         keys = _keys(self.box, ep, at) if self.box is not None else []
         # Signed when claimed, a moment before the send (the lease is a few seconds long).
         headers = {"Content-Type": "application/json", "User-Agent": "Pesanan-Webhooks/1",

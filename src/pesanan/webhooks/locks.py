@@ -14,31 +14,53 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from pesanan.webhooks.models import webhook_delivery, webhook_endpoint
 
 
-def due_deliveries(conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` pending deliveries due at `at`, of enabled endpoints, each the earliest
-    pending one of its (endpoint, aggregate), locked; oldest due first."""
+def _due_statement(postgresql: bool) -> Select[Any]:
     d = webhook_delivery
     earlier = aliased(webhook_delivery, name="earlier")
+    # 'pending' written out, not bound: a partial index serves a query only when its WHERE
+    # names the index's own condition, and a bound value (in a generic plan) does not.
+    pending: ColumnElement[str] = literal_column("'pending'")
     blocked = exists().where(
         earlier.c.endpoint_id == d.c.endpoint_id,
         earlier.c.aggregate_type == d.c.aggregate_type,
         earlier.c.aggregate_id == d.c.aggregate_id,
-        earlier.c.status == "pending", earlier.c.position < d.c.position)
+        earlier.c.status == pending, earlier.c.position < d.c.position)
     stmt = (select(d)
             .join(webhook_endpoint, and_(webhook_endpoint.c.id == d.c.endpoint_id,
                                          webhook_endpoint.c.status == "enabled"))
-            .where(d.c.status == "pending", d.c.next_attempt_at <= at, ~blocked)
-            .order_by(d.c.next_attempt_at, d.c.position).limit(limit))
-    if conn.dialect.name == "postgresql":
+            .where(d.c.status == pending, d.c.next_attempt_at <= bindparam("at"), ~blocked)
+            .order_by(d.c.next_attempt_at, d.c.position).limit(bindparam("limit")))
+    if postgresql:
         # `of`: lock the deliveries only; the endpoint row is shared by all of them.
         stmt = stmt.with_for_update(skip_locked=True, of=d)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return stmt
+
+
+# Built once: the claim runs several times a second, and building and keying the statement
+# again each time was a tenth of the sender's time per batch.
+_DUE = {True: _due_statement(True), False: _due_statement(False)}
+
+
+def due_deliveries(conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` pending deliveries due at `at`, of enabled endpoints, each the earliest
+    pending one of its (endpoint, aggregate), locked; oldest due first."""
+    stmt = _DUE[conn.dialect.name == "postgresql"]
+    return [dict(r) for r in conn.execute(stmt, {"at": at, "limit": limit}).mappings()]
 
 
 def endpoint_row(conn: Connection, endpoint_id: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from pesanan.db.base import metadata
@@ -54,7 +55,10 @@ webhook_delivery = Table(
     Column("position", BigInteger, nullable=False),
     Column("aggregate_type", String(32), nullable=False),
     Column("aggregate_id", String(36), nullable=False),
-    Column("payload", Text, nullable=False),  # the exact body, the same on every retry
+    # The exact body, the same on every retry. Null (every delivery since migration 0024):
+    # built from the outbox row `event_id` names when sent (deliver.py), not copied here,
+    # where each of the row's two updates per attempt rewrote it.
+    Column("payload", Text, nullable=True),
     Column("status", String(10), nullable=False),  # pending | delivered | failed
     Column("attempts", Integer, nullable=False),  # every try ever (fences the lease)
     # `attempts` when it was last queued (created or replayed): the backoff counts from here.
@@ -69,10 +73,13 @@ webhook_delivery = Table(
     # One message per event and endpoint, however often fan-out or a replay runs.
     UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_endpoint_id_event_id"),
     CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
-    Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
-    Index("ix_webhook_delivery_aggregate", "endpoint_id", "aggregate_type", "aggregate_id",
-          "position"),
-    Index("ix_webhook_delivery_endpoint_id_position", "endpoint_id", "position"),
+    # Pending rows only: what the claim scans (locks.py) and the per-order ordering check
+    # reads. A delivered row leaves both, instead of weighing on them until it is purged.
+    Index("ix_webhook_delivery_due", "next_attempt_at", "position",
+          postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+    Index("ix_webhook_delivery_pending_aggregate", "endpoint_id", "aggregate_type",
+          "aggregate_id", "position",
+          postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
 )
 
 webhook_attempt = Table(

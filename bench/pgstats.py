@@ -22,7 +22,12 @@ from typing import Any
 
 import psycopg
 
-STATE = Path("var/bench/pgstats-reset.json")
+
+def state() -> Path:
+    """Where `reset` notes the order count, per database (two sittings may run at once)."""
+    return Path(f"var/bench/pgstats-{dsn().rsplit('/', 1)[-1]}.json")
+
+
 ENABLE = ("pg_stat_statements is not preloaded on this server; to enable it (then restart):\n"
           "  ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';\n"
           "  -- e.g. pg_ctlcluster 15 main restart; the benchmark goes on without it")
@@ -50,8 +55,8 @@ def reset(conn: psycopg.Connection[Any]) -> None:
     if not ready(conn):
         return
     conn.execute("SELECT pg_stat_statements_reset()")
-    STATE.parent.mkdir(parents=True, exist_ok=True)
-    STATE.write_text(json.dumps({"orders": orders(conn)}))
+    state().parent.mkdir(parents=True, exist_ok=True)
+    state().write_text(json.dumps({"orders": orders(conn)}))
 
 
 def short(query: str, width: int = 90) -> str:
@@ -73,7 +78,7 @@ def statements(conn: psycopg.Connection[Any], top: int) -> list[dict[str, Any]]:
 def report(conn: psycopg.Connection[Any], top: int, label: str) -> None:
     if not ready(conn):
         return
-    since = json.loads(STATE.read_text())["orders"] if STATE.exists() else 0
+    since = json.loads(state().read_text())["orders"] if state().exists() else 0
     n = max(orders(conn) - since, 1)
     rows = statements(conn, top)
     total = sum(r["total_exec_time"] for r in rows) or 1.0

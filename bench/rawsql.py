@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     execs = sum(s.kind == "exec" for s in steps)
     print(f"raw: {len(captured.orders)} scripts of Pesanan's own place order, captured in "
           f"process ({time.perf_counter() - t0:.1f}s): {execs} statements (executemany once),"
-          f" {round_trips(steps)} round trips, "
+          f" {round_trips(steps)} round trips (BEGIN, COMMIT included), "
           f"{sum(s.kind == 'begin' for s in steps)} transaction(s); scripts in {workdir}")
     runs: list[RawRun] = []
     for protocol in args.protocols:

@@ -9,9 +9,10 @@
 #   BENCH=spray bench/run.sh postgresql     # bench/spray.py: place order quiet vs under a spray
 #   BENCH=worker bench/run.sh postgresql    # bench/worker_lag.py: without / with the worker
 #
-# On PostgreSQL it then prints pg_stat_statements per statement, EXPLAIN (ANALYZE, BUFFERS) of
-# each place-order statement (var/bench/explain.txt), the raw pgbench replay of Pesanan's own
-# transaction (bench/rawsql.py), and a summary: Pesanan / raw, CPU per order, calibration, steal.
+# On PostgreSQL it then prints pg_stat_statements per statement, EXPLAIN (ANALYZE, BUFFERS)
+# of each place-order statement (var/bench/<db>-explain.txt), the raw pgbench replay of
+# Pesanan's own transaction (bench/rawsql.py); then a summary: Pesanan / raw, CPU per order,
+# calibration, steal (SQLite: Pesanan's figures and the calibration).
 #
 # Env: DURATION (15), CLIENTS (8,32,64; spray: the first), MODES (random,hot), PORT (8765),
 #      PESANAN_BENCH_PG (admin URL, postgresql://postgres@127.0.0.1:5432/postgres),
@@ -91,23 +92,23 @@ if [ "${BENCH:-orders}" = worker ]; then
 fi
 # The sitting's machine (steal, busy) from here; pg_stat_statements from zero for the HTTP run.
 mkdir -p var/bench
-"$BIN/python" bench/machine.py mark var/bench/stat0.json
+OUT=var/bench/$NAME  # per database, so two sittings on two databases keep apart
+"$BIN/python" bench/machine.py mark "$OUT-stat0.json"
 [ "$DB" = postgresql ] && "$BIN/python" bench/pgstats.py reset
 "$BIN/python" bench/place_orders.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
   --clients "$CLIENTS" --duration "$DURATION" --mode "$MODES" --count-sql \
   --server-pid "$SERVER" $([ "$DB" = postgresql ] && echo --db-tag "$NAME") \
-  --json var/bench/http.json ${EXTRA:-}
+  --json "$OUT-http.json" ${EXTRA:-}
 RAW=()
 if [ "$DB" = postgresql ]; then
   # Per statement what PostgreSQL spent for Pesanan, then the same for the raw replay of its
   # own transaction (bench/rawsql.py: RAW_CLIENTS, 8,64; RAW_PROTOCOLS, prepared,simple).
   "$BIN/python" bench/pgstats.py report --label "the HTTP run"
-  "$BIN/python" bench/pgstats.py explain --out var/bench/explain.txt
+  "$BIN/python" bench/pgstats.py explain --out "$OUT-explain.txt"
   "$BIN/python" bench/pgstats.py reset
   "$BIN/python" bench/rawsql.py --clients "${RAW_CLIENTS:-8,64}" --duration "$DURATION" \
-    --protocols "${RAW_PROTOCOLS:-prepared,simple}" --json var/bench/raw.json
+    --protocols "${RAW_PROTOCOLS:-prepared,simple}" --json "$OUT-raw.json"
   "$BIN/python" bench/pgstats.py report --label "the raw pgbench runs" --top 12
-  RAW=(--raw var/bench/raw.json)
+  RAW=(--raw "$OUT-raw.json")
 fi
-"$BIN/python" bench/summary.py --http var/bench/http.json "${RAW[@]}" \
-  --mark var/bench/stat0.json
+"$BIN/python" bench/summary.py --http "$OUT-http.json" "${RAW[@]}" --mark "$OUT-stat0.json"

@@ -124,8 +124,16 @@ def claim(engine: Engine, kind: Kind, at: datetime, lease: timedelta, limit: int
         if not rows:
             return []
         until = at + lease
-        conn.execute(update(kind.rows).where(kind.rows.c.id.in_([r["id"] for r in rows]))
-                     .values(next_attempt_at=until))
+        ids = [r["id"] for r in rows]
+        if conn.dialect.name == "postgresql":
+            # One statement text whatever the batch's size (an IN list renders one per size,
+            # each converted and planned anew). The table name is the kind's constant.
+            conn.execute(text(f"UPDATE {kind.rows.name} SET next_attempt_at = :until "
+                              "WHERE id = ANY(CAST(:ids AS varchar[]))"),
+                         {"until": until, "ids": ids})
+        else:
+            conn.execute(update(kind.rows).where(kind.rows.c.id.in_(ids))
+                         .values(next_attempt_at=until))
         return kind.prepare(conn, rows, until, at)
     return transact(engine, run)
 
@@ -194,11 +202,27 @@ def record_all(conn: Connection, kind: Kind, done: list[tuple[Item, Outcome, dat
                        "response_excerpt": outcome.excerpt, "error": outcome.error,
                        "outcome": name})
     if logged:
-        conn.execute(kind.attempts.insert(), logged)
+        _log_attempts(conn, kind, logged)
     for (item, outcome, at), name in zip(done, names, strict=True):
         if name != "lost":
             kind.after(conn, item, outcome, name, at)
     return names
+
+
+def _log_attempts(conn: Connection, kind: Kind, logged: list[dict[str, Any]]) -> None:
+    """The attempt-log rows of a batch. PostgreSQL: bound as arrays, one statement text for
+    every batch (an executemany renders a VALUES list per batch size)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(kind.attempts.insert(), logged)
+        return
+    cols = ("id", kind.parent, "attempted_at", "status", "latency_ms", "response_excerpt",
+            "error", "outcome")
+    types = ("varchar", "varchar", "timestamptz", "integer", "integer", "varchar", "varchar",
+             "varchar")
+    conn.execute(text(
+        f"INSERT INTO {kind.attempts.name} ({', '.join(cols)}) SELECT * FROM unnest("
+        + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(cols, types, strict=True)) + ")"),
+        {c: [row[c] for row in logged] for c in cols})
 
 
 def _update_fenced(conn: Connection, kind: Kind, rows: list[tuple[Item, dict[str, Any]]]

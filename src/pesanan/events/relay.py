@@ -16,7 +16,7 @@ sequence).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, Update, bindparam, func, select, text, update
 
 from pesanan.db.tx import transact
 from pesanan.events.models import outbox
@@ -26,19 +26,30 @@ BATCH = 1000
 STAMP_LOCK = 0x70657361_6E616E01
 
 
+def _stamp_statement() -> Update:
+    # The base is read in the UPDATE itself, after the lock was granted (each statement under
+    # READ COMMITTED sees what committed before it began): one round trip less per pass than
+    # reading the max first.
+    base = select(func.coalesce(func.max(outbox.c.position), 0)).scalar_subquery()
+    rank = func.row_number().over(order_by=outbox.c.sequence).label("rank")
+    batch = (select(outbox.c.sequence, rank).where(outbox.c.position.is_(None))
+             .order_by(outbox.c.sequence).limit(bindparam("limit")).subquery())
+    return (update(outbox).where(outbox.c.sequence == batch.c.sequence)
+            .values(position=base + batch.c.rank))
+
+
+# Built once: the relay runs several times a second under load.
+_STAMP = _stamp_statement()
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
 def stamp(conn: Connection, limit: int = BATCH) -> int:
     """Stamp up to `limit` unstamped rows, oldest sequence first; returns how many."""
     if conn.dialect.name == "postgresql":
-        # Held to the end of this transaction. The statements below start after it is granted,
-        # and under READ COMMITTED each sees the previous stamper's committed positions.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": STAMP_LOCK})
-    base = conn.execute(select(func.coalesce(func.max(outbox.c.position), 0))).scalar_one()
-    rank = func.row_number().over(order_by=outbox.c.sequence).label("rank")
-    batch = (select(outbox.c.sequence, rank).where(outbox.c.position.is_(None))
-             .order_by(outbox.c.sequence).limit(limit).subquery())
-    done = conn.execute(update(outbox).where(outbox.c.sequence == batch.c.sequence)
-                        .values(position=base + batch.c.rank)).rowcount
-    return int(done)
+        # Held to the end of this transaction. The statement below starts after it is granted,
+        # and under READ COMMITTED sees the previous stamper's committed positions.
+        conn.execute(_LOCK, {"k": STAMP_LOCK})
+    return int(conn.execute(_STAMP, {"limit": limit}).rowcount)
 
 
 _ANY_UNSTAMPED = select(outbox.c.sequence).where(outbox.c.position.is_(None)).limit(1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import subprocess
@@ -34,6 +35,7 @@ import httpx
 import orjson
 
 from httpload import Send, cpu_times, cpu_used, httpx_sender, process_cpu, raw_sender
+from sqlcapture import Step, driver_capture, recording, round_trips
 
 STOCK_PER_LOCATION = 1_000_000
 LINES_PER_ORDER = 3
@@ -253,22 +255,36 @@ def count_sql(args: argparse.Namespace) -> None:
         trips[0] += 1
         seen[" ".join(statement.split()[:4])[:60]] += len(parameters) if executemany else 1
 
-    with TestClient(create_app(container), raise_server_exceptions=False) as tc:
+    # On PostgreSQL, at the driver (bench/sqlcapture.py): raw driver SQL and pipelines count
+    # too, and BEGIN/COMMIT are round trips; SQLite has only SQLAlchemy's cursor events.
+    pg = container.engine.dialect.name == "postgresql"
+    with contextlib.ExitStack() as stack:
+        cap = stack.enter_context(driver_capture()) if pg else None
+        tc = stack.enter_context(TestClient(create_app(container),
+                                            raise_server_exceptions=False))
         tc.headers["Authorization"] = f"Bearer {key}"
         shop = asyncio.run(create_shop(_sync_poster(tc), min(args.products, 20), 2))
         rng = random.Random(7)
         for _ in range(5):  # warm the key cache and the compiled-statement cache
             _place(tc, order_body(shop, "random", rng), args.idem)
-        event.listen(container.engine, "before_cursor_execute", on_execute)
         n = args.count_orders
+        if cap is None:
+            event.listen(container.engine, "before_cursor_execute", on_execute)
+        # Filled when the stack unwinds (it records until then: the orders below, no more).
+        steps: list[Step] = stack.enter_context(recording(cap)) if cap else []
         for _ in range(n):
             _place(tc, order_body(shop, "random", rng), args.idem)
-        event.remove(container.engine, "before_cursor_execute", on_execute)
+        if cap is None:
+            event.remove(container.engine, "before_cursor_execute", on_execute)
     container.close()
+    for st in (s for s in steps if s.kind == "exec"):
+        seen[" ".join(st.sql.split()[:4])[:60]] += len(st.many) if st.many is not None else 1
+    trips[0] += round_trips(steps)
     total = sum(seen.values())
     print(f"SQL per order ({container.engine.dialect.name}, in-process, {n} random 3-line "
           f"orders, Idempotency-Key {'on' if args.idem else 'off'}): {total / n:.1f} statements "
-          f"(executemany = one per parameter set), {trips[0] / n:.1f} round trips")
+          f"(executemany = one per parameter set), {trips[0] / n:.1f} round trips"
+          + (" (at the driver: BEGIN and COMMIT included)" if pg else ""))
     for stmt, c in seen.most_common():
         print(f"  {c / n:5.2f}  {stmt}")
 

@@ -5,7 +5,8 @@
 reservations, its fulfilment orders) wants. But SQLAlchemy cannot cache a multi-values
 `insert().values([...])`: it compiles it afresh each time, which we measured at ~1 ms of CPU
 per order. So the statement is written once per (table, columns, row count) as a typed
-`text()` with named parameters, kept here, and only the parameters change.
+`text()` with named parameters, kept here and run as a hot statement (db/hot.py), and only
+the parameters change.
 
 Past `MULTI_ROW_MAX` rows it falls back to executemany: that keeps bind parameters far below
 the databases' limits (SQLite 32,766; PostgreSQL 65,535) for a 1,000-line order, and the number
@@ -18,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Table, TextClause, bindparam, text
+from sqlalchemy import BindParameter, Connection, Table, bindparam, text
+
+from pesanan.db.hot import Hot
 
 MULTI_ROW_MAX = 16
 
@@ -31,7 +34,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(table.insert(), [dict(r) for r in rows])
         return
     cols = tuple(rows[0])
-    conn.execute(_insert_stmt(table, cols, len(rows)), values_params("", cols, rows))
+    _insert_stmt(table, cols, len(rows)).execute(conn, values_params("", cols, rows))
 
 
 def values_sql(table: Table, prefix: str, cols: Sequence[str],
@@ -51,6 +54,6 @@ def values_params(prefix: str, cols: Sequence[str],
 
 
 @lru_cache(maxsize=256)
-def _insert_stmt(table: Table, cols: tuple[str, ...], n: int) -> TextClause:
+def _insert_stmt(table: Table, cols: tuple[str, ...], n: int) -> Hot:
     sql, params = values_sql(table, "", cols, n)
-    return text(sql).bindparams(*params)
+    return Hot(text(sql).bindparams(*params))

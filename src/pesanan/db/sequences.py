@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Connection, Integer, String, Table, text
 
 from pesanan.db.base import metadata
+from pesanan.db.hot import Hot
 
 counter = Table(
     "counter",
@@ -39,12 +40,10 @@ def next_gapless(conn: Connection, name: str) -> int:
 def _bump(conn: Connection, name: str) -> int:
     # One atomic upsert on both databases: the first use of a series (say invoices of a new
     # year) creates its row, later uses increment it, and the row lock serialises racers.
-    return int(
-        conn.execute(
-            text(
-                "INSERT INTO counter (name, value) VALUES (:n, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
-            ),
-            {"n": name},
-        ).scalar_one()
-    )
+    return int(_bump_stmt.all(conn, {"n": name})[0][0])
+
+
+# A hot statement (db/hot.py): on SQLite every order takes its number this way.
+_bump_stmt = Hot(text(
+    "INSERT INTO counter (name, value) VALUES (:n, 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"))

@@ -31,9 +31,17 @@ def domain_error_of(exc: StatementError) -> DomainError | None:
 
 
 def transact(engine: Engine, fn: Callable[[Connection], T], attempts: int = MAX_ATTEMPTS) -> T:
+    with engine.connect() as conn:
+        return transact_on(conn, fn, attempts)
+
+
+def transact_on(conn: Connection, fn: Callable[[Connection], T],
+                attempts: int = MAX_ATTEMPTS) -> T:
+    """`transact` on a connection the caller holds (no transaction open): each attempt is a
+    transaction of its own on it."""
     for attempt in range(attempts):
         try:
-            with engine.begin() as conn:
+            with conn.begin():
                 return fn(conn)
         except Retry:
             log.debug("lost a stock race; attempt %d", attempt + 1)

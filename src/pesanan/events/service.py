@@ -8,14 +8,19 @@ from sqlalchemy import Connection
 
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
+from pesanan.db.hot import Hot
 from pesanan.events.models import outbox
+
+# Every command writes at least one: a hot statement (db/hot.py).
+_insert = Hot(outbox.insert(), columns=("id", "type", "aggregate_type", "aggregate_id", "data",
+                                        "occurred_at"))
 
 
 def emit(
     conn: Connection, type_: str, aggregate_type: str, aggregate_id: str, data: dict[str, Any]
 ) -> None:
-    conn.execute(
-        outbox.insert(),
+    _insert.execute(
+        conn,
         {
             "id": new_id(),
             "type": type_,

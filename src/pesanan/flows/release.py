@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from sqlalchemy import Connection, TextClause, bindparam, text
+from sqlalchemy import Connection, bindparam, text
 
 from pesanan.core.actor import Actor
 from pesanan.core.ids import new_id
+from pesanan.db.hot import Hot
 from pesanan.db.rows import MULTI_ROW_MAX, values_params, values_sql
 from pesanan.db.types import UTCDateTime
 from pesanan.fulfillment import release_rows
@@ -96,14 +97,14 @@ def _create(conn: Connection, order_id: str, wanted: Wanted, first_seq: int) -> 
         params |= {f"d_{k}_{i}": v for i, r in enumerate(fo_rows) for k, v in
                    (("id", new_id()), ("fo", r["id"]), ("loc", r["location_id"]))}
         params["ts"] = fo_rows[0]["created_at"]
-        conn.execute(_release_stmt(len(fo_rows), len(line_rows)), params)
+        _release_stmt(len(fo_rows), len(line_rows)).execute(conn, params)
     else:  # SQLite (one local file) or a very large order: one statement per table
         release_rows.insert_each(conn, fo_rows, line_rows)
     return [r["id"] for r in fo_rows]
 
 
 @lru_cache(maxsize=64)
-def _release_stmt(n_fo: int, n_lines: int) -> TextClause:
+def _release_stmt(n_fo: int, n_lines: int) -> Hot:
     """PostgreSQL, one statement per shape (fulfilment orders, lines), written once: the two
     inserts as data-modifying CTEs, then INSERT … SELECT a pending release dispatch for each
     fulfilment order whose location is a 3PL (the location's kind decides in the statement, so
@@ -119,4 +120,4 @@ def _release_stmt(n_fo: int, n_lines: int) -> TextClause:
         "SELECT v.id, v.fo, v.loc, 'release', 'pending', 0, :ts, :ts "
         f"FROM (VALUES {candidates}) AS v (id, fo, loc) "
         "JOIN location ON location.id = v.loc WHERE location.kind = '3pl'")
-    return text(sql).bindparams(*fo_params, *fol_params, bindparam("ts", type_=UTCDateTime))
+    return Hot(text(sql).bindparams(*fo_params, *fol_params, bindparam("ts", type_=UTCDateTime)))

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from pesanan.core.clock import now
 from pesanan.core.errors import IdempotencyInFlight, IdempotencyKeyReused
+from pesanan.db.hot import Hot
 from pesanan.db.types import UTCDateTime
 from pesanan.idempotency.models import idempotency_key
 
@@ -38,15 +39,16 @@ from pesanan.idempotency.models import idempotency_key
 # second, and one still running after this is rolled back in favour of the retry.
 LEASE = timedelta(seconds=30)
 KEEP_FOR = timedelta(hours=24)
-_claim = text(
+# Both run on every POST with a key: hot statements (db/hot.py).
+_claim = Hot(text(
     "INSERT INTO idempotency_key (scope, key, request_hash, state, claim_token, created_at, "
     "locked_at) VALUES (:s, :k, :h, 'in_flight', :c, :t, :t) ON CONFLICT DO NOTHING "
     "RETURNING key"
-).bindparams(bindparam("t", type_=UTCDateTime))
+).bindparams(bindparam("t", type_=UTCDateTime)))
 _t = idempotency_key.c
 # Built once: constructing this UPDATE per request (its literals and cache key) cost ~0.25 ms
 # CPU, more than executing it (bench/README.md).
-_complete = (
+_complete = Hot(
     update(idempotency_key)
     .where(_t.scope == bindparam("scope_"), _t.key == bindparam("key_"),
            _t.claim_token == bindparam("token_"), _t.state == "in_flight")
@@ -83,9 +85,8 @@ def claim(conn: Connection, scope: str, key: str, req_hash: str) -> str | Stored
     ts = now()
     token = secrets.token_hex(16)
     # One statement on both databases; no savepoint, so the hot path stays short.
-    claimed = conn.execute(_claim, {"s": scope, "k": key, "h": req_hash, "c": token,
-                                    "t": ts}).first()
-    if claimed is not None:
+    claimed = _claim.all(conn, {"s": scope, "k": key, "h": req_hash, "c": token, "t": ts})
+    if claimed:
         return token
     row = conn.execute(
         select(idempotency_key).where(_t.scope == scope, _t.key == key)
@@ -116,6 +117,18 @@ def claim(conn: Connection, scope: str, key: str, req_hash: str) -> str | Stored
     return token
 
 
+def claim_now(conn: Connection, scope: str, key: str, req_hash: str) -> str | StoredResponse:
+    """`claim` on a connection with no transaction open, as the API's commands do: a fresh key
+    (the usual case) is claimed by one statement committed on its own, without the BEGIN and
+    COMMIT round trips; a key seen before goes through `claim` in a transaction."""
+    token = secrets.token_hex(16)
+    ts = now()
+    if _claim.autocommit(conn, {"s": scope, "k": key, "h": req_hash, "c": token, "t": ts}):
+        return token
+    with conn.begin():
+        return claim(conn, scope, key, req_hash)
+
+
 def _seconds_left(locked_at: datetime, ts: datetime) -> int:
     return max(1, math.ceil((locked_at + LEASE - ts).total_seconds()))
 
@@ -129,9 +142,9 @@ def complete(conn: Connection, scope: str, key: str, token: str, status: int, bo
              location: str | None) -> None:
     """Store the response, in the command's transaction. Raises ClaimLost (roll it back) if
     the key is no longer in flight under `token`."""
-    done = conn.execute(_complete, {"scope_": scope, "key_": key, "token_": token,
+    done = _complete.execute(conn, {"scope_": scope, "key_": key, "token_": token,
                                     "status_": status, "body_": body, "location_": location})
-    if done.rowcount != 1:
+    if done != 1:
         raise ClaimLost(f"idempotency key {key!r} was taken over by a retry")
 
 

@@ -24,6 +24,7 @@ from pesanan.core.errors import (
 )
 from pesanan.core.ids import new_id
 from pesanan.core.money import quantize_minor
+from pesanan.db.hot import Hot
 from pesanan.db.rows import insert_rows
 from pesanan.events.service import emit
 from pesanan.inventory import locks
@@ -140,7 +141,7 @@ def adjust_stock(conn: Connection, cmd: StockAdjustment) -> dict[str, Any]:
 
 # --- reservations (used by orders) ------------------------------------------------------------
 
-_reserve_stmt = (
+_reserve_stmt = Hot(
     update(stock_level)
     .where(
         stock_level.c.product_id == bindparam("p"),
@@ -163,8 +164,7 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
         merged[(p, loc)] = merged.get((p, loc), 0) + q
     ordered = locks.in_lock_order((p, loc, q) for (p, loc), q in merged.items())
     params = [{"p": p, "l": loc, "q": q} for p, loc, q in ordered]
-    result = conn.execute(_reserve_stmt, params)
-    if result.rowcount != len(params):
+    if _reserve_stmt.executemany(conn, params) != len(params):
         raise Retry("stock changed while reserving")
     ts = now()
     insert_rows(conn, reservation, [

@@ -28,6 +28,7 @@ from pesanan.core.errors import (
 )
 from pesanan.core.ids import new_id
 from pesanan.customers import queries as customers
+from pesanan.db.hot import Hot
 from pesanan.db.rows import insert_rows
 from pesanan.db.sequences import next_number
 from pesanan.events.service import emit
@@ -129,11 +130,20 @@ def _check_references(conn: Connection, cmd: PlaceOrder, inv: Invalid) -> None:
 # PostgreSQL: the order number comes from its sequence inside the INSERT, and the foreign keys
 # check the customer and location — two statements fewer on the hot path. A violated key names
 # its constraint, so the caller still gets a field error.
-_insert_order_pg = (
+_ORDER_COLS = ("id", "channel", "customer_id", "currency", "status", "financial_status",
+               "fulfillment_status", "subtotal", "tax_total", "total", "amount_invoiced",
+               "amount_paid", "keyed_by", "keyed_at_location_id", "shipping_address", "note",
+               "version", "placed_at", "updated_at")
+_insert_order_pg = Hot(
     sales_order.insert()
     .values(number=func.nextval("order_number_seq"))
-    .returning(sales_order.c.number)
+    .returning(sales_order.c.number),
+    columns=_ORDER_COLS,
 )
+_insert_order_numbered = Hot(sales_order.insert(), columns=(*_ORDER_COLS, "number"))
+_insert_event = Hot(order_event.insert(), columns=(
+    "id", "order_id", "kind", "field", "from_status", "to_status", "message", "actor",
+    "occurred_at"))
 _FK_FIELDS = {
     "fk_sales_order_customer_id_customer": ("customer_id", "unknown_customer", "no such customer"),
     "fk_sales_order_keyed_at_location_id_location": (
@@ -144,10 +154,10 @@ _FK_FIELDS = {
 def _insert_order(conn: Connection, cmd: PlaceOrder, order: dict[str, Any]) -> int:
     if conn.dialect.name != "postgresql":
         number = next_number(conn, "order_number")
-        conn.execute(sales_order.insert(), {**order, "number": number})
+        _insert_order_numbered.execute(conn, {**order, "number": number})
         return number
     try:
-        return int(conn.execute(_insert_order_pg, order).scalar_one())
+        return int(_insert_order_pg.all(conn, order)[0][0])
     except IntegrityError as exc:
         name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         if name not in _FK_FIELDS:
@@ -161,7 +171,7 @@ def note_event(conn: Connection, order_id: str, kind: str, message: str, actor: 
                *, field: str | None = None, from_status: str | None = None,
                to_status: str | None = None) -> None:
     """Append to the order's timeline."""
-    conn.execute(order_event.insert(), {
+    _insert_event.execute(conn, {
         "id": new_id(), "order_id": order_id, "kind": kind, "field": field,
         "from_status": from_status, "to_status": to_status, "message": message[:500],
         "actor": actor.name if actor else None, "occurred_at": now(),

@@ -1,0 +1,233 @@
+"""Hot statements: SQLAlchemy constructs compiled once per dialect and run on the driver's cursor.
+
+Why: `Connection.execute` of a one-row INSERT costs ~170 µs of CPU on PostgreSQL, of which the
+driver itself takes ~80 µs; the rest is SQLAlchemy's per-call machinery (cache key, parameter
+processing, execution context, result set-up). Placing an order runs a dozen statements, so
+that machinery was a third of the server's CPU per order (bench/README.md). The statements on
+that path stay SQLAlchemy constructs — one definition for both databases, the column types'
+bind and result processing (db/types.py) — but are compiled once per dialect here and run on
+the DBAPI cursor, inside the caller's transaction.
+
+What stays the same for callers: SQLAlchemy's cursor events fire (tests inject races with
+them, bench/place_orders.py --count-sql counts statements with them), driver errors arrive as
+SQLAlchemy's DBAPIError subclasses (db/tx.py retries a lost race, callers catch
+IntegrityError), a bind processor's refusal arrives as a StatementError around it, and a
+statement on a connection outside a transaction begins one (on SQLite the engine's "begin"
+event takes the write lock first).
+
+Only plain binds: an expanding IN, or a bind name the dialect must escape, is refused when
+compiled — build those statements per size (see `sized`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql.expression import Executable
+
+Processor = Callable[[Any], Any] | None
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Bind:
+    name: str  # as written in the SQL
+    key: str  # as the caller passes it
+    default: Any  # a literal in the construct (`.values(state="done")`), else _MISSING
+    process: Processor
+    make: Callable[[], Any] | None = None  # a column's Python-side default, made per row
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    positional: bool
+    binds: tuple[_Bind, ...]
+    results: tuple[Processor, ...]  # one per result column; None: as the driver gives it
+
+    def args(self, params: Mapping[str, Any]) -> Any:
+        values = []
+        for b in self.binds:
+            v = params.get(b.key, b.default)
+            if b.make is not None and b.key not in params:
+                v = b.make()
+            elif v is _MISSING:
+                raise KeyError(f"hot statement: no value for parameter {b.key!r}")
+            values.append(b.process(v) if b.process is not None and v is not None else v)
+        if self.positional:
+            return tuple(values)
+        return {b.name: v for b, v in zip(self.binds, values, strict=True)}
+
+
+class Hot:
+    """One statement, compiled on first use per dialect; see the module docstring."""
+
+    __slots__ = ("_plans", "clause", "columns")
+
+    def __init__(self, clause: Executable, columns: Sequence[str] | None = None) -> None:
+        """`columns`: for an INSERT or UPDATE whose values come with each call, the keys every
+        call passes (SQLAlchemy compiles those per call from the parameters' keys); a column
+        left out gets its Python-side default, as with `Connection.execute`."""
+        self.clause = clause
+        self.columns = tuple(columns) if columns is not None else None
+        self._plans: dict[str, _Plan] = {}
+
+    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
+        """Run it once; returns the rows it changed (the driver's rowcount)."""
+        return _run(conn, self._plan(conn.dialect), params or {}, fetch=False)[0]
+
+    def all(self, conn: Connection, params: Mapping[str, Any] | None = None
+            ) -> list[tuple[Any, ...]]:
+        """Run it once and return its rows (a SELECT, or RETURNING), result-processed."""
+        return _run(conn, self._plan(conn.dialect), params or {}, fetch=True)[1]
+
+    def autocommit(self, conn: Connection, params: Mapping[str, Any] | None = None
+                   ) -> list[tuple[Any, ...]]:
+        """Run it as a transaction of its own, committed at once, on a connection with none
+        open; returns its rows. One round trip on PostgreSQL where a transaction costs three
+        (BEGIN, the statement, COMMIT): for a single statement that must be visible to others
+        before the caller goes on (an idempotency claim)."""
+        if conn.in_transaction():
+            raise RuntimeError("hot statement: autocommit inside a transaction")
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite":
+            # pysqlite runs with isolation_level None (db/engine.py): a statement outside a
+            # BEGIN is its own transaction.
+            return _exec(conn, dbapi_conn, self._plan(conn.dialect), params or {}, True)[1]
+        dbapi_conn.autocommit = True  # psycopg: a client-side switch while idle
+        try:
+            return _exec(conn, dbapi_conn, self._plan(conn.dialect), params or {}, True)[1]
+        finally:
+            dbapi_conn.autocommit = False
+
+    def executemany(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run it once per parameter set in one driver call (psycopg pipelines them: one round
+        trip); returns the rows changed in all."""
+        plan = self._plan(conn.dialect)
+        return _run_many(conn, plan, rows)
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = _compile(self.clause, self.columns, dialect)
+        return plan
+
+
+def _compile(clause: Executable, columns: tuple[str, ...] | None, dialect: Dialect) -> _Plan:
+    compiled = clause.compile(dialect=dialect,  # type: ignore[attr-defined]
+                              column_keys=list(columns) if columns is not None else None)
+    if getattr(compiled, "escaped_bind_names", None):
+        raise ValueError("hot statement: bind names must not need escaping")
+    # Columns whose Python-side default SQLAlchemy computes at execution ("prefetch").
+    made: dict[str, Callable[[], Any]] = {}
+    for col in compiled.insert_prefetch:
+        made[col.key] = _default_maker(col, col.default)
+    for col in compiled.update_prefetch:
+        made[col.key] = _default_maker(col, col.onupdate)
+    by_name = {name: bp for bp, name in compiled.bind_names.items()}
+    names = list(compiled.positiontup) if compiled.positional else list(by_name)
+    binds = []
+    for name in names:
+        bp = by_name[name]
+        if bp.expanding:
+            raise ValueError("hot statement: no expanding IN; build one statement per size")
+        default = _MISSING if bp.required else bp.effective_value
+        process = bp.type.dialect_impl(dialect).bind_processor(dialect)
+        binds.append(_Bind(name, bp.key, default, process, made.get(bp.key)))
+    results: tuple[Processor, ...] = ()
+    # A SELECT's columns, or an INSERT/UPDATE's RETURNING columns (empty without RETURNING).
+    returned = getattr(clause, "exported_columns", None)
+    if returned is not None:
+        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for c in returned)
+    return _Plan(compiled.string, bool(compiled.positional), tuple(binds), results)
+
+
+def _default_maker(col: Any, default: Any) -> Callable[[], Any]:
+    if default is None or not (default.is_scalar or default.is_callable):
+        raise ValueError(f"hot statement: column {col.key!r} needs a value")
+    if default.is_scalar:
+        value = default.arg
+        return lambda: value
+    fn = default.arg  # SQLAlchemy wraps a no-argument function to take the context
+    return lambda: fn(None)
+
+
+def _begin(conn: Connection) -> Any:
+    if not conn.in_transaction():
+        conn.begin()
+    return conn.connection.dbapi_connection
+
+
+def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any],
+         fetch: bool) -> tuple[int, list[tuple[Any, ...]]]:
+    return _exec(conn, _begin(conn), plan, params, fetch)
+
+
+def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Mapping[str, Any],
+          fetch: bool) -> tuple[int, list[tuple[Any, ...]]]:
+    try:
+        args = plan.args(params)
+    except Exception as exc:  # a bind processor refused a value: as SQLAlchemy reports it
+        raise StatementError(str(exc), plan.sql, params, exc) from exc
+    cursor = dbapi_conn.cursor()
+    try:
+        _before(conn, cursor, plan.sql, args, False)
+        try:
+            cursor.execute(plan.sql, args)
+            rows = cursor.fetchall() if fetch and cursor.description is not None else []
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrap(conn, exc, plan.sql, args, cursor) from exc
+        _after(conn, cursor, plan.sql, args, False)
+        if rows and any(plan.results):
+            rows = [tuple(p(v) if p is not None else v for p, v in zip(plan.results, row,
+                                                                     strict=True))
+                    for row in rows]
+        return cursor.rowcount, rows
+    finally:
+        cursor.close()
+
+
+def _run_many(conn: Connection, plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> int:
+    dbapi_conn = _begin(conn)
+    try:
+        args = [plan.args(r) for r in rows]
+    except Exception as exc:
+        raise StatementError(str(exc), plan.sql, rows, exc) from exc
+    cursor = dbapi_conn.cursor()
+    try:
+        _before(conn, cursor, plan.sql, args, True)
+        try:
+            cursor.executemany(plan.sql, args)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrap(conn, exc, plan.sql, args, cursor) from exc
+        _after(conn, cursor, plan.sql, args, True)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def _before(conn: Connection, cursor: Any, sql: str, args: Any, many: bool) -> None:
+    if conn.dispatch.before_cursor_execute:
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, many)
+
+
+def _after(conn: Connection, cursor: Any, sql: str, args: Any, many: bool) -> None:
+    if conn.dispatch.after_cursor_execute:
+        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, many)
+
+
+def _wrap(conn: Connection, exc: Exception, sql: str, args: Any, cursor: Any) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, …), and a
+    dropped connection invalidated so the pool does not hand it out again."""
+    dialect = conn.dialect
+    lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)  # type: ignore[arg-type]
+    if lost:
+        conn.invalidate(exc)
+    wrapped = DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect)
+    return cast(DBAPIError, wrapped)

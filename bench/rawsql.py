@@ -126,6 +126,9 @@ class RawRun:
     tps: float
     p50_ms: float
     p99_ms: float
+    # Over the run's second half: by then each connection has prepared (-M prepared) the
+    # scripts it runs, as Pesanan's pooled connections have long prepared theirs.
+    steady_tps: float = 0.0
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per transaction, by party
     check: str = ""
 
@@ -196,7 +199,8 @@ def run_pgbench(url: str, files: list[Path], units: list[int], product_ids: list
     total = sum(per_script)
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
     tps = re.search(r"tps = ([\d.]+) \(without initial", out.stdout)
-    lat = sorted(_latencies(logs))
+    lat, ends = _log(logs)
+    lat.sort()
     expected_units = sum(n * u for n, u in zip(per_script, units, strict=True))
     problems = []
     if orders1 - orders0 != total:
@@ -209,22 +213,33 @@ def run_pgbench(url: str, files: list[Path], units: list[int], product_ids: list
     client_cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
     return RawRun(protocol, clients, duration, total, int(failed.group(1)) if failed else 0,
                   float(tps.group(1)) if tps else total / duration,
-                  _pct(lat, 50), _pct(lat, 99),
+                  _pct(lat, 50), _pct(lat, 99), _second_half_rate(ends),
                   {"postgres": pg_cpu / max(total, 1) * 1000,
                    "client": client_cpu / max(total, 1) * 1000},
                   "; ".join(problems) or f"ok: +{total} orders, +{expected_units} reserved")
 
 
-def _latencies(prefix: Path) -> list[float]:
-    """Milliseconds per transaction from pgbench -l logs (field 3: latency in us)."""
-    out: list[float] = []
+def _log(prefix: Path) -> tuple[list[float], list[float]]:
+    """From pgbench -l logs: each transaction's latency in ms (field 3, in us) and the time it
+    ended (fields 5 and 6: epoch seconds and microseconds)."""
+    lat: list[float] = []
+    ends: list[float] = []
     for f in prefix.parent.glob(prefix.name + ".*"):
         for line in f.read_text().splitlines():
             parts = line.split()
-            if len(parts) >= 3 and parts[2].isdigit():
-                out.append(int(parts[2]) / 1000)
+            if len(parts) >= 6 and parts[2].isdigit():
+                lat.append(int(parts[2]) / 1000)
+                ends.append(int(parts[4]) + int(parts[5]) / 1e6)
         f.unlink()
-    return out
+    return lat, ends
+
+
+def _second_half_rate(ends: list[float]) -> float:
+    if len(ends) < 2:
+        return 0.0
+    first, last = min(ends), max(ends)
+    mid = (first + last) / 2
+    return sum(e > mid for e in ends) / max(last - mid, 1e-9)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -276,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
                               len(runs), workdir)
             runs.append(run)
             print(f"raw {protocol:8s} clients={clients:3d}  {run.transactions:7d} tx  "
-                  f"{run.tps:8.1f} tps  p50={run.p50_ms:6.2f} ms  p99={run.p99_ms:6.2f} ms  "
+                  f"{run.tps:8.1f} tps ({run.steady_tps:.1f} in the 2nd half)  "
+                  f"p50={run.p50_ms:6.2f} ms  p99={run.p99_ms:6.2f} ms  "
                   f"failed={run.failed}  CPU ms/tx: postgres {run.cpu_ms['postgres']:.2f}, "
                   f"pgbench {run.cpu_ms['client']:.2f}  [{run.check}]", flush=True)
     if args.json:

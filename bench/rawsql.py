@@ -23,6 +23,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -261,6 +262,24 @@ def write_scripts(captured: Captured, protocol: str, workdir: Path) -> tuple[lis
     return files, first
 
 
+def run_all(args: argparse.Namespace, url: str, captured: Captured, workdir: Path
+            ) -> list[RawRun]:
+    runs: list[RawRun] = []
+    for protocol in args.protocols:
+        files, _ = write_scripts(captured, protocol, workdir)
+        for clients in args.clients:
+            run = run_pgbench(url, files, [o.units for o in captured.orders],
+                              captured.product_ids, protocol, clients, args.duration,
+                              len(runs), workdir)
+            runs.append(run)
+            print(f"raw {protocol:8s} clients={clients:3d}  {run.transactions:7d} tx  "
+                  f"{run.tps:8.1f} tps ({run.steady_tps:.1f} in the 2nd half)  "
+                  f"p50={run.p50_ms:6.2f} ms  p99={run.p99_ms:6.2f} ms  "
+                  f"failed={run.failed}  CPU ms/tx: postgres {run.cpu_ms['postgres']:.2f}, "
+                  f"pgbench {run.cpu_ms['client']:.2f}  [{run.check}]", flush=True)
+    return runs
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--clients", default="8,64", type=lambda s: [int(x) for x in s.split(",")])
@@ -281,24 +300,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"raw: {len(captured.orders)} scripts of Pesanan's own place order, captured in "
           f"process ({time.perf_counter() - t0:.1f}s): {execs} statements (executemany once),"
           f" {round_trips(steps)} round trips (BEGIN, COMMIT included), "
-          f"{sum(s.kind == 'begin' for s in steps)} transaction(s); scripts in {workdir}")
-    runs: list[RawRun] = []
-    for protocol in args.protocols:
-        files, script = write_scripts(captured, protocol, workdir)
-        for clients in args.clients:
-            run = run_pgbench(url, files, [o.units for o in captured.orders],
-                              captured.product_ids, protocol, clients, args.duration,
-                              len(runs), workdir)
-            runs.append(run)
-            print(f"raw {protocol:8s} clients={clients:3d}  {run.transactions:7d} tx  "
-                  f"{run.tps:8.1f} tps ({run.steady_tps:.1f} in the 2nd half)  "
-                  f"p50={run.p50_ms:6.2f} ms  p99={run.p99_ms:6.2f} ms  "
-                  f"failed={run.failed}  CPU ms/tx: postgres {run.cpu_ms['postgres']:.2f}, "
-                  f"pgbench {run.cpu_ms['client']:.2f}  [{run.check}]", flush=True)
+          f"{sum(s.kind == 'begin' for s in steps)} transaction(s); scripts in {workdir}"
+          + ("" if args.keep else " (removed afterwards; --keep DIR keeps them)"))
+    try:
+        runs = run_all(args, url, captured, workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"statements": script.statements, "round_trips": round_trips(steps),
-             "runs": [asdict(r) for r in runs]}, indent=1))
+            {"statements": sum(len(s.many or [None]) for s in steps if s.kind == "exec"),
+             "round_trips": round_trips(steps), "runs": [asdict(r) for r in runs]}, indent=1))
     if any(not r.check.startswith("ok") for r in runs):
         sys.exit("raw: a run did not do what Pesanan's transaction does (see the checks)")
 

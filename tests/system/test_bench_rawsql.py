@@ -103,3 +103,17 @@ def test_a_colon_word_in_a_constant_is_escaped_and_other_sql_refused() -> None:
     with pytest.raises(NotReplayable):
         pgbench_script([Step("exec", 1, "SELECT 1")], [Step("exec", 1, "SELECT 2")], set(),
                        pipeline=False)
+
+
+def test_arrays_of_fresh_ids_and_an_explicit_pipeline_replay_as_pesanan_sent_them() -> None:
+    def order(ids: list[str]) -> list[Step]:
+        return [Step("pipeline", 1), Step("begin", 1),
+                Step("exec", 1, "INSERT INTO t SELECT * FROM unnest(%s::VARCHAR[], %s::INT[])",
+                     [ids, [1, 2]]),
+                Step("commit", 1), Step("sync", 1)]
+
+    a, b = order(["a-1", "a-2"]), order(["b-1", "b-2"])
+    piped = pgbench_script(a, b, set(), pipeline=True).text
+    assert ("\\startpipeline\nBEGIN;\nINSERT INTO t SELECT * FROM unnest(ARRAY[(:f0 || ''), "
+            "(:f1 || '')]::VARCHAR[], '{1,2}'::int2[]::INT[]);\nCOMMIT;\n\\endpipeline\n") in piped
+    assert "\\startpipeline" not in pgbench_script(a, b, set(), pipeline=False).text

@@ -9,12 +9,14 @@ Wanted units are {(location, order line, product): units}.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
+from pesanan.db.hot import Hot
 from pesanan.db.rows import insert_rows
 from pesanan.fulfillment import locks
 from pesanan.fulfillment.models import fulfilment_order, fulfilment_order_line, tpl_dispatch
@@ -107,14 +109,23 @@ def new_rows(order_id: str, wanted: Wanted, first_seq: int) -> tuple[Rows, Rows]
     return fo_rows, line_rows
 
 
+@lru_cache(maxsize=32)
+def _tpl_among(n: int) -> Hot:
+    """Which of n locations are 3PLs: built once per n, a hot statement (db/hot.py) — on
+    SQLite every order's release asks it."""
+    return Hot(select(location_ref.c.id).where(
+        location_ref.c.id.in_([bindparam(f"loc_{i}") for i in range(n)]),
+        location_ref.c.kind == "3pl"))
+
+
 def insert_each(conn: Connection, fo_rows: Rows, line_rows: Rows) -> None:
     """Write new fulfilment orders one statement per table, and a pending release dispatch for
     each one at a 3PL."""
     insert_rows(conn, fulfilment_order, fo_rows)
     insert_rows(conn, fulfilment_order_line, line_rows)
-    tpl = set(conn.execute(select(location_ref.c.id).where(
-        location_ref.c.id.in_([r["location_id"] for r in fo_rows]),
-        location_ref.c.kind == "3pl")).scalars())
+    locs = [r["location_id"] for r in fo_rows]
+    tpl = {row[0] for row in _tpl_among(len(locs)).all(
+        conn, {f"loc_{i}": loc for i, loc in enumerate(locs)})}
     if tpl:
         ts = fo_rows[0]["created_at"]
         conn.execute(tpl_dispatch.insert(), [

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from pesanan.config import Settings
 from pesanan.core.clock import now
@@ -31,7 +31,6 @@ from pesanan.core.crypto import SecretBox, SecretUnreadable
 from pesanan.delivery import machine
 from pesanan.delivery.machine import Item, Outcome, Sender
 from pesanan.events import consumers
-from pesanan.events.models import outbox
 from pesanan.outbound import Client
 from pesanan.webhooks import fanout, locks, signing
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
@@ -81,19 +80,16 @@ def _keys(box: SecretBox, ep: Any, at: datetime) -> list[str]:
 _opened: weakref.WeakKeyDictionary[SecretBox, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def _bodies(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Each delivery's body by delivery id: its stored payload (made before migration 0024),
-    else built from its outbox row, which never changes once stamped, so every retry and
-    replay sends the same bytes. One read for the batch, by the outbox's unique id."""
-    bodies = {r["id"]: r["payload"] for r in rows if r["payload"] is not None}
-    wanted = {r["event_id"]: r["id"] for r in rows if r["payload"] is None}
-    if wanted:
-        for e in conn.execute(_OUTBOX_BY_ID, {"ids": list(wanted)}).mappings():
-            bodies[wanted[e["id"]]] = fanout.payload(consumers.envelope(e))
-    return bodies
-
-
-_OUTBOX_BY_ID = select(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+def _body(row: dict[str, Any]) -> str | None:
+    """A delivery's body: its stored payload (made before migration 0024), else built from its
+    outbox row (claimed with it: locks.py), which never changes once stamped, so every retry
+    and replay sends the same bytes. None if the event were gone from the outbox."""
+    if row["payload"] is not None:
+        return str(row["payload"])
+    if row["ev_id"] is None:
+        return None
+    return fanout.payload(consumers.envelope(
+        {n: row[f"ev_{n}"] for n in locks.EVENT_COLUMNS}))
 
 
 @dataclass
@@ -118,12 +114,9 @@ class Webhooks:
 
     def prepare(self, conn: Connection, rows: list[dict[str, Any]], until: datetime,
                 at: datetime) -> list[Item]:
-        eps = {e["id"]: e for e in conn.execute(
-            select(webhook_endpoint).where(
-                webhook_endpoint.c.id.in_({r["endpoint_id"] for r in rows}))).mappings()}
-        bodies = _bodies(conn, rows)
-        return [self._item({**r, "payload": bodies.get(r["id"])}, eps[r["endpoint_id"]], until,
-                           at) for r in rows]
+        return [self._item({**r, "payload": _body(r)},
+                           {n: r[f"ep_{n}"] for n in locks.ENDPOINT_COLUMNS}, until, at)
+                for r in rows]
 
     def _item(self, d: dict[str, Any], ep: Any, until: datetime, at: datetime) -> Item:
         if d["payload"] is None:  # its event is gone from the outbox: nothing to send

@@ -26,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from pesanan.events.models import outbox
 from pesanan.webhooks.models import webhook_delivery, webhook_endpoint
+
+ENDPOINT_COLUMNS = ("url", "secret_sealed", "previous_secret_sealed", "previous_secret_until",
+                    "failing_since")
+EVENT_COLUMNS = ("id", "type", "occurred_at", "position", "aggregate_type", "aggregate_id",
+                 "data")
 
 
 def _due_statement(postgresql: bool) -> Select[Any]:
@@ -40,9 +46,13 @@ def _due_statement(postgresql: bool) -> Select[Any]:
         earlier.c.aggregate_type == d.c.aggregate_type,
         earlier.c.aggregate_id == d.c.aggregate_id,
         earlier.c.status == pending, earlier.c.position < d.c.position)
-    stmt = (select(d)
-            .join(webhook_endpoint, and_(webhook_endpoint.c.id == d.c.endpoint_id,
-                                         webhook_endpoint.c.status == "enabled"))
+    ep = webhook_endpoint
+    # What sending needs comes with the claim, not in two more reads per batch: the endpoint
+    # (prefixed ep_) and the event's outbox row (ev_; absent only if it were ever deleted).
+    stmt = (select(d, *(ep.c[n].label(f"ep_{n}") for n in ENDPOINT_COLUMNS),
+                   *(outbox.c[n].label(f"ev_{n}") for n in EVENT_COLUMNS))
+            .join(ep, and_(ep.c.id == d.c.endpoint_id, ep.c.status == "enabled"))
+            .outerjoin(outbox, outbox.c.id == d.c.event_id)
             .where(d.c.status == pending, d.c.next_attempt_at <= bindparam("at"), ~blocked)
             .order_by(d.c.next_attempt_at, d.c.position).limit(bindparam("limit")))
     if postgresql:
@@ -58,7 +68,8 @@ _DUE = {True: _due_statement(True), False: _due_statement(False)}
 
 def due_deliveries(conn: Connection, at: datetime, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` pending deliveries due at `at`, of enabled endpoints, each the earliest
-    pending one of its (endpoint, aggregate), locked; oldest due first."""
+    pending one of its (endpoint, aggregate), locked; oldest due first. Each row also carries
+    its endpoint's ENDPOINT_COLUMNS as ep_<name> and its event's EVENT_COLUMNS as ev_<name>."""
     stmt = _DUE[conn.dialect.name == "postgresql"]
     return [dict(r) for r in conn.execute(stmt, {"at": at, "limit": limit}).mappings()]
 

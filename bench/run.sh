@@ -8,6 +8,7 @@
 #
 #   BENCH=spray bench/run.sh postgresql     # bench/spray.py: place order quiet vs under a spray
 #   BENCH=worker bench/run.sh postgresql    # bench/worker_lag.py: without / with the worker
+#   BENCH=openloop bench/run.sh postgresql  # bench/openloop.py only: open-loop latency
 #
 # On PostgreSQL it then prints pg_stat_statements per statement, EXPLAIN (ANALYZE, BUFFERS)
 # of each place-order statement (var/bench/<db>-explain.txt), the raw pgbench replay of
@@ -90,6 +91,18 @@ if [ "${BENCH:-orders}" = worker ]; then
     $([ "$DB" = postgresql ] && echo --db-tag "$NAME") ${EXTRA:-}
   exit $?
 fi
+# Open-loop latency (bench/openloop.py): closed-loop capacity, then 25/50/75 % of it at a fixed
+# arrival rate, latency from each request's scheduled time. Alone with BENCH=openloop (EXTRA
+# goes to it); otherwise after everything on PostgreSQL unless OPENLOOP=0.
+openloop() {
+  "$BIN/python" bench/openloop.py --url "http://127.0.0.1:$PORT" --key "$KEY" \
+    --duration "$DURATION" --server-pid "$SERVER" \
+    $([ "$DB" = postgresql ] && echo --db-tag "$NAME") "$@"
+}
+if [ "${BENCH:-orders}" = openloop ]; then
+  openloop ${EXTRA:-}
+  exit $?
+fi
 # The sitting's machine (steal, busy) from here; pg_stat_statements from zero for the HTTP run.
 mkdir -p var/bench
 OUT=var/bench/$NAME  # per database, so two sittings on two databases keep apart
@@ -112,3 +125,6 @@ if [ "$DB" = postgresql ]; then
   RAW=(--raw "$OUT-raw.json")
 fi
 "$BIN/python" bench/summary.py --http "$OUT-http.json" "${RAW[@]}" --mark "$OUT-stat0.json"
+if [ "$DB" = postgresql ] && [ "${OPENLOOP:-1}" = 1 ]; then
+  openloop
+fi

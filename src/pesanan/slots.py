@@ -8,7 +8,7 @@ writers cut order throughput 6x (166 -> 26 orders/s, issue 9).
 
 A plain `def` route already runs in a worker thread: it waits for its slot on the event loop
 (`anyio.from_thread`), so it queues in the same line as the async routes. An async route's
-command then runs on a thread of the slots' own limiter (as many threads as slots): it can
+command then runs on a thread of the slots' own executor (as many threads as slots): it can
 always get one, even when every thread of the shared pool is a `def` route waiting for a slot,
 so the two kinds of waiter can never deadlock each other.
 
@@ -19,13 +19,18 @@ and they must not import each other.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
 
 import anyio
 import anyio.from_thread
 from starlette.requests import HTTPConnection
+
+T = TypeVar("T")
 
 
 class CommandSlots:
@@ -34,7 +39,10 @@ class CommandSlots:
         # asyncio.Semaphore wakes waiters in arrival order and a newcomer does not jump the
         # queue while others wait (CPython >= 3.11.1).
         self._sem = asyncio.Semaphore(size)
-        self.limiter = anyio.CapacityLimiter(size)
+        # The async routes' commands run on these threads (as many as slots). A plain executor,
+        # not anyio's to_thread: its hand-off (a C SimpleQueue) costs ~85 us of CPU where
+        # anyio's (a Python Queue and Condition) costs ~170 us, on every order (bench/README.md).
+        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="pesanan-command")
         self.waiting = 0  # commands queued for a slot now (tests and diagnostics)
 
     async def acquire(self) -> None:
@@ -67,13 +75,27 @@ def slots_of(conn: HTTPConnection) -> CommandSlots:
 
 @asynccontextmanager
 async def slot(conn: HTTPConnection) -> AsyncIterator[CommandSlots]:
-    """Hold a slot (on the event loop); yields the slots, whose `limiter` runs the command."""
+    """Hold a slot (on the event loop); yields the slots, whose `executor` runs the command
+    (`run_in_slot`)."""
     slots = slots_of(conn)
     await slots.acquire()
     try:
         yield slots
     finally:
         slots.release()
+
+
+async def run_in_slot(slots: CommandSlots, fn: Callable[[], T]) -> T:
+    """Run `fn` on a slot's thread, in a copy of this task's context (the request id, a test's
+    clock). Like anyio's to_thread, a cancelled caller still waits for the command to finish:
+    it cannot be stopped halfway, and its connection must not be returned mid-transaction."""
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(slots.executor, contextvars.copy_context().run, fn)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise
 
 
 @contextmanager

@@ -15,11 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
 from pesanan import slots
@@ -32,7 +31,7 @@ from pesanan.core.errors import (
     IdempotencyInFlight,
     ValidationFailed,
 )
-from pesanan.db.tx import transact_on
+from pesanan.db.tx import transact
 from pesanan.idempotency import service as idem
 
 log = logging.getLogger("pesanan.commands")
@@ -76,9 +75,8 @@ async def run_async(
     """`run` for an async endpoint (the hot ones): the whole command takes one thread
     hand-off, after waiting for its slot on the event loop rather than in a thread."""
     async with slots.slot(request) as held:
-        return await anyio.to_thread.run_sync(
-            functools.partial(_run, request, actor, fn, body, status_code, location, replay),
-            limiter=held.limiter)
+        return await slots.run_in_slot(held, functools.partial(
+            _run, request, actor, fn, body, status_code, location, replay))
 
 
 def _run(
@@ -91,35 +89,19 @@ def _run(
     replay: Callable[[Result], Result] | None,
 ) -> Response:
     container: Container = request.app.state.container
+    engine = container.engine
     key = request.headers.get("idempotency-key")
     path = request.url.path
-    if key is not None:
-        _check_key(key)
-    # One connection for the claim, the command and its answer: one pool checkout a command.
-    with container.engine.connect() as conn:
-        if key is None:
-            return _execute(conn, fn, None, status_code, location, replay, path)
-        return _claim_and_execute(conn, request, actor, key, body, fn, status_code, location,
-                                  replay, path)
-
-
-def _claim_and_execute(
-    conn: Connection,
-    request: Request,
-    actor: Actor,
-    key: str,
-    body: BaseModel | None,
-    fn: Callable[[Connection], Result],
-    status_code: int,
-    location: Callable[[Result], str] | None,
-    replay: Callable[[Result], Result] | None,
-    path: str,
-) -> Response:
+    if key is None:
+        return _execute(engine, fn, None, status_code, location, replay, path)
+    _check_key(key)
     digest = idem.request_hash(request.method, path,
                                body.model_dump_json().encode() if body else b"")
     try:
-        # Committed on its own before the command runs, so a concurrent duplicate sees it.
-        claimed = idem.claim_now(conn, actor.id, key, digest)
+        # Committed on its own before the command runs, so a concurrent duplicate sees it:
+        # one autocommitted statement for a fresh key (idempotency/service.py).
+        with engine.connect() as conn:
+            claimed = idem.claim_now(conn, actor.id, key, digest)
     except IdempotencyInFlight as exc:  # say when the claim's lease runs out
         return problem_response(*domain_problem(exc, path),
                                 {"Retry-After": str(exc.retry_after)})
@@ -130,11 +112,11 @@ def _claim_and_execute(
         media = "application/problem+json" if claimed.status >= 400 else "application/json"
         return Response(claimed.body, status_code=claimed.status, media_type=media,
                         headers=headers)
-    return _execute(conn, fn, (actor.id, key, claimed), status_code, location, replay, path)
+    return _execute(engine, fn, (actor.id, key, claimed), status_code, location, replay, path)
 
 
 def _execute(
-    conn: Connection,
+    engine: Engine,
     fn: Callable[[Connection], Result],
     claim: tuple[str, str, str] | None,  # (scope, key, token) when the request has a key
     status_code: int,
@@ -153,7 +135,7 @@ def _execute(
         return payload, loc
 
     try:
-        payload, loc = transact_on(conn, command)
+        payload, loc = transact(engine, command)
         return Response(payload, status_code=status_code, media_type="application/json",
                         headers={"Location": loc} if loc else None)
     except idem.ClaimLost as exc:
@@ -164,28 +146,28 @@ def _execute(
     except ValidationFailed as exc:
         # The service refused the input and nothing ran: not stored (like Stripe), so the
         # client can fix the body and retry with the same key.
-        _release(conn, claim)
+        _release(engine, claim)
         return problem_response(*domain_problem(exc, path))
     except DomainError as exc:
         status, problem = domain_problem(exc, path)
         if claim is not None:
             # The same request gets the same answer on retry, without running again.
             try:
-                with conn.begin():
+                with engine.begin() as conn:
                     idem.complete(conn, *claim, status, problem, None)
             except idem.ClaimLost:
                 pass  # a retry took over and answers for the key
         return problem_response(status, problem)
     except BaseException:
-        _release(conn, claim)  # a 5xx is not stored: a retry can succeed
+        _release(engine, claim)  # a 5xx is not stored: a retry can succeed
         raise
 
 
-def _release(conn: Connection, claim: tuple[str, str, str] | None) -> None:
+def _release(engine: Engine, claim: tuple[str, str, str] | None) -> None:
     if claim is None:
         return
     try:
-        with conn.begin():
+        with engine.begin() as conn:
             idem.release(conn, *claim)
     except Exception:
         # The database failed again (the usual reason we are here): the claim's lease runs

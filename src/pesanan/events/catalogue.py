@@ -66,7 +66,8 @@ EVENT_TYPES: dict[str, str] = {
     "supplier_offer.created": "A supplier offer was created.",
     "reorder_rule.set": "A product's reorder rule was set.",
     "purchase_order.drafted": "A purchase order was drafted.",
-    "purchase_order.lines_changed": "A draft purchase order's lines were added, changed or removed.",
+    "purchase_order.lines_changed":
+        "A draft purchase order's lines were added, changed or removed.",
     "purchase_order.ordered": "A purchase order was sent to its supplier.",
     "purchase_order.received": "Goods of a purchase order were received.",
     "purchase_order.cancelled": "A purchase order was cancelled.",

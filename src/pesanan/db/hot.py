@@ -168,57 +168,38 @@ def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any],
     return _exec(conn, _begin(conn), plan, params, fetch)
 
 
-def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Mapping[str, Any],
-          fetch: bool) -> tuple[int, list[tuple[Any, ...]]]:
+def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bool,
+          many: bool = False) -> tuple[int, list[tuple[Any, ...]]]:
+    """Run `plan` once with `params` (a mapping), or once per mapping in `params` (`many`)."""
     try:
-        args = plan.args(params)
+        args = [plan.args(p) for p in params] if many else plan.args(params)
     except Exception as exc:  # a bind processor refused a value: as SQLAlchemy reports it
         raise StatementError(str(exc), plan.sql, params, exc) from exc
     cursor = dbapi_conn.cursor()
     try:
-        _before(conn, cursor, plan.sql, args, False)
+        if conn.dispatch.before_cursor_execute:
+            conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, many)
         try:
-            cursor.execute(plan.sql, args)
+            if many:
+                cursor.executemany(plan.sql, args)
+            else:
+                cursor.execute(plan.sql, args)
             rows = cursor.fetchall() if fetch and cursor.description is not None else []
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _wrap(conn, exc, plan.sql, args, cursor) from exc
-        _after(conn, cursor, plan.sql, args, False)
+        if conn.dispatch.after_cursor_execute:
+            conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, many)
         if rows and any(plan.results):
             rows = [tuple(p(v) if p is not None else v for p, v in zip(plan.results, row,
                                                                      strict=True))
                     for row in rows]
-        return cursor.rowcount, rows
+        return int(cursor.rowcount), rows
     finally:
         cursor.close()
 
 
 def _run_many(conn: Connection, plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> int:
-    dbapi_conn = _begin(conn)
-    try:
-        args = [plan.args(r) for r in rows]
-    except Exception as exc:
-        raise StatementError(str(exc), plan.sql, rows, exc) from exc
-    cursor = dbapi_conn.cursor()
-    try:
-        _before(conn, cursor, plan.sql, args, True)
-        try:
-            cursor.executemany(plan.sql, args)
-        except conn.dialect.loaded_dbapi.Error as exc:
-            raise _wrap(conn, exc, plan.sql, args, cursor) from exc
-        _after(conn, cursor, plan.sql, args, True)
-        return int(cursor.rowcount)
-    finally:
-        cursor.close()
-
-
-def _before(conn: Connection, cursor: Any, sql: str, args: Any, many: bool) -> None:
-    if conn.dispatch.before_cursor_execute:
-        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, many)
-
-
-def _after(conn: Connection, cursor: Any, sql: str, args: Any, many: bool) -> None:
-    if conn.dispatch.after_cursor_execute:
-        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, many)
+    return _exec(conn, _begin(conn), plan, rows, fetch=False, many=True)[0]
 
 
 def _wrap(conn: Connection, exc: Exception, sql: str, args: Any, cursor: Any) -> DBAPIError:

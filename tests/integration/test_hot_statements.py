@@ -162,3 +162,12 @@ def test_autocommit_is_visible_at_once_and_leaves_no_transaction(
             insert_thing.autocommit(conn, row("c"))
     with engine.connect() as conn:
         assert [r[0] for r in read_things.all(conn)] == ["a"]
+
+
+def test_the_catalogue_read_of_no_sku_and_of_an_unknown_one(container: Container) -> None:
+    from pesanan.flows.availability import read_catalog_and_stock
+
+    with container.read_engine.connect() as conn:
+        assert read_catalog_and_stock(conn, []) == {}
+        unknown = read_catalog_and_stock(conn, ["NO-SUCH-SKU"])
+    assert unknown == {} and unknown.rules_version is None

@@ -78,6 +78,8 @@ class Catalog(dict[str, CatalogItem]):
 def read_catalog_and_stock(conn: Connection, skus: list[str]) -> Catalog:
     items = Catalog()
     locations: dict[str, allocation.Location] = {}
+    if not skus:  # an empty cart (the console's new-order screen): nothing to read
+        return items
     rows = _query(len(skus)).all(conn, {f"sku_{i}": s for i, s in enumerate(skus)})
     for (product_id, sku, name, price, currency, tax_rate, active, oversell, backorder_limit,
          backorder_open, location_id, available, safety_stock, code, kind, region, country,

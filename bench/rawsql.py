@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,10 @@ def capture_orders(sets: int, products: int, seed: int = 11, url: str | None = N
     with driver_capture() as cap, TestClient(create_app(container),
                                              raise_server_exceptions=False) as tc:
         tc.headers["Authorization"] = f"Bearer {key}"
-        shop = asyncio.run(create_shop(_sync_poster(tc), products, 2))
+        # In a thread of its own: under pytest the browser tests may leave an event loop
+        # running on this thread, and asyncio.run refuses to nest in one.
+        with ThreadPoolExecutor(1) as pool:
+            shop = pool.submit(asyncio.run, create_shop(_sync_poster(tc), products, 2)).result()
         known = existing_ids(container.engine)
         for n in range(sets + 3):
             body = {"channel": "web", "customer_id": rng.choice(shop.customers),

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,10 @@ def _run(server: TinyServer, rate: float, duration: float, connections: int
         finally:
             pool.close()
 
-    return asyncio.run(go())
+    # In a thread of its own: in the full suite the browser tests (Playwright's sync API) leave
+    # an event loop running on the main thread, and asyncio.run refuses to nest in one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def _in_stall(res: openloop.Result, s: Stall) -> list[int]:

@@ -111,6 +111,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The oldest unstamped event: the lowest sequence waiting, read in index order through the
+# partial index ix_outbox_unstamped. Ten times a second, so it must stay cheap while the run
+# goes on: a min() over the same rows took a bitmap scan, which reads the heap page of every
+# row stamped since the last vacuum (the index keeps their old entries) and never marks them
+# dead — 13 ms and 4,700 buffers per sample, a third of a millisecond of PostgreSQL per order
+# charged to the worker. A plain index scan marks them as it passes. Sequence order is insert
+# order, so this is the oldest insert still waiting; its occurred_at is its transaction's.
+_OLDEST = (select(outbox.c.occurred_at).where(outbox.c.position.is_(None))
+           .order_by(outbox.c.sequence).limit(1))
+
+
 class Sampler:
     """Samples the outbox lag (oldest unstamped event's age) every `every` seconds."""
 
@@ -136,8 +147,7 @@ class Sampler:
     def _run(self) -> None:
         while not self.stop.wait(self.every):
             with self.engine.connect() as conn:
-                oldest = conn.execute(select(func.min(outbox.c.occurred_at))
-                                      .where(outbox.c.position.is_(None))).scalar_one()
+                oldest = conn.execute(_OLDEST).scalar_one_or_none()
             self.samples.append(0.0 if oldest is None else
                                 max(0.0, time.time() - oldest.timestamp()))
 

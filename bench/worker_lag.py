@@ -162,6 +162,31 @@ class Sampler:
         return sorted(self.samples)
 
 
+def statements(url: str) -> dict[str, tuple[int, float, int]]:
+    """pg_stat_statements of this database so far: query -> (calls, exec ms, buffer hits).
+    Read, never reset: another sitting may be measuring its own database on this server."""
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        rows = conn.exec_driver_sql(
+            "SELECT query, calls, total_exec_time, shared_blks_hit FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
+        return {r[0]: (int(r[1]), float(r[2]), int(r[3])) for r in rows}
+
+
+def statements_report(before: dict[str, tuple[int, float, int]],
+                      after: dict[str, tuple[int, float, int]], orders: int, top: int = 8
+                      ) -> str:
+    """The statements that took most PostgreSQL time between two reads, per order."""
+    delta = sorted(((a[1] - before.get(q, (0, 0.0, 0))[1], a[0] - before.get(q, (0, 0.0, 0))[0],
+                     a[2] - before.get(q, (0, 0.0, 0))[2], q) for q, a in after.items()),
+                   reverse=True)[:top]
+    n = max(orders, 1)
+    return "\n".join(
+        f"    {ms_ / n:6.3f} ms/order {calls / n:5.2f} calls/order {ms_ / max(calls, 1):7.2f} "
+        f"ms/call {hits / max(calls, 1):7.0f} hits/call  {' '.join(q.split())[:90]}"
+        for ms_, calls, hits, q in delta)
+
+
 def drain(sampler: Sampler, timeout: float = 300.0) -> float:
     t0 = time.monotonic()
     while sampler.backlog() != (0, 0, 0):
@@ -193,7 +218,8 @@ async def _bench(args: argparse.Namespace, receiver: Receiver) -> int:
         if made.status_code != 201:
             sys.exit(f"worker_lag: creating the endpoint -> {made.status_code} {made.text}")
         shop = await po.create_shop(po.http_poster(client), args.products, args.customers)
-    sampler = Sampler(os.environ["PESANAN_DATABASE_URL"])
+    url = os.environ["PESANAN_DATABASE_URL"]
+    sampler = Sampler(url)
     clients = args.clients[0]
     print(f"shop: {len(shop.skus)} products, {len(shop.customers)} customers; {clients} "
           f"order clients, {args.duration}s per run; one webhook endpoint (every event) on "
@@ -209,9 +235,11 @@ async def _bench(args: argparse.Namespace, receiver: Receiver) -> int:
             before = set(receiver.lags())
             sampler.measure()
             t0 = time.time()
+            stats0 = statements(url) if args.pgstats else {}
             cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
             with_worker = await po.one_run(args, key, shop, clients, "random")
             cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
+            stats1 = statements(url) if args.pgstats else {}
             relay = sampler.done()
             settle = drain(sampler)
             delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
@@ -231,6 +259,10 @@ async def _bench(args: argparse.Namespace, receiver: Receiver) -> int:
               f"{(cpu1[0] - cpu0[0]) / max(len(delivered), 1) * 1000:.2f}, receiver "
               f"{(cpu1[1] - cpu0[1]) / max(len(delivered), 1) * 1000:.2f}",
               flush=True)
+        if args.pgstats:
+            print("  PostgreSQL during the run with the worker, top statements (all of them, "
+                  "the orders' too):\n" + statements_report(stats0, stats1, with_worker.orders),
+                  flush=True)
         bad += sum(v for k, v in (without.statuses + with_worker.statuses).items() if k != "201")
     print(f"throughput with/without the worker by round: "
           f"{', '.join(f'{r:.2f}' for r in ratios)}")
@@ -241,6 +273,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], add_help=False)
     p.add_argument("--rounds", type=int, default=2,
                    help="without/with pairs, one after the other (a shared machine is noisy)")
+    p.add_argument("--pgstats", action="store_true",
+                   help="print the top pg_stat_statements of each run with the worker (read "
+                        "before and after it, outside the measured time)")
     mine, rest = p.parse_known_args(argv)
     args = po.parse(rest)
     vars(args).update(vars(mine))

@@ -174,7 +174,7 @@ def statements(url: str) -> dict[str, tuple[int, float, int]]:
 
 
 def statements_report(before: dict[str, tuple[int, float, int]],
-                      after: dict[str, tuple[int, float, int]], orders: int, top: int = 8
+                      after: dict[str, tuple[int, float, int]], orders: int, top: int = 16
                       ) -> str:
     """The statements that took most PostgreSQL time between two reads, per order."""
     delta = sorted(((a[1] - before.get(q, (0, 0.0, 0))[1], a[0] - before.get(q, (0, 0.0, 0))[0],

@@ -16,6 +16,7 @@ from pesanan import __version__
 from pesanan.api import errors, openapi, probes
 from pesanan.api.door import Door
 from pesanan.api.input_guard import RefuseNul
+from pesanan.api.lane import PlaceOrderLane
 from pesanan.api.routes import (
     api_keys,
     automation,
@@ -75,6 +76,8 @@ def create_api(container: Container | None = None, console: Install | None = Non
     probes.install(app, app.state.container)  # /readyz, /metrics
     openapi.install(app)
 
+    # Inside Observe: the ordinary POST /api/v1/orders, past FastAPI's routing (api/lane.py).
+    app.add_middleware(PlaceOrderLane, router=app.router, container=app.state.container)
     # The request id (X-Request-ID, log lines, 500 bodies) and latency by route template.
     app.add_middleware(Observe, router=app.router,
                        log_requests=app.state.container.settings.log_requests)

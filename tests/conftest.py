@@ -14,10 +14,18 @@ from pesanan.config import Settings
 from pesanan.orders import holds
 from tests import dbs
 from tests.factories import Api
+from tests.memory import forget_apps
 
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    """Each test's app is freed after it (tests/memory.py)."""
+    yield
+    forget_apps()
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,35 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy import Connection
 from standardwebhooks import Webhook
 
 from pesanan import outbound
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
+from pesanan.core.ids import new_id
+from pesanan.db.tx import transact
 from pesanan.events import relay
+from pesanan.events.service import emit
 from pesanan.webhooks import deliver, fanout
 from tests.factories import Api
 from tests.webhooks.receiver import Received
+
+
+def emit_orders(c: Container, orders: int, steps: int) -> list[str]:
+    """`steps` events for each of `orders` orders, one transaction per step (so one order's
+    events are spread over the feed, between the others'), stamped and fanned out; the order
+    ids."""
+    ids = [new_id() for _ in range(orders)]
+    for step in range(steps):
+        def tx(conn: Connection, step: int = step) -> None:
+            for agg in ids:
+                emit(conn, "order.placed", "order", agg, {"id": agg, "step": step})
+        transact(c.engine, tx)
+    relay.stamp_pending(c.engine)
+    while fanout.run(c.engine):
+        pass
+    return ids
 
 
 def pump(c: Container) -> int:

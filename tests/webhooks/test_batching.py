@@ -8,38 +8,20 @@ from collections import defaultdict
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 
 from pesanan import outbound
 from pesanan.bootstrap import Container
 from pesanan.core import crypto
 from pesanan.core.clock import now
-from pesanan.core.ids import new_id
-from pesanan.db.tx import transact
 from pesanan.delivery import machine
-from pesanan.events import consumers, relay
+from pesanan.events import consumers
 from pesanan.events.models import outbox
-from pesanan.events.service import emit
 from pesanan.webhooks import deliver, fanout
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery
 from tests.factories import Api
-from tests.webhooks.helpers import endpoint, verify
+from tests.webhooks.helpers import emit_orders, endpoint, verify
 from tests.webhooks.receiver import Receiver
-
-
-def _emit(c: Container, orders: int, steps: int) -> list[str]:
-    """`steps` events for each of `orders` orders, one transaction per step (so one order's
-    events are spread over the feed, between the others'); the order ids."""
-    ids = [new_id() for _ in range(orders)]
-    for step in range(steps):
-        def tx(conn: Connection, step: int = step) -> None:
-            for agg in ids:
-                emit(conn, "order.placed", "order", agg, {"id": agg, "step": step})
-        transact(c.engine, tx)
-    relay.stamp_pending(c.engine)
-    while fanout.run(c.engine):
-        pass
-    return ids
 
 
 def _send(c: Container) -> int:
@@ -50,7 +32,7 @@ def _send(c: Container) -> int:
 def test_fifty_events_go_in_two_batches_each_once_with_the_body_from_the_outbox(
         api: Api, hooks: Container, receiver: Receiver) -> None:
     ep = endpoint(api, receiver.url)
-    _emit(hooks, 50, 1)
+    emit_orders(hooks, 50, 1)
     with hooks.engine.connect() as conn:
         # Not copied into the delivery any more: the sender builds it from the outbox row.
         assert conn.execute(select(webhook_delivery.c.payload)).scalars().all() == [None] * 50
@@ -73,7 +55,7 @@ def test_fifty_events_go_in_two_batches_each_once_with_the_body_from_the_outbox(
 def test_one_orders_events_arrive_in_order_across_batches(
         api: Api, hooks: Container, receiver: Receiver) -> None:
     ep = endpoint(api, receiver.url)
-    orders = _emit(hooks, 10, 5)
+    orders = emit_orders(hooks, 10, 5)
     for _ in range(20):
         if _send(hooks) == 0:
             break
@@ -87,7 +69,7 @@ def test_one_orders_events_arrive_in_order_across_batches(
 def test_a_batch_cut_before_its_record_is_sent_again_with_the_same_ids(
         api: Api, hooks: Container, receiver: Receiver) -> None:
     endpoint(api, receiver.url)
-    _emit(hooks, 12, 1)
+    emit_orders(hooks, 12, 1)
     box, client = crypto.box_for(hooks.settings), outbound.client_for(hooks.settings)
     kind = deliver.Webhooks(box, deliver.rules_for(hooks.settings))
     lease = timedelta(seconds=30)
@@ -117,7 +99,7 @@ def test_a_batch_cut_before_its_record_is_sent_again_with_the_same_ids(
 def test_a_delivery_made_before_0024_sends_its_stored_payload(
         api: Api, hooks: Container, receiver: Receiver) -> None:
     ep = endpoint(api, receiver.url)
-    _emit(hooks, 1, 1)
+    emit_orders(hooks, 1, 1)
     stored = orjson.dumps({"id": "evt_old", "type": "order.placed", "stored": True}).decode()
     with hooks.engine.begin() as conn:
         conn.execute(update(webhook_delivery).values(payload=stored))

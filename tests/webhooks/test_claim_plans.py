@@ -14,13 +14,9 @@ from sqlalchemy import Connection
 
 from pesanan.bootstrap import Container
 from pesanan.core.clock import now
-from pesanan.core.ids import new_id
-from pesanan.db.tx import transact
-from pesanan.events import relay
-from pesanan.events.service import emit
-from pesanan.webhooks import fanout, locks
+from pesanan.webhooks import locks
 from tests.factories import Api
-from tests.webhooks.helpers import endpoint
+from tests.webhooks.helpers import emit_orders, endpoint
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.postgres_only
@@ -41,15 +37,7 @@ def _buffers(conn: Connection, limit: int) -> tuple[int, int]:
 def test_a_claim_reads_a_few_buffers_per_pending_delivery_not_the_whole_queue_per_one(
         api: Api, hooks: Container, receiver: Receiver) -> None:
     endpoint(api, receiver.url)
-    orders = [new_id() for _ in range(PENDING // 2)]
-    for step in range(2):  # two events per order, so half the deliveries wait for an earlier
-        def tx(conn: Connection, step: int = step) -> None:
-            for agg in orders:
-                emit(conn, "order.placed", "order", agg, {"id": agg, "step": step})
-        transact(hooks.engine, tx)
-    relay.stamp_pending(hooks.engine)
-    while fanout.run(hooks.engine):
-        pass
+    emit_orders(hooks, PENDING // 2, 2)  # two events per order: half wait for an earlier
     with hooks.engine.connect() as conn:
         rows, buffers = _buffers(conn, 32)
         conn.rollback()  # the claim's row locks

@@ -44,8 +44,10 @@ from pesanan.delivery import backoff
 from pesanan.outbound import Answer, Client, OutboundError
 
 # The sends of every batch, of every kind, in this process: threads kept, not made per batch
-# (starting them was 15 % of a batch's time). Two kinds' full batches fit side by side.
-SENDERS = 32
+# (starting them was 15 % of a batch's time). Room for every kind's full batch side by side
+# (webhooks' fan-out sends up to 64 at once, its delivery lane 32, the 3PL dispatch its own),
+# so no send waits for a thread and each batch stays within one deadline of its lease.
+SENDERS = 96
 _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="delivery")
 
 log = logging.getLogger("pesanan.delivery")
@@ -287,8 +289,21 @@ def send_batch(engine: Engine, kind: Kind, client: Client, *, limit: int,
     (empty: nothing was due). `at` fixes the clock (tests step through the backoff with it);
     `sender` replaces client.post (tests)."""
     clock: Callable[[], datetime] = (lambda: at) if at is not None else now
-    lease = timedelta(seconds=LEASE_FACTOR * client.deadline)
-    items = claim(engine, kind, clock(), lease, limit)
+    items = claim(engine, kind, clock(), lease_for(client), limit)
+    return send_claimed(engine, kind, client, items, clock=clock, sender=sender)
+
+
+def lease_for(client: Client) -> timedelta:
+    """How long a claim holds its rows: LEASE_FACTOR send deadlines."""
+    return timedelta(seconds=LEASE_FACTOR * client.deadline)
+
+
+def send_claimed(engine: Engine, kind: Kind, client: Client, items: list[Item], *,
+                 clock: Callable[[], datetime] = now, sender: Sender | None = None
+                 ) -> list[str]:
+    """Send items already leased to this sender (by `claim`, or inserted leased: webhooks'
+    fan-out) in parallel, then record them in one transaction; each outcome name. At most
+    SENDERS items, so the batch takes one deadline and stays inside its lease."""
     if not items:
         return []
     send = sender or client.post

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, Update, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -70,6 +70,19 @@ def advance(conn: Connection, name: str, position: int) -> None:
     """Move the cursor (held by this transaction's claim) to `position`."""
     conn.execute(update(event_cursor).where(event_cursor.c.name == name)
                  .values(position=position, updated_at=now()))
+
+
+def skip_statement(name: str, unless: ColumnElement[bool]) -> Update:
+    """A statement that moves consumer `name`'s cursor (claimed by this transaction) to the
+    newest stamped event unless `unless` holds, both read in one snapshot, and returns the new
+    position (no row: `unless` held, or nothing new; an idle pass writes nothing). For a
+    consumer with nothing to do for any event while `unless` is false (automation: no rule
+    enabled); built once by the consumer, executed with `at` (the cursor's updated_at)."""
+    newest = select(func.max(outbox.c.position)).scalar_subquery()
+    return (update(event_cursor)
+            .where(event_cursor.c.name == name, event_cursor.c.position < newest, ~unless)
+            .values(position=newest, updated_at=bindparam("at"))
+            .returning(event_cursor.c.position))
 
 
 def reset(conn: Connection, name: str, position: int) -> None:

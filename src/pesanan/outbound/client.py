@@ -54,7 +54,9 @@ MAX_BODY_BYTES = 64 * 1024
 # Below the 5 s idle timeout of common servers (uvicorn, Node), so a kept connection is rarely
 # one the receiver is closing at that very moment.
 KEEPALIVE_SECONDS = 4.0
-IDLE_PER_ORIGIN = 32  # as many as a batch sends in parallel (delivery/machine.SENDERS)
+# As many as one batch sends to an origin in parallel (webhooks' fan-out: 64), so a steady
+# load reuses its connections instead of closing some after every batch.
+IDLE_PER_ORIGIN = 64
 Resolver = Callable[[str, int], list[IPAddress]]
 # Lookups run here so the deadline also bounds a DNS server that never answers (getaddrinfo
 # itself takes no timeout); a stuck lookup holds one of these threads, not the caller.

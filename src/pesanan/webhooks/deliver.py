@@ -114,11 +114,13 @@ class Webhooks:
 
     def prepare(self, conn: Connection, rows: list[dict[str, Any]], until: datetime,
                 at: datetime) -> list[Item]:
-        return [self._item({**r, "payload": _body(r)},
+        return [self.item({**r, "payload": _body(r)},
                            {n: r[f"ep_{n}"] for n in locks.ENDPOINT_COLUMNS}, until, at)
                 for r in rows]
 
-    def _item(self, d: dict[str, Any], ep: Any, until: datetime, at: datetime) -> Item:
+    def item(self, d: dict[str, Any], ep: Any, until: datetime, at: datetime) -> Item:
+        """What to send for delivery row `d` (its payload set) to endpoint `ep` (its
+        ENDPOINT_COLUMNS), leased until `until`."""
         if d["payload"] is None:  # its event is gone from the outbox: nothing to send
             return Item(d, until, ep["url"], b"", {}, refusal=f"event {d['event_id']} is no "
                         "longer in the outbox", extra={"failing": ep["failing_since"] is not None})

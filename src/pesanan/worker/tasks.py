@@ -18,7 +18,7 @@ from pesanan.fulfillment import dispatch as tpl_dispatch
 from pesanan.mail import consumer as mail_consumer
 from pesanan.mail import send as mail_send
 from pesanan.webhooks import deliver as webhook_deliver
-from pesanan.webhooks import fanout as webhook_fanout
+from pesanan.webhooks import direct as webhook_direct
 from pesanan.worker import scheduler
 
 RELAY_EVERY = 0.2  # seconds
@@ -41,17 +41,24 @@ class Task:
     wakes: tuple[str, ...] = ()
 
 
-def _deliver_webhooks(container: Container) -> Task:
-    # One box and client for the process: the client keeps connections to the endpoints
-    # alive between batches (a new one per batch would open a connection per event).
+def _webhooks(container: Container) -> list[Task]:
+    """Webhooks: new events become deliveries (one transaction with the cursor), and those
+    that can go at once are inserted leased and sent right after it (webhooks/direct.py);
+    the delivery lane sends the rest (retries, an order's later events, a failing endpoint)
+    when due. One box and client for both and for the process: the client keeps connections
+    to the endpoints alive between batches (a new one per batch would open a connection per
+    event)."""
     settings = container.settings
     box, client = crypto.box_for(settings), outbound.client_for(settings)
     rules = webhook_deliver.rules_for(settings)
-    return Task("webhooks.deliver",
-                # 0.25 s, not longer: a delivery held behind an earlier one of its order
-                # goes out on the pass after that one got through.
-                lambda c: webhook_deliver.send_due(c.engine, box, client, rules), 0.25,
-                webhook_deliver.BATCH)
+    return [
+        Task("webhooks.fanout", lambda c: webhook_direct.run(c.engine, box, client, rules),
+             1.0, webhook_direct.BATCH, wakes=("webhooks.deliver",)),
+        # 0.25 s, not longer: a delivery held behind an earlier one of its order goes out
+        # on the pass after that one got through.
+        Task("webhooks.deliver",
+             lambda c: webhook_deliver.send_due(c.engine, box, client, rules), 0.25,
+             webhook_deliver.BATCH)]
 
 
 def _tpl_dispatch(container: Container) -> Task:
@@ -71,11 +78,7 @@ def tasks(container: Container) -> list[Task]:
         # keeps the lag well under a second.
         Task("events.relay", lambda c: relay.stamp_pending(c.engine), RELAY_EVERY, relay.BATCH,
              wakes=("webhooks.fanout", "automation", "broker", "mail.compose")),
-        # Webhooks: new events become deliveries (one transaction with the cursor), then the
-        # due deliveries are sent (leased, in parallel, outside any transaction).
-        Task("webhooks.fanout", lambda c: webhook_fanout.run(c.engine), 1.0,
-             webhook_fanout.BATCH, wakes=("webhooks.deliver",)),
-        _deliver_webhooks(container),
+        *_webhooks(container),
         # Automation rules: each event a rule starts from, its actions once per (rule, event),
         # in the transaction that moves the automation cursor.
         Task("automation", lambda c: automation.run_once(c.engine), 1.0, automation.BATCH),

@@ -1,0 +1,164 @@
+"""The worker's fan-out (webhooks/direct.py) inserts what can go at once already leased and
+sends it after the commit; everything else goes due to the delivery lane. On both databases,
+against a real local receiver."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, update
+
+from pesanan import outbound
+from pesanan.bootstrap import Container
+from pesanan.core import crypto
+from pesanan.core.clock import now
+from pesanan.core.ids import new_id
+from pesanan.db.tx import transact
+from pesanan.delivery import machine
+from pesanan.events import relay
+from pesanan.events.service import emit
+from pesanan.webhooks import deliver, direct, fanout
+from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
+from tests.factories import Api
+from tests.webhooks.helpers import endpoint, verify
+from tests.webhooks.receiver import Received, Receiver
+
+
+def _emit(c: Container, *aggregates: str) -> None:
+    """One order.placed per aggregate, each in a transaction of its own, stamped."""
+    for agg in aggregates:
+        def tx(conn: Connection, agg: str = agg) -> None:
+            emit(conn, "order.placed", "order", agg, {"id": agg})
+        transact(c.engine, tx)
+    relay.stamp_pending(c.engine)
+
+
+def _run(c: Container) -> int:
+    return direct.run(c.engine, crypto.box_for(c.settings), outbound.client_for(c.settings),
+                      deliver.rules_for(c.settings))
+
+
+def _send_due(c: Container, **kw: Any) -> int:
+    return deliver.send_due(c.engine, crypto.box_for(c.settings),
+                            outbound.client_for(c.settings), deliver.rules_for(c.settings), **kw)
+
+
+def _rows(c: Container) -> dict[str, dict[str, Any]]:
+    """Deliveries by their aggregate id (one endpoint, one event per aggregate)."""
+    with c.engine.connect() as conn:
+        return {r["aggregate_id"]: dict(r) for r in conn.execute(
+            webhook_delivery.select()).mappings()}
+
+
+def _aggs(got: list[Received]) -> list[str]:
+    return [json.loads(r.body)["aggregate_id"] for r in got]
+
+
+def test_what_can_go_at_once_is_sent_by_fan_out_signed_once_and_recorded(
+        api: Api, hooks: Container, receiver: Receiver) -> None:
+    ep = endpoint(api, receiver.url, ["order.placed"])
+    a, b = new_id(), new_id()
+    _emit(hooks, a, b, a)  # a's second event waits for its first
+
+    assert _run(hooks) == 3
+    got = receiver.received()
+    assert sorted(_aggs(got)) == sorted([a, b])
+    with hooks.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(
+            webhook_delivery.select().order_by(webhook_delivery.c.position)).mappings()]
+        logged = conn.execute(webhook_attempt.select()).mappings().all()
+    first_a, only_b, second_a = rows
+    for row in (first_a, only_b):
+        assert (row["status"], row["attempts"], row["last_status"]) == ("delivered", 1, 204)
+    assert {r.headers["webhook-id"] for r in got} == {
+        f"msg_{first_a['id']}", f"msg_{only_b['id']}"}
+    for r in got:
+        assert verify(ep["secret"], r)["type"] == "order.placed"
+    assert sorted(x["delivery_id"] for x in logged) == sorted([first_a["id"], only_b["id"]])
+    # The later event of a was left due, not leased: the delivery lane sends it now.
+    assert (second_a["status"], second_a["attempts"]) == ("pending", 0)
+    assert second_a["next_attempt_at"] <= now()
+    assert _send_due(hooks) == 1
+    assert _aggs(receiver.received())[2:] == [a]
+    assert _run(hooks) == 0  # nothing new, nothing sent twice
+    assert len(receiver.received()) == 3
+
+
+def test_an_earlier_pending_delivery_of_the_order_holds_the_new_one_back(
+        api: Api, hooks: Container, receiver: Receiver) -> None:
+    endpoint(api, receiver.url, ["order.placed"])
+    a = new_id()
+    _emit(hooks, a)
+    fanout.run(hooks.engine)  # a's first delivery: pending, not sent yet
+    _emit(hooks, a)
+    assert _run(hooks) == 1
+    assert receiver.received() == []  # not before its predecessor
+    assert _send_due(hooks) == 1  # the first; the second is still held back by it
+    assert _send_due(hooks) == 1
+    with hooks.engine.connect() as conn:
+        sent = [json.loads(r.body)["sequence"] for r in receiver.received()]
+        positions = sorted(r["position"] for r in conn.execute(
+            webhook_delivery.select()).mappings())
+    assert sent == positions
+
+
+def test_a_failing_endpoint_gets_nothing_from_fan_out(
+        api: Api, hooks: Container, receiver: Receiver) -> None:
+    ep = endpoint(api, receiver.url, ["order.placed"])
+    with hooks.engine.begin() as conn:
+        conn.execute(update(webhook_endpoint).where(webhook_endpoint.c.id == ep["id"])
+                     .values(failing_since=now()))
+    a = new_id()
+    _emit(hooks, a)
+    assert _run(hooks) == 1
+    assert receiver.received() == []
+    assert _rows(hooks)[a]["next_attempt_at"] <= now()  # due: the delivery lane's
+    assert _send_due(hooks) == 1 and _aggs(receiver.received()) == [a]
+
+
+def test_at_most_send_rows_are_leased_and_the_rest_go_due(
+        api: Api, hooks: Container, receiver: Receiver) -> None:
+    endpoint(api, receiver.url, ["order.placed"])
+    a, b, c = new_id(), new_id(), new_id()
+    _emit(hooks, a, b, c)
+    kind = deliver.Webhooks(crypto.box_for(hooks.settings), deliver.Rules())
+    at = now()
+    until = at + timedelta(seconds=30)
+    taken, items = transact(hooks.engine, lambda conn: direct.fan_out(
+        conn, kind, at, until, send=2))
+    assert taken == 3 and [i.row["aggregate_id"] for i in items] == [a, b]
+    rows = _rows(hooks)
+    assert [rows[x]["next_attempt_at"] for x in (a, b, c)] == [until, until, at]
+
+
+def test_a_worker_killed_after_the_commit_leaves_its_leased_rows_to_any_sender_later(
+        api: Api, hooks: Container, receiver: Receiver) -> None:
+    endpoint(api, receiver.url, ["order.placed"])
+    a = new_id()
+    _emit(hooks, a)
+    kind = deliver.Webhooks(crypto.box_for(hooks.settings), deliver.Rules())
+    lease = timedelta(seconds=30)
+    at = now()
+
+    def fan(conn: Connection) -> Any:
+        return direct.fan_out(conn, kind, at, at + lease)
+    _, [leased] = transact(hooks.engine, fan)  # committed; the sender "dies" before sending
+    box = crypto.box_for(hooks.settings)
+    assert deliver.claim(hooks.engine, now(), lease, box) == []  # still its lease
+    later = at + lease + timedelta(seconds=1)
+    assert _send_due(hooks, limit=32) == 0
+    [again] = deliver.claim(hooks.engine, later, lease, box)
+    assert again.row["id"] == leased.row["id"]
+    client = outbound.client_for(hooks.settings)
+    with hooks.engine.begin() as conn:
+        assert machine.record_all(conn, kind, [
+            (again, machine.attempt(kind.name, again, client.post), later)]) == ["delivered"]
+    # The dead sender's answer, were it to come in late, is fenced off.
+    with hooks.engine.begin() as conn:
+        assert machine.record_all(conn, kind, [
+            (leased, machine.Outcome(204, None, None, 1), now())]) == ["lost"]
+    got = receiver.received()
+    assert [r.headers["webhook-id"] for r in got] == [f"msg_{leased.row['id']}"]
+    assert leased.headers["webhook-id"] == got[0].headers["webhook-id"]

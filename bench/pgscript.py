@@ -2,7 +2,8 @@
 transaction boundaries, constants as literals, fresh values as pgbench variables.
 
 A value is *fresh* when two captures of the same request body differ in it and it is a string
-(ids, the idempotency key, its claim token): each transaction of the script gets new ones,
+(ids, the idempotency key, its claim token), or an integer bound by name (the order number
+that the catalogue read took from the sequence): each transaction of the script gets new ones,
 or the inserts would collide with the first. Timestamps and blobs (JSON, bytes) that differ keep
 the first capture's value: nothing unique rests on them, and their size is what matters.
 
@@ -74,6 +75,21 @@ def fresh_values(a: list[Step], b: list[Step], known: set[str]) -> dict[str, int
     return fresh
 
 
+def fresh_numbers(a: list[Step], b: list[Step], first: int) -> dict[tuple[int, str], int]:
+    """(step, parameter name) -> fresh index from `first`: integers bound by name that differ
+    between the two captures (an order number). By position, not by value: a quantity may
+    equal an order number."""
+    out: dict[tuple[int, str], int] = {}
+    for i, (sa, sb) in enumerate(zip(a, b, strict=True)):
+        if not isinstance(sa.params, dict) or not isinstance(sb.params, dict):
+            continue
+        for k, x in sa.params.items():
+            y = sb.params.get(k)
+            if type(x) is int and type(y) is int and x != y:
+                out[(i, k)] = first + len(out)
+    return out
+
+
 def _quote(text: str, cast: str = "") -> str:
     """A string literal pgbench will not mistake for a variable (`:name` inside it)."""
     lit = sql.Literal(text).as_string(None)
@@ -101,12 +117,15 @@ def literal(value: Any, fresh: dict[str, int]) -> str:
     return str(sql.Literal(value).as_string(None))
 
 
-def render(statement: str, params: Any, fresh: dict[str, int]) -> str:
+def render(statement: str, params: Any, fresh: dict[str, int],
+           numbers: dict[str, int] | None = None) -> str:
     seq = iter(params) if isinstance(params, list | tuple) else iter(())
 
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "%%":
             return "%"
+        if numbers and m.group(1) in numbers:
+            return f":f{numbers[m.group(1)]}"  # a bigint: 19 digits fit
         value = params[m.group(1)] if m.group(1) else next(seq)
         return literal(value, fresh)
 
@@ -123,13 +142,14 @@ def pgbench_script(a: list[Step], b: list[Step], known: set[str], *, pipeline: b
     pipelines (executemany, conn.pipeline()) as \\startpipeline/\\endpipeline (pgbench allows
     them in extended and prepared mode only; in simple mode each statement waits)."""
     fresh = fresh_values(a, b, known)
+    numbers = fresh_numbers(a, b, len(fresh))
     lines = ["\\set txn :txn + 1"]
     lines += [f"\\set f{k} :base + (:txn * 1024 + :client_id) * 64 + {k}"
-              for k in range(len(fresh))]
+              for k in range(len(fresh) + len(numbers))]
     open_tx: int | None = None
     depth = 0
     statements = 0
-    for step in a:
+    for i, step in enumerate(a):
         if step.kind == "begin":
             if open_tx is not None and open_tx != step.conn:
                 raise NotReplayable("two connections hold a transaction open at once")
@@ -146,6 +166,9 @@ def pgbench_script(a: list[Step], b: list[Step], known: set[str], *, pipeline: b
             depth -= 1
             if depth == 0 and pipeline:
                 lines.append("\\endpipeline")
+        elif step.kind == "flush":  # Pipeline.sync(): the queue goes out, the pipeline stays
+            if depth > 0 and pipeline:  # (PostgreSQL 15's pgbench has no \syncpipeline)
+                lines += ["\\endpipeline", "\\startpipeline"]
         else:
             if open_tx is not None and step.conn != open_tx:
                 raise NotReplayable("a statement ran on a second connection inside a "
@@ -153,9 +176,10 @@ def pgbench_script(a: list[Step], b: list[Step], known: set[str], *, pipeline: b
             sets = step.many if step.many is not None else [step.params]
             wrap = pipeline and step.many is not None and len(sets) > 1 and depth == 0
             lines += ["\\startpipeline"] if wrap else []
-            lines += [render(step.sql, p, fresh) + ";" for p in sets]
+            named = {k: n for (j, k), n in numbers.items() if j == i}
+            lines += [render(step.sql, p, fresh, named) + ";" for p in sets]
             lines += ["\\endpipeline"] if wrap else []
             statements += len(sets)
     if open_tx is not None:
         raise NotReplayable("the capture ends inside a transaction")
-    return Script("\n".join(lines) + "\n", len(fresh), statements)
+    return Script("\n".join(lines) + "\n", len(fresh) + len(numbers), statements)

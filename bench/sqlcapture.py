@@ -40,11 +40,13 @@ class Capture:
 
 def round_trips(steps: list[Step]) -> int:
     """BEGIN, each statement or executemany, COMMIT/ROLLBACK; inside an explicit pipeline only
-    its end (the sync) waits."""
+    a Pipeline.sync() ("flush") and its end (the sync) wait."""
     trips, depth = 0, 0
     for s in steps:
         if s.kind == "pipeline":
             depth += 1
+        elif s.kind == "flush":
+            trips += depth > 0
         elif s.kind == "sync":
             depth -= 1
             trips += depth == 0
@@ -113,12 +115,20 @@ def driver_capture() -> Iterator[Capture]:
             if record:
                 cap.steps.append(Step("sync", id(self)))
 
+    flush = psycopg.Pipeline.sync
+
+    def flushing(self: psycopg.Pipeline) -> None:
+        if cap.on and not quiet[0]:
+            cap.steps.append(Step("flush", id(self)))
+        return flush(self)
+
     patches: dict[str, Any] = {"execute": execute, "executemany": executemany}
     for name, fn in patches.items():
         setattr(psycopg.Cursor, name, fn)
     psycopg.Connection.commit = ending("commit", commit)  # type: ignore[method-assign]
     psycopg.Connection.rollback = ending("rollback", rollback)  # type: ignore[method-assign]
     psycopg.Connection.pipeline = in_pipeline  # type: ignore[method-assign]
+    psycopg.Pipeline.sync = flushing  # type: ignore[method-assign]
     try:
         yield cap
     finally:
@@ -127,6 +137,7 @@ def driver_capture() -> Iterator[Capture]:
         psycopg.Connection.commit = commit  # type: ignore[method-assign]
         psycopg.Connection.rollback = rollback  # type: ignore[method-assign]
         psycopg.Connection.pipeline = pipeline  # type: ignore[method-assign]
+        psycopg.Pipeline.sync = flush  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
+import queue
+import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -39,10 +41,8 @@ class CommandSlots:
         # asyncio.Semaphore wakes waiters in arrival order and a newcomer does not jump the
         # queue while others wait (CPython >= 3.11.1).
         self._sem = asyncio.Semaphore(size)
-        # The async routes' commands run on these threads (as many as slots). A plain executor,
-        # not anyio's to_thread: its hand-off (a C SimpleQueue) costs ~85 us of CPU where
-        # anyio's (a Python Queue and Condition) costs ~170 us, on every order (bench/README.md).
-        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="pesanan-command")
+        # The async routes' commands run on these threads (as many as slots).
+        self.threads = CommandThreads(size)
         self.waiting = 0  # commands queued for a slot now (tests and diagnostics)
 
     async def acquire(self) -> None:
@@ -85,16 +85,95 @@ async def slot(conn: HTTPConnection) -> AsyncIterator[CommandSlots]:
         slots.release()
 
 
+class CommandThreads:
+    """Threads that run commands handed over from the event loop, one at a time each.
+
+    Why not a ThreadPoolExecutor with run_in_executor: its hand-off is a concurrent Future
+    chained to an asyncio one (callbacks, a Condition, state copied across), plus a shield —
+    ~8 % of the server's CPU per order in a py-spy profile (bench/README.md, issue 13). Here
+    a job goes on a C SimpleQueue and its result comes back in one call_soon_threadsafe.
+    The threads exit when the slots are dropped (an app in the test suite), as an executor's
+    do."""
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._size = size
+        self._started = [0]  # a list: the finalizer reads it without holding this object
+        self._lock = threading.Lock()
+        weakref.finalize(self, _stop, self._jobs, self._started)
+
+    def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable[[], T]) -> _Job[T]:
+        job = _Job(loop, fn)
+        if self._started[0] < self._size:
+            self._start_one()
+        self._jobs.put(job)
+        return job
+
+    def _start_one(self) -> None:
+        with self._lock:
+            if self._started[0] >= self._size:
+                return
+            self._started[0] += 1
+            threading.Thread(target=_work, args=(self._jobs,), daemon=True,
+                             name=f"pesanan-command-{self._started[0]}").start()
+
+
+def _stop(jobs: queue.SimpleQueue[Any], started: list[int]) -> None:
+    for _ in range(started[0]):  # one stop for each thread, after any job queued before
+        jobs.put(None)
+
+
+def _work(jobs: queue.SimpleQueue[_Job[Any] | None]) -> None:
+    while (job := jobs.get()) is not None:
+        job.run()
+        del job  # not kept alive while this thread waits for the next
+
+
+class _Job(Generic[T]):
+    """One command: run on a command thread, its outcome set on the loop's future."""
+
+    __slots__ = ("loop", "fn", "future", "finished", "done")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fn: Callable[[], T]) -> None:
+        self.loop = loop
+        self.fn = fn
+        self.future: asyncio.Future[T] = loop.create_future()
+        self.finished: asyncio.Future[None] | None = None  # a cancelled caller waits on it
+        self.done = False
+
+    def run(self) -> None:  # on a command thread
+        try:
+            outcome: tuple[Any, BaseException | None] = (self.fn(), None)
+        except BaseException as exc:  # handed to the caller, who raises it
+            outcome = (None, exc)
+        try:
+            self.loop.call_soon_threadsafe(self._resolve, *outcome)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    def _resolve(self, result: Any, exc: BaseException | None) -> None:  # on the loop
+        self.done = True
+        if not self.future.done():
+            if exc is not None:
+                self.future.set_exception(exc)
+            else:
+                self.future.set_result(result)
+        if self.finished is not None and not self.finished.done():
+            self.finished.set_result(None)
+
+
 async def run_in_slot(slots: CommandSlots, fn: Callable[[], T]) -> T:
     """Run `fn` on a slot's thread, in a copy of this task's context (the request id, a test's
     clock). Like anyio's to_thread, a cancelled caller still waits for the command to finish:
     it cannot be stopped halfway, and its connection must not be returned mid-transaction."""
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(slots.executor, contextvars.copy_context().run, fn)
+    job = slots.threads.submit(loop, functools.partial(contextvars.copy_context().run, fn))
     try:
-        return await asyncio.shield(future)
+        return await job.future
     except asyncio.CancelledError:
-        await asyncio.wait([future])
+        if not job.done:
+            job.finished = loop.create_future()
+            await asyncio.shield(job.finished)
         raise
 
 

@@ -87,10 +87,23 @@ def test_fresh_values_are_the_strings_that_differ_and_were_not_there_before() ->
     a = [Step("begin", 1), Step("exec", 1, "INSERT INTO t VALUES (%(id)s, %(loc)s, %(n)s)",
                                 {"id": "id-a", "loc": "loc-1", "n": 1}), Step("commit", 1)]
     b = [Step("begin", 1), Step("exec", 1, "INSERT INTO t VALUES (%(id)s, %(loc)s, %(n)s)",
-                                {"id": "id-b", "loc": "loc-2", "n": 2}), Step("commit", 1)]
+                                {"id": "id-b", "loc": "loc-2", "n": 1}), Step("commit", 1)]
     assert fresh_values(a, b, known={"loc-1", "loc-2"}) == {"id-a": 0}
     script = pgbench_script(a, b, {"loc-1", "loc-2"}, pipeline=True).text
     assert "INSERT INTO t VALUES ((:f0 || ''), 'loc-1', 1);" in script
+
+
+def test_an_integer_bound_by_name_that_differs_is_fresh_where_it_is_bound() -> None:
+    # The order number the read took from the sequence differs; the quantity 7 does not, even
+    # where it equals the first capture's number.
+    sql_ = "INSERT INTO o VALUES (%(id)s, %(number)s, %(q)s)"
+    a = [Step("begin", 1), Step("exec", 1, sql_, {"id": "id-a", "number": 7, "q": 7}),
+         Step("commit", 1)]
+    b = [Step("begin", 1), Step("exec", 1, sql_, {"id": "id-b", "number": 8, "q": 7}),
+         Step("commit", 1)]
+    script = pgbench_script(a, b, set(), pipeline=False)
+    assert "INSERT INTO o VALUES ((:f0 || ''), :f1, 7);" in script.text
+    assert script.fresh == 2 and "\\set f1 " in script.text
 
 
 def test_a_colon_word_in_a_constant_is_escaped_and_other_sql_refused() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event
 
+from pesanan.db import pipeline
+
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -20,7 +22,7 @@ def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bo
     one connection. `timeout`: seconds to wait for a pooled connection."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, readonly, pool_size, timeout)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=overflow,
@@ -29,6 +31,8 @@ def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bo
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    pipeline.install(engine)
+    return engine
 
 
 def _sqlite_engine(url: str, readonly: bool, pool_size: int, timeout: float) -> Engine:

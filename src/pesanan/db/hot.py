@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.expression import Executable
 
+from pesanan.db import pipeline
+
 Processor = Callable[[Any], Any] | None
 _MISSING = object()
 
@@ -84,6 +86,45 @@ class Hot:
             ) -> list[tuple[Any, ...]]:
         """Run it once and return its rows (a SELECT, or RETURNING), result-processed."""
         return _run(conn, self._plan(conn.dialect), params or {}, fetch=True)[1]
+
+    def send(self, conn: Connection, params: Mapping[str, Any] | None = None, *,
+             expect: int | None = None, refuse: pipeline.Refusal | None = None,
+             translate: pipeline.Translate | None = None) -> Pending:
+        """Run it now, or queue it when the transaction is pipelined (db/pipeline.py): a
+        statement whose result is only checked. Rows changed other than `expect` raise
+        `refuse()`; a driver error on it is offered to `translate` (a domain error, or None to
+        raise it as it is). Both happen when the queue goes out, not here. Its rows, if it
+        returns any, are read with `.rows()` (which sends the queue first)."""
+        plan = self._plan(conn.dialect)
+        state = pipeline.current(conn)
+        if state is None:
+            try:
+                changed, rows = _run(conn, plan, params or {}, fetch=True)
+            except DBAPIError as exc:
+                refused = translate(exc) if translate is not None else None
+                if refused is not None:
+                    raise refused from None
+                raise
+            if expect is not None and changed != expect and refuse is not None:
+                raise refuse()
+            return Pending(conn, plan, rows)
+        pending = Pending(conn, plan, None)
+        pipeline.queue(state, _queue(conn, plan, params or {}), expect, refuse, translate,
+                       pending=pending)
+        return pending
+
+    def sendmany(self, conn: Connection, rows: Sequence[Mapping[str, Any]], *,
+                 expect: int | None = None, refuse: pipeline.Refusal | None = None) -> None:
+        """`send` once per parameter set; `expect`: the rows changed by all of them."""
+        plan = self._plan(conn.dialect)
+        state = pipeline.current(conn)
+        if state is None:
+            changed = _run_many(conn, plan, rows)
+            if expect is not None and changed != expect and refuse is not None:
+                raise refuse()
+            return
+        cursors = [_queue(conn, plan, r) for r in rows]
+        pipeline.queue(state, None, expect, refuse, None, many=cursors)
 
     def autocommit(self, conn: Connection, params: Mapping[str, Any] | None = None
                    ) -> list[tuple[Any, ...]]:
@@ -157,6 +198,57 @@ def _default_maker(col: Any, default: Any) -> Callable[[], Any]:
     return lambda: fn(None)
 
 
+class Pending:
+    """A sent statement's rows, result-processed; in a pipeline they arrive with the queue."""
+
+    __slots__ = ("_conn", "_plan", "_rows")
+
+    def __init__(self, conn: Connection, plan: _Plan, rows: list[tuple[Any, ...]] | None
+                 ) -> None:
+        self._conn, self._plan, self._rows = conn, plan, rows
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            state = pipeline.current(self._conn)
+            if state is None:
+                raise RuntimeError("hot statement: its pipeline ended before its rows came")
+            pipeline.sync(self._conn, state)
+        assert self._rows is not None
+        return self._rows
+
+    def take(self, cursor: Any) -> None:
+        """db/pipeline.py: the statement's result has arrived on `cursor`."""
+        self._rows = _processed(self._plan, cursor.fetchall()
+                                if cursor.description is not None else [])
+
+
+def _processed(plan: _Plan, rows: list[Any]) -> list[tuple[Any, ...]]:
+    if rows and any(plan.results):
+        return [tuple(p(v) if p is not None else v for p, v in zip(plan.results, row,
+                                                                   strict=True))
+                for row in rows]
+    return rows
+
+
+def _queue(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
+    """Put the statement on the pipeline's queue; returns its cursor (results come later)."""
+    try:
+        args = plan.args(params)
+    except Exception as exc:  # a bind processor refused a value: as SQLAlchemy reports it
+        raise StatementError(str(exc), plan.sql, params, exc) from exc
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if conn.dispatch.before_cursor_execute:
+        conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
+    try:
+        cursor.execute(plan.sql, args)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        cursor.close()
+        raise wrap_error(conn, exc, plan.sql, args, cursor) from exc
+    if conn.dispatch.after_cursor_execute:
+        conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
+    return cursor
+
+
 def _begin(conn: Connection) -> Any:
     if not conn.in_transaction():
         conn.begin()
@@ -171,6 +263,17 @@ def _run(conn: Connection, plan: _Plan, params: Mapping[str, Any],
 def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bool,
           many: bool = False) -> tuple[int, list[tuple[Any, ...]]]:
     """Run `plan` once with `params` (a mapping), or once per mapping in `params` (`many`)."""
+    state = pipeline.current(conn)
+    if state is not None:  # its result is wanted now: queue it and send the queue
+        cursors = [_queue(conn, plan, p) for p in params] if many else [_queue(conn, plan, params)]
+        try:
+            pipeline.sync(conn, state)
+            last = cursors[-1]
+            rows = last.fetchall() if fetch and last.description is not None else []
+            return sum(int(c.rowcount) for c in cursors), _processed(plan, rows)
+        finally:
+            for c in cursors:
+                c.close()
     try:
         args = [plan.args(p) for p in params] if many else plan.args(params)
     except Exception as exc:  # a bind processor refused a value: as SQLAlchemy reports it
@@ -186,14 +289,10 @@ def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bo
                 cursor.execute(plan.sql, args)
             rows = cursor.fetchall() if fetch and cursor.description is not None else []
         except conn.dialect.loaded_dbapi.Error as exc:
-            raise _wrap(conn, exc, plan.sql, args, cursor) from exc
+            raise wrap_error(conn, exc, plan.sql, args, cursor) from exc
         if conn.dispatch.after_cursor_execute:
             conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, many)
-        if rows and any(plan.results):
-            rows = [tuple(p(v) if p is not None else v for p, v in zip(plan.results, row,
-                                                                     strict=True))
-                    for row in rows]
-        return int(cursor.rowcount), rows
+        return int(cursor.rowcount), _processed(plan, rows)
     finally:
         cursor.close()
 
@@ -202,7 +301,7 @@ def _run_many(conn: Connection, plan: _Plan, rows: Sequence[Mapping[str, Any]]) 
     return _exec(conn, _begin(conn), plan, rows, fetch=False, many=True)[0]
 
 
-def _wrap(conn: Connection, exc: Exception, sql: str, args: Any, cursor: Any) -> DBAPIError:
+def wrap_error(conn: Connection, exc: Exception, sql: str, args: Any, cursor: Any) -> DBAPIError:
     """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, …), and a
     dropped connection invalidated so the pool does not hand it out again."""
     dialect = conn.dialect

@@ -34,7 +34,8 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(table.insert(), [dict(r) for r in rows])
         return
     cols = tuple(rows[0])
-    _insert_stmt(table, cols, len(rows)).execute(conn, values_params("", cols, rows))
+    # Sent: in a pipelined transaction (db/pipeline.py) it rides with the other writes.
+    _insert_stmt(table, cols, len(rows)).send(conn, values_params("", cols, rows))
 
 
 def values_sql(table: Table, prefix: str, cols: Sequence[str],

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from pesanan.core.errors import Conflict, DomainError, Retry
+from pesanan.db import pipeline
 
 log = logging.getLogger("pesanan.tx")
 T = TypeVar("T")
@@ -42,7 +43,11 @@ def transact_on(conn: Connection, fn: Callable[[Connection], T],
     for attempt in range(attempts):
         try:
             with conn.begin():
-                return fn(conn)
+                result = fn(conn)
+                # A pipelined command's writes go out and are checked here, so a failed check
+                # (a stock race: Retry) rolls back inside this block like any other.
+                pipeline.settle(conn)
+                return result
         except Retry:
             log.debug("lost a stock race; attempt %d", attempt + 1)
         except DBAPIError as exc:

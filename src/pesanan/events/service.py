@@ -19,7 +19,7 @@ _insert = Hot(outbox.insert(), columns=("id", "type", "aggregate_type", "aggrega
 def emit(
     conn: Connection, type_: str, aggregate_type: str, aggregate_id: str, data: dict[str, Any]
 ) -> None:
-    _insert.execute(
+    _insert.send(
         conn,
         {
             "id": new_id(),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from pesanan.catalog.models import product
 from pesanan.core.errors import FieldError, InsufficientStock, Invalid
@@ -38,11 +38,18 @@ _COLUMNS = (
 )
 
 
-@lru_cache(maxsize=64)
-def _query(n: int) -> Hot:
+# PostgreSQL, placing an order: the order's number rides on the read. An uncorrelated scalar
+# subquery is an InitPlan, run once per statement whatever the number of rows; a statement of
+# its own cost ~5 % of the server's CPU per order (bench/README.md, issue 13).
+_NEXT_NUMBER = select(func.nextval("order_number_seq")).scalar_subquery().label("next_number")
+
+
+@lru_cache(maxsize=128)
+def _query(n: int, numbered: bool = False) -> Hot:
     """The read for `n` SKUs, built once per n and run as a hot statement (db/hot.py):
     building it per order (and its cache key) cost ~0.3 ms CPU (bench/README.md)."""
-    return Hot(_COLUMNS.where(product.c.sku.in_([bindparam(f"sku_{i}") for i in range(n)])))
+    columns = _COLUMNS.add_columns(_NEXT_NUMBER) if numbered else _COLUMNS
+    return Hot(columns.where(product.c.sku.in_([bindparam(f"sku_{i}") for i in range(n)])))
 
 
 @dataclass
@@ -70,21 +77,29 @@ class CatalogItem:
 
 
 class Catalog(dict[str, CatalogItem]):
-    """SKU -> item, plus the hold rules' version read with them (None: no SKU was found)."""
+    """SKU -> item, plus the hold rules' version read with them (None: no SKU was found) and,
+    when asked for, the next order number (None: not asked, SQLite, or no SKU was found)."""
 
     rules_version: int | None = None
+    order_number: int | None = None
 
 
-def read_catalog_and_stock(conn: Connection, skus: list[str]) -> Catalog:
+def read_catalog_and_stock(conn: Connection, skus: list[str], *,
+                           take_number: bool = False) -> Catalog:
+    """`take_number`: also take the next order number (PostgreSQL; placement only, since a
+    number taken is gone)."""
     items = Catalog()
     locations: dict[str, allocation.Location] = {}
     if not skus:  # an empty cart (the console's new-order screen): nothing to read
         return items
-    rows = _query(len(skus)).all(conn, {f"sku_{i}": s for i, s in enumerate(skus)})
+    numbered = take_number and conn.dialect.name == "postgresql"
+    rows = _query(len(skus), numbered).all(conn, {f"sku_{i}": s for i, s in enumerate(skus)})
     for (product_id, sku, name, price, currency, tax_rate, active, oversell, backorder_limit,
          backorder_open, location_id, available, safety_stock, code, kind, region, country,
-         channels, version) in rows:
+         channels, version, *number) in rows:
         items.rules_version = int(version or 0)
+        if number:
+            items.order_number = int(number[0])
         item = items.get(sku)
         if item is None:
             item = items[sku] = CatalogItem(product_id, sku, name, price, currency, tax_rate,

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
 from pesanan.core.ids import new_id
+from pesanan.db import pipeline
 from pesanan.events.service import emit
 from pesanan.flows import release as fulfilment
 from pesanan.flows.availability import plan_from_catalog, read_catalog_and_stock, ship_to_of
@@ -29,7 +30,12 @@ from pesanan.orders.schemas import PlaceOrder
 
 
 def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, Any]:
-    catalog = read_catalog_and_stock(conn, sorted({line.sku for line in cmd.lines}))
+    # PostgreSQL: BEGIN and the read (which takes the order's number) go out together, then
+    # every write together, checked before COMMIT (db/pipeline.py): four round trips an order
+    # with the idempotency claim.
+    pipeline.open(conn)
+    catalog = read_catalog_and_stock(conn, sorted({line.sku for line in cmd.lines}),
+                                     take_number=True)
     currency = orders.check_lines(conn, cmd, catalog)
     order_id = new_id()
     ts = now()
@@ -51,7 +57,8 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
     # The order and its lines go in first because reservations reference them; the stock rows
     # are the contended ones, so locking them last holds those locks for the shortest time.
     order = orders.insert_order(conn, cmd, order_id=order_id, currency=currency, sums=sums,
-                                status=status, placed_at=ts, lines=lines)
+                                status=status, placed_at=ts, lines=lines,
+                                number=catalog.order_number)
     if plan.picks:
         inventory.reserve(conn, order_id, plan.picks)
     if plan.backorders:

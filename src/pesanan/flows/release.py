@@ -97,7 +97,7 @@ def _create(conn: Connection, order_id: str, wanted: Wanted, first_seq: int) -> 
         params |= {f"d_{k}_{i}": v for i, r in enumerate(fo_rows) for k, v in
                    (("id", new_id()), ("fo", r["id"]), ("loc", r["location_id"]))}
         params["ts"] = fo_rows[0]["created_at"]
-        _release_stmt(len(fo_rows), len(line_rows)).execute(conn, params)
+        _release_stmt(len(fo_rows), len(line_rows)).send(conn, params)
     else:  # SQLite (one local file) or a very large order: one statement per table
         release_rows.insert_each(conn, fo_rows, line_rows)
     return [r["id"] for r in fo_rows]

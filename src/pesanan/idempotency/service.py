@@ -142,10 +142,11 @@ def complete(conn: Connection, scope: str, key: str, token: str, status: int, bo
              location: str | None) -> None:
     """Store the response, in the command's transaction. Raises ClaimLost (roll it back) if
     the key is no longer in flight under `token`."""
-    done = _complete.execute(conn, {"scope_": scope, "key_": key, "token_": token,
-                                    "status_": status, "body_": body, "location_": location})
-    if done != 1:
-        raise ClaimLost(f"idempotency key {key!r} was taken over by a retry")
+    # Checked when the transaction's writes go out (db/pipeline.py), before COMMIT.
+    _complete.send(conn, {"scope_": scope, "key_": key, "token_": token, "status_": status,
+                          "body_": body, "location_": location},
+                   expect=1, refuse=lambda: ClaimLost(
+                       f"idempotency key {key!r} was taken over by a retry"))
 
 
 def release(conn: Connection, scope: str, key: str, token: str) -> None:

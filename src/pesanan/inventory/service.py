@@ -164,8 +164,9 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
         merged[(p, loc)] = merged.get((p, loc), 0) + q
     ordered = locks.in_lock_order((p, loc, q) for (p, loc), q in merged.items())
     params = [{"p": p, "l": loc, "q": q} for p, loc, q in ordered]
-    if _reserve_stmt.executemany(conn, params) != len(params):
-        raise Retry("stock changed while reserving")
+    # Each guard must change its row; in a pipelined transaction that is checked before COMMIT.
+    _reserve_stmt.sendmany(conn, params, expect=len(params),
+                           refuse=lambda: Retry("stock changed while reserving"))
     ts = now()
     insert_rows(conn, reservation, [
         {"id": new_id(), "order_id": order_id, "order_line_id": line_id, "product_id": p,

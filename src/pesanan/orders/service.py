@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from pesanan.core.actor import Actor
 from pesanan.core.clock import now
@@ -58,9 +58,11 @@ def price_lines(order_id: str, items: Sequence[tuple[Priceable, int]], currency:
 
 
 def insert_order(conn: Connection, cmd: PlaceOrder, *, order_id: str, currency: str,
-                 sums: Totals, status: str, placed_at: datetime, lines: list[dict[str, Any]]
-                 ) -> dict[str, Any]:
-    """Insert a new order and its lines (from `price_lines`); returns the order row."""
+                 sums: Totals, status: str, placed_at: datetime, lines: list[dict[str, Any]],
+                 number: int | None = None) -> dict[str, Any]:
+    """Insert a new order and its lines (from `price_lines`); returns the order row.
+    `number`: one taken already from the order number sequence (PostgreSQL: the catalogue
+    read of a placement takes it), else the insert takes one."""
     order = {
         "id": order_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
         "currency": currency, "status": status,
@@ -72,7 +74,7 @@ def insert_order(conn: Connection, cmd: PlaceOrder, *, order_id: str, currency: 
         "shipping_address": order_address(cmd),
         "note": cmd.note, "version": 1, "placed_at": placed_at, "updated_at": placed_at,
     }
-    order["number"] = _insert_order(conn, cmd, order)
+    order["number"] = _insert_order(conn, cmd, order, number)
     insert_rows(conn, order_line, lines)
     return order
 
@@ -151,27 +153,44 @@ _FK_FIELDS = {
 }
 
 
-def _insert_order(conn: Connection, cmd: PlaceOrder, order: dict[str, Any]) -> int:
+def _insert_order(conn: Connection, cmd: PlaceOrder, order: dict[str, Any],
+                  number: int | None) -> int:
     if conn.dialect.name != "postgresql":
-        number = next_number(conn, "order_number")
-        _insert_order_numbered.execute(conn, {**order, "number": number})
+        value = next_number(conn, "order_number")
+        _insert_order_numbered.execute(conn, {**order, "number": value})
+        return value
+    if number is not None:
+        # Sent: in a pipelined placement (db/pipeline.py) a violated foreign key surfaces
+        # before COMMIT, and is the same field error.
+        _insert_order_numbered.send(conn, {**order, "number": number},
+                                    translate=_missing_reference)
         return number
     try:
         return int(_insert_order_pg.all(conn, order)[0][0])
     except IntegrityError as exc:
-        name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if name not in _FK_FIELDS:
+        refused = _missing_reference(exc)
+        if refused is None:
             raise
-        field, code, message = _FK_FIELDS[name]
-        raise ValidationFailed(f"The order refers to something that does not exist: {field}",
-                               [FieldError(field, code, message)]) from None
+        raise refused from None
+
+
+def _missing_reference(exc: DBAPIError) -> ValidationFailed | None:
+    """A foreign key of the order violated: the field it names, as the caller wrote it."""
+    if not isinstance(exc, IntegrityError):
+        return None
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name not in _FK_FIELDS:
+        return None
+    field, code, message = _FK_FIELDS[name]
+    return ValidationFailed(f"The order refers to something that does not exist: {field}",
+                            [FieldError(field, code, message)])
 
 
 def note_event(conn: Connection, order_id: str, kind: str, message: str, actor: Actor | None,
                *, field: str | None = None, from_status: str | None = None,
                to_status: str | None = None) -> None:
     """Append to the order's timeline."""
-    _insert_event.execute(conn, {
+    _insert_event.send(conn, {
         "id": new_id(), "order_id": order_id, "kind": kind, "field": field,
         "from_status": from_status, "to_status": to_status, "message": message[:500],
         "actor": actor.name if actor else None, "occurred_at": now(),

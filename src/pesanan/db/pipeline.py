@@ -1,0 +1,177 @@
+"""A command's writes sent together: PostgreSQL's pipeline mode, for statements whose results
+are needed only before COMMIT.
+
+Why: placing an order ran twelve round trips (the claim, BEGIN, the read, eight writes, the
+stored answer, COMMIT). Each costs the server ~40 µs of CPU in the driver, the kernel and the
+thread's wake-up, besides the wait, and the writes' results (rows changed) are only checked,
+never used to decide the next statement. Pipelined, an order takes four: the claim, BEGIN with
+the read, all the writes, COMMIT (bench/README.md, issue 13).
+
+How: a command opens the pipeline (`open`) inside its transaction, before its first statement.
+`Hot.send` then queues a statement with what its result must be (`expect`: rows changed, else
+`refuse()` is raised) and how a driver error on it reads (`translate`: e.g. a foreign key
+named as a field error). The queue goes out, and the expectations are checked, when a result
+is needed (`Hot.all`, `Hot.execute`, `Pending.rows`), before any other SQLAlchemy statement on
+the connection (so everything else runs as it always did, after the queued writes), and before
+COMMIT (`settle`, from db/tx.py and, as a safety net, the engine's "commit" event). A rollback
+abandons it. A driver error surfaces at that point instead of at its statement; callers that
+must catch one at its statement use `Hot.execute`, which waits for its result.
+
+SQLite has no pipeline (and no round trips: the file is in-process): `open` does nothing and
+`send` runs the statement at once and checks it there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger("pesanan.db")
+_KEY = "pesanan.pipeline"
+
+Refusal = Callable[[], Exception]
+Translate = Callable[[DBAPIError], Exception | None]
+
+
+@dataclass(slots=True)
+class _Check:
+    cursor: Any
+    expect: int | None
+    refuse: Refusal | None
+    many: list[Any] | None = None  # sendmany: one cursor per parameter set, rows summed
+    pending: Any = None  # a Hot.send's Pending, which takes its rows when they arrive
+
+
+@dataclass(slots=True)
+class State:
+    context: Any  # the driver's pipeline() context manager, entered
+    pipeline: Any
+    checks: list[_Check] = field(default_factory=list)
+    translate: list[Translate] = field(default_factory=list)
+
+
+def open(conn: Connection) -> None:  # noqa: A001 - pipeline.open reads as it is meant
+    """Send this transaction's statements together from here on (PostgreSQL)."""
+    if conn.dialect.name != "postgresql" or _KEY in conn.info:
+        return
+    if not conn.in_transaction():
+        conn.begin()
+    context = conn.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+    conn.info[_KEY] = State(context, context.__enter__())
+
+
+def current(conn: Connection) -> State | None:
+    return conn.info.get(_KEY)  # type: ignore[no-any-return]
+
+
+def queue(state: State, cursor: Any, expect: int | None, refuse: Refusal | None,
+          translate: Translate | None, many: list[Any] | None = None,
+          pending: Any = None) -> None:
+    state.checks.append(_Check(cursor, expect, refuse, many, pending))
+    if translate is not None and translate not in state.translate:
+        state.translate.append(translate)
+
+
+def sync(conn: Connection, state: State) -> None:
+    """Send what is queued and wait for every result; then check them."""
+    _deliver(conn, state, state.pipeline.sync)
+    _check(state)
+
+
+def settle(conn: Connection) -> None:
+    """Leave pipeline mode with every queued statement done and checked: before COMMIT, and
+    before a statement that does not go through Hot. One round trip (the driver's Sync)."""
+    state = conn.info.pop(_KEY, None)
+    if state is None:
+        return
+    _deliver(conn, state, lambda: state.context.__exit__(None, None, None))
+    _check(state)
+
+
+def abandon(conn: Connection) -> None:
+    """The transaction rolls back: leave pipeline mode, whatever the queue held."""
+    state = conn.info.pop(_KEY, None)
+    if state is not None:
+        _leave(state)
+
+
+def _leave(state: State) -> None:
+    try:
+        # An exception passed in makes the driver log a failed Sync instead of raising it.
+        state.context.__exit__(RuntimeError, RuntimeError("rolled back"), None)
+    except Exception:  # the connection is gone; the pool discards it
+        log.debug("leaving pipeline mode on rollback failed", exc_info=True)
+    _close(state)
+
+
+def install(engine: Engine) -> None:
+    """Settle before any statement that is not a Hot one and before COMMIT; abandon on
+    rollback (PostgreSQL engines)."""
+    # An invalidated connection (the database went away) has no info to ask: its driver
+    # connection is discarded, pipeline and all.
+    @event.listens_for(engine, "before_execute")
+    def _before_execute(conn: Connection, *_: Any) -> None:
+        if not conn.invalidated and _KEY in conn.info:
+            settle(conn)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        if not conn.invalidated and _KEY in conn.info:
+            settle(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _before_rollback(conn: Connection) -> None:
+        if not conn.invalidated and _KEY in conn.info:
+            abandon(conn)
+
+    # conn.info belongs to the pooled connection: a pipeline must never outlive its checkout.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        state = record.info.pop(_KEY, None) if record.info else None
+        if state is not None:
+            log.warning("a pipeline was left open until its connection went back to the pool")
+            _leave(state)
+
+
+def _deliver(conn: Connection, state: State, send: Callable[[], None]) -> None:
+    from pesanan.db.hot import wrap_error  # hot imports this module
+
+    try:
+        send()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        _close(state)
+        wrapped = wrap_error(conn, exc, "(pipelined statements)", None, None)
+        for translate in state.translate:
+            refused = translate(wrapped)
+            if refused is not None:
+                raise refused from None
+        raise wrapped from exc
+
+
+def _check(state: State) -> None:
+    checks, state.checks = state.checks, []
+    try:
+        for c in checks:
+            if c.pending is not None:
+                c.pending.take(c.cursor)
+            if c.expect is None:
+                continue
+            got = sum(x.rowcount for x in c.many) if c.many is not None else c.cursor.rowcount
+            if got != c.expect and c.refuse is not None:
+                raise c.refuse()
+    finally:
+        for c in checks:
+            for cur in c.many or (c.cursor,):
+                cur.close()
+
+
+def _close(state: State) -> None:
+    for c in state.checks:
+        for cur in c.many or (c.cursor,):
+            cur.close()
+    state.checks = []

@@ -1,0 +1,185 @@
+"""db/pipeline.py: a transaction's sent statements go out together (PostgreSQL pipeline mode)
+and are checked before COMMIT; on SQLite they run at once. Either way a failed check or a
+driver error rolls everything back, and the connection goes back to the pool out of pipeline
+mode."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pesanan.core.errors import Retry
+from pesanan.db import pipeline
+from pesanan.db.hot import Hot
+from pesanan.db.tx import transact
+from pesanan.inventory import service as inventory
+from tests.factories import Api
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from sqlcapture import driver_capture, recording, round_trips
+
+md = MetaData()
+item = Table("pipeline_test_item", md, Column("id", String(20), primary_key=True),
+             Column("state", String(10), nullable=False))
+insert_item = Hot(item.insert(), columns=("id", "state"))
+finish = Hot(update(item).where(item.c.id == bindparam("id_"), item.c.state == "new")
+             .values(state="done"))
+read_ids = Hot(select(item.c.id).order_by(item.c.id))
+
+
+@pytest.fixture
+def engine(api: Api) -> Iterator[Engine]:
+    engine = api.container.engine
+    with engine.begin() as conn:
+        md.drop_all(conn)
+        md.create_all(conn)
+    yield engine
+    with engine.begin() as conn:
+        md.drop_all(conn)
+
+
+def _ids(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in read_ids.all(conn)]
+
+
+def _in_pipeline_mode(conn: Connection) -> bool:
+    dbapi = conn.connection.dbapi_connection
+    return getattr(dbapi, "_pipeline", None) is not None
+
+
+def test_a_failed_check_rolls_back_what_was_sent_before_it(engine: Engine) -> None:
+    def command(conn: Connection) -> None:
+        pipeline.open(conn)
+        insert_item.send(conn, {"id": "a", "state": "new"})
+        finish.sendmany(conn, [{"id_": "a"}, {"id_": "missing"}], expect=2,
+                        refuse=lambda: Retry("a row was not there"))
+
+    with engine.connect() as conn:
+        with pytest.raises(Retry), conn.begin():
+            command(conn)
+            pipeline.settle(conn)
+        assert pipeline.current(conn) is None
+        assert not _in_pipeline_mode(conn)
+    assert _ids(engine) == []
+
+
+def test_the_sent_writes_are_checked_and_committed(engine: Engine) -> None:
+    def command(conn: Connection) -> int:
+        pipeline.open(conn)
+        for n in "abc":
+            insert_item.send(conn, {"id": n, "state": "new"})
+        finish.sendmany(conn, [{"id_": "a"}, {"id_": "b"}], expect=2, refuse=Retry)
+        return 1
+
+    assert transact(engine, command) == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(item.c.id, item.c.state).order_by(item.c.id)).all() == [
+            ("a", "done"), ("b", "done"), ("c", "new")]
+
+
+def test_an_ordinary_statement_runs_after_the_queued_writes(engine: Engine) -> None:
+    with engine.begin() as conn:
+        pipeline.open(conn)
+        insert_item.send(conn, {"id": "a", "state": "new"})
+        # Not a hot statement: the queue goes out first, and the pipeline ends.
+        assert conn.execute(select(item.c.id)).scalars().all() == ["a"]
+        assert pipeline.current(conn) is None
+        insert_item.send(conn, {"id": "b", "state": "new"})  # at once, outside a pipeline
+    assert _ids(engine) == ["a", "b"]
+
+
+def test_a_hot_read_sees_the_queued_writes_and_sent_rows_arrive_with_it(engine: Engine) -> None:
+    with engine.begin() as conn:
+        pipeline.open(conn)
+        insert_item.send(conn, {"id": "b", "state": "new"})
+        early = read_ids.send(conn)  # queued before the insert below
+        insert_item.send(conn, {"id": "a", "state": "new"})
+        assert [r[0] for r in read_ids.all(conn)] == ["a", "b"]
+        assert [r[0] for r in early.rows()] == ["b"]
+
+
+@pytest.mark.postgres_only
+def test_a_driver_error_in_the_queue_is_raised_before_commit(engine: Engine) -> None:
+    with engine.connect() as conn:
+        with pytest.raises(IntegrityError), conn.begin():
+            pipeline.open(conn)
+            insert_item.send(conn, {"id": "a", "state": "new"})
+            insert_item.send(conn, {"id": "a", "state": "new"})  # raises nothing yet
+            pipeline.settle(conn)
+        assert not _in_pipeline_mode(conn)
+        assert read_ids.all(conn) == []  # the connection works on
+        conn.rollback()
+    assert _ids(engine) == []
+
+
+@pytest.mark.postgres_only
+def test_a_translated_driver_error_is_the_callers_error(engine: Engine) -> None:
+    def refused(_exc: Any) -> Exception:
+        return LookupError("duplicate item")
+
+    with engine.connect() as conn:
+        with pytest.raises(LookupError), conn.begin():
+            pipeline.open(conn)
+            insert_item.send(conn, {"id": "a", "state": "new"})
+            insert_item.send(conn, {"id": "a", "state": "new"}, translate=refused)
+            pipeline.settle(conn)
+        assert not _in_pipeline_mode(conn)
+
+
+@pytest.mark.postgres_only
+def test_a_rollback_with_writes_still_queued_leaves_pipeline_mode(engine: Engine) -> None:
+    with engine.connect() as conn:
+        with pytest.raises(ZeroDivisionError), conn.begin():
+            pipeline.open(conn)
+            insert_item.send(conn, {"id": "a", "state": "new"})
+            _ = 1 / 0
+        assert pipeline.current(conn) is None
+        assert not _in_pipeline_mode(conn)
+    assert _ids(engine) == []
+
+
+def test_one_pick_short_in_a_pipeline_reserves_nothing(api: Api) -> None:
+    wh = api.location("WH1")
+    ids = {sku: api.product(sku)["id"] for sku in ("A", "B")}
+    for sku in ids:
+        api.stock(sku, wh["id"], 5)
+    order = api.order(api.customer()["id"], [("A", 1)])
+    line = order["lines"][0]["id"]
+    with api.container.engine.connect() as conn:
+        with pytest.raises(Retry), conn.begin():
+            pipeline.open(conn)
+            inventory.reserve(conn, order["id"], [(ids["A"], wh["id"], 1, line),
+                                                  (ids["B"], wh["id"], 6, line)])
+            pipeline.settle(conn)
+    assert [api.level(s, wh["id"])["reserved"] for s in ("A", "B")] == [1, 0]
+
+
+@pytest.mark.postgres_only
+def test_placing_an_order_is_four_round_trips_on_postgresql(api: Api) -> None:
+    wh = api.location("WH1")
+    for sku in ("A", "B", "C"):
+        api.product(sku)
+        api.stock(sku, wh["id"], 50)
+    customer = api.customer()["id"]
+    body = {"channel": "web", "customer_id": customer,
+            "lines": [{"sku": s, "quantity": 1} for s in ("A", "B", "C")]}
+    # The first order reads the hold rules into this process's cache (orders/holds.py).
+    assert api.post("/orders", body, idem="pipeline-trips-0").status_code == 201
+    with driver_capture() as cap:
+        with recording(cap) as steps:
+            placed = api.post("/orders", body, idem="pipeline-trips-1")
+        assert placed.status_code == 201, placed.text
+    # The API key's lookup runs on the auth engine's own connection: not the order's.
+    auth = {s.conn for s in steps if s.kind == "exec" and "api_key" in (s.sql or "")}
+    mine = [s for s in steps if s.conn not in auth]
+    assert sum(s.kind == "exec" for s in mine) >= 10  # the claim, the read, the writes
+    # The claim; BEGIN with the number and the read; every write; COMMIT.
+    assert round_trips(mine) == 4

@@ -1,28 +1,26 @@
-"""The one client for every call Pesanan makes to the outside (3PL dispatch now; webhooks and
-email later): SSRF-checked, pinned to the vetted address, no redirects, one total deadline and
-a cap on the answer's size.
+"""The one client for every call Pesanan makes to the outside (webhooks, the 3PL dispatch):
+SSRF-checked, pinned to the vetted address, no redirects, one total deadline and a cap on the
+answer's size.
 
-Built on httpcore (the transport under httpx, by the same maintainers) rather than httpx's
-client, because the two guarantees below live at the network-backend layer, which httpcore
-exposes as a public interface (`httpcore.NetworkBackend`) and httpx's transport does not:
-
-- `connect_tcp` gets the URL's host: this backend resolves it once, refuses the call unless
-  every address is allowed (outbound/addresses.py), and connects to that very address. There
-  is no second lookup, so a name that answers a public address to the check and 127.0.0.1 to
-  the connect (DNS rebinding) gains nothing. TLS still verifies the certificate against the
-  host name and sends it as SNI, and `Host:` is the name, because the URL is left as it was.
-- every read and write gets the time left until the deadline as its timeout, so an answer
+- The URL's host is resolved once (in a thread of _dns_pool, so the deadline also bounds a DNS
+  server that never answers), the call is refused unless every address is allowed
+  (outbound/addresses.py), and the socket is connected to that very address. There is no
+  second lookup, so a name that answers a public address to the check and 127.0.0.1 to the
+  connect (DNS rebinding) gains nothing. TLS still verifies the certificate against the host
+  name and sends it as SNI, and `Host:` is the URL's, as written.
+- Every socket operation gets the time left until the deadline as its timeout, so an answer
   dripped a byte at a time is cut at the deadline, not after n times the timeout.
-
-httpcore never follows redirects (a 3xx is just an answer) and reads no proxy variables from
-the environment, so neither can route a request around the address check.
+- The wire is outbound/http11.py: a redirect is just an answer (never followed), nothing is
+  read from the environment (no proxy variables can route a request around the address
+  check), and an answer past `max_body` fails the call.
 
 Connections are kept alive between calls of one Client (a worker's sends to one webhook
 endpoint would otherwise open a TCP connection, and cost the receiver one, per event). A kept
 connection stays on the address vetted when it was opened, so reuse gains a rebinding DNS
 nothing; it is reused only for the same scheme, host and port, only after its answer was read
-whole, only while idle less than KEEPALIVE_SECONDS and still open (a server that hung up is
-noticed before the request, not after), and each call gets its own deadline on it.
+whole (and the server did not ask to close), only while idle less than KEEPALIVE_SECONDS and
+with nothing to read (a server that hung up is noticed before the request, not after), and
+each call gets its own deadline on it.
 """
 
 from __future__ import annotations
@@ -32,20 +30,22 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from urllib.parse import quote, urlsplit
 
-import httpcore
+import certifi
 
+from pesanan.outbound import http11
 from pesanan.outbound.addresses import (
     AddressRefused,
     IPAddress,
     Policy,
+    Target,
     check_url,
-    host_address,
     refusal,
 )
 
@@ -58,9 +58,8 @@ KEEPALIVE_SECONDS = 4.0
 # load reuses its connections instead of closing some after every batch.
 IDLE_PER_ORIGIN = 64
 Resolver = Callable[[str, int], list[IPAddress]]
-# Lookups run here so the deadline also bounds a DNS server that never answers (getaddrinfo
-# itself takes no timeout); a stuck lookup holds one of these threads, not the caller.
 _dns_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="outbound-dns")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 class OutboundError(Exception):
@@ -89,113 +88,29 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
+@cache
+def _default_tls() -> ssl.SSLContext:
+    # Made once (loading the CA bundle per call would cost more than the call): certifi's
+    # CAs, the host name checked, as httpcore's default was.
+    context = ssl.create_default_context()
+    context.load_verify_locations(certifi.where())
+    return context
+
+
 class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
 
-    def left(self, timeout: float | None, exc: type[Exception]) -> float:
+    def left(self) -> float:
         left = self.at - time.monotonic()
         if left <= 0:
-            raise exc(f"no complete answer within {self.seconds:g} s")
-        return left if timeout is None else min(timeout, left)
+            raise TimeoutError(f"no complete answer within {self.seconds:g} s")
+        return left
 
 
-class _Stream(httpcore.NetworkStream):
-    """A connection whose every operation ends by the request's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
-        self.inner = inner
-        self.deadline = deadline
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self.inner.read(max_bytes, self.deadline.left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, self.deadline.left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        # The same wrapper carries on over TLS, so a kept connection's renewed deadline
-        # (_PinnedBackend.renew) reaches the stream actually read.
-        self.inner = self.inner.start_tls(ssl_context, server_hostname,
-                                          self.deadline.left(timeout, httpcore.ConnectTimeout))
-        return self
-
-    def get_extra_info(self, info: str) -> Any:
-        return self.inner.get_extra_info(info)
-
-
-class _PinnedBackend(httpcore.NetworkBackend):
-    """Resolve once, vet every address, connect to a vetted one (see the module docstring)."""
-
-    def __init__(self, policy: Policy, deadline: _Deadline, resolver: Resolver) -> None:
-        self.policy = policy
-        self.deadline = deadline
-        self.resolver = resolver
-        self.tcp = httpcore.SyncBackend()
-        self.stream: _Stream | None = None  # the one connection this backend opened
-
-    def renew(self, deadline: _Deadline) -> None:
-        """A kept connection's next call: its own deadline, on the same vetted address."""
-        self.deadline = deadline
-        if self.stream is not None:
-            self.stream.deadline = deadline
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
-                    ) -> httpcore.NetworkStream:
-        addresses = self._addresses(host, port)
-        for ip in addresses:
-            why = refusal(ip, self.policy)
-            if why is not None:  # one bad address refuses the name: it may be the one used
-                raise AddressRefused(why, f"{host} -> {ip}" if str(ip) != host else host)
-        last: Exception | None = None
-        for ip in addresses:
-            try:
-                stream = self.tcp.connect_tcp(
-                    str(ip), port, self.deadline.left(timeout, httpcore.ConnectTimeout),
-                    local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                last = exc
-                continue
-            self.stream = _Stream(stream, self.deadline)
-            return self.stream
-        raise last or httpcore.ConnectError(f"{host} has no address")
-
-    def _addresses(self, host: str, port: int) -> list[IPAddress]:
-        literal = host_address(host)
-        if literal is not None:
-            return [literal]
-        future = _dns_pool.submit(self.resolver, host, port)
-        try:
-            found = future.result(self.deadline.left(None, httpcore.ConnectTimeout))
-        except FutureTimeout:
-            raise httpcore.ConnectTimeout(
-                f"no DNS answer for {host} within {self.deadline.seconds:g} s") from None
-        except OSError as exc:
-            raise OutboundError("dns", f"cannot resolve {host}: {exc}") from None
-        if not found:
-            raise OutboundError("dns", f"cannot resolve {host}: no address")
-        return found
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
-                            ) -> httpcore.NetworkStream:
-        raise AddressRefused("scheme")
-
-
-@dataclass
-class _Link:
-    """One kept connection and the backend that opened it (which pins its address)."""
-
-    conn: httpcore.HTTPConnection
-    backend: _PinnedBackend
-    idle_since: float = 0.0
+class _ConnectFailed(Exception):
+    pass
 
 
 class _Idle:
@@ -204,33 +119,34 @@ class _Idle:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.links: dict[tuple[bytes, bytes, int], list[_Link]] = {}
+        self.links: dict[tuple[str, str, int], list[http11.Connection]] = {}
 
-    def take(self, key: tuple[bytes, bytes, int]) -> _Link | None:
-        stale: list[_Link] = []
+    def take(self, key: tuple[str, str, int]) -> http11.Connection | None:
+        stale: list[http11.Connection] = []
         found = None
         with self.lock:
             links = self.links.get(key, [])
             while links:
-                link = links.pop()  # the most recently used: the least likely to be closing
-                if (time.monotonic() - link.idle_since < KEEPALIVE_SECONDS
-                        and link.conn.is_idle() and not link.conn.has_expired()):
-                    found = link
+                conn = links.pop()  # the most recently used: the least likely to be closing
+                if time.monotonic() - conn.idle_since < KEEPALIVE_SECONDS:
+                    found = conn
                     break
-                stale.append(link)
-        for link in stale:
-            link.conn.close()
+                stale.append(conn)
+        for conn in stale:
+            conn.close()
+        if found is not None and found.is_stale():
+            found.close()
+            return self.take(key)
         return found
 
-    def give(self, key: tuple[bytes, bytes, int], link: _Link) -> None:
-        if link.conn.is_idle() and not link.conn.has_expired():
-            link.idle_since = time.monotonic()
-            with self.lock:
-                links = self.links.setdefault(key, [])
-                if len(links) < IDLE_PER_ORIGIN:
-                    links.append(link)
-                    return
-        link.conn.close()
+    def give(self, key: tuple[str, str, int], conn: http11.Connection) -> None:
+        conn.idle_since = time.monotonic()
+        with self.lock:
+            links = self.links.setdefault(key, [])
+            if len(links) < IDLE_PER_ORIGIN:
+                links.append(conn)
+                return
+        conn.close()
 
 
 @dataclass(frozen=True)
@@ -242,57 +158,101 @@ class Client:
     deadline: float = DEADLINE_SECONDS
     max_body: int = MAX_BODY_BYTES
     resolver: Resolver = resolve
-    # None: httpcore's default (certifi's CAs, hostname checked). Tests pass their own CA.
+    # None: certifi's CAs, hostname checked (_default_tls). Tests pass their own CA.
     ssl_context: ssl.SSLContext | None = None
     _idle: _Idle = field(default_factory=_Idle, compare=False, repr=False)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
-            check_url(url, self.policy)
-            return self._send("POST", url, body, headers)
+            return self._send("POST", url, check_url(url, self.policy), body, headers)
         except AddressRefused as exc:
             raise OutboundError("refused", f"refused: {exc}") from None
-        except httpcore.TimeoutException:
+        except TimeoutError:
             raise OutboundError(
                 "timeout", f"timed out: no complete answer within {self.deadline:g} s") from None
-        except httpcore.ConnectError as exc:
+        except http11.TooLarge:
+            raise OutboundError("too_large", f"answer larger than {self.max_body} bytes"
+                                ) from None
+        except _ConnectFailed as exc:
             raise OutboundError("connect", f"cannot connect: {exc}") from None
-        except httpcore.ProtocolError as exc:
+        except http11.ProtocolError as exc:
             raise OutboundError("protocol", f"not an HTTP answer: {exc}") from None
-        except (httpcore.NetworkError, OSError) as exc:
+        except ValueError as exc:  # a header we would not send (http11.request_bytes)
+            raise OutboundError("protocol", f"invalid request: {exc}") from None
+        except OSError as exc:
             raise OutboundError("network", f"connection failed: {exc}") from None
 
-    def _send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    def _send(self, method: str, url: str, target: Target, body: bytes,
+              headers: dict[str, str]) -> Answer:
         deadline = _Deadline(self.deadline)
-        budget = {k: self.deadline for k in ("connect", "read", "write", "pool")}
-        origin = httpcore.URL(url).origin
-        key = (origin.scheme, origin.host, origin.port)
-        link = self._idle.take(key)
-        if link is None:
-            backend = _PinnedBackend(self.policy, deadline, self.resolver)
-            link = _Link(httpcore.HTTPConnection(
-                origin, ssl_context=self.ssl_context, keepalive_expiry=KEEPALIVE_SECONDS,
-                network_backend=backend), backend)
-        else:
-            link.backend.renew(deadline)
-        whole = False
+        parts = urlsplit(url)
+        path = quote(parts.path or "/", safe=_PATH_SAFE)
+        if parts.query:
+            path += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
+        request = http11.request_bytes(method, path, parts.netloc, headers, body)
+        key = (target.scheme, target.host, target.port)
+        conn = self._idle.take(key)
+        if conn is None:
+            conn = http11.Connection(self._connect(target, deadline))
         try:
-            # stream() adds Host and Content-Length, as the pool did.
-            with link.conn.stream(method, url, headers=list(headers.items()), content=body,
-                                  extensions={"timeout": budget}) as resp:
-                data = bytearray()
-                for chunk in resp.iter_stream():
-                    data += chunk
-                    if len(data) > self.max_body:
-                        raise OutboundError("too_large",
-                                            f"answer larger than {self.max_body} bytes")
-                whole = True
-            return Answer(resp.status,
-                          [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers],
-                          bytes(data))
-        finally:
-            # Only a connection whose answer was read whole can carry the next request.
-            if whole:
-                self._idle.give(key, link)
-            else:
-                link.conn.close()
+            status, fields, data = conn.exchange(request, deadline.left, self.max_body)
+        except BaseException:
+            conn.close()  # an answer not read whole never carries the next request
+            raise
+        if conn.reusable:
+            self._idle.give(key, conn)
+        else:
+            conn.close()
+        return Answer(status, fields, data)
+
+    def _addresses(self, target: Target, deadline: _Deadline) -> list[IPAddress]:
+        if target.ip is not None:
+            return [target.ip]
+        future = _dns_pool.submit(self.resolver, target.host, target.port)
+        try:
+            found = future.result(deadline.left())
+        except FutureTimeout:
+            raise TimeoutError(f"no DNS answer for {target.host}") from None
+        except OSError as exc:
+            raise OutboundError("dns", f"cannot resolve {target.host}: {exc}") from None
+        if not found:
+            raise OutboundError("dns", f"cannot resolve {target.host}: no address")
+        return found
+
+    def _connect(self, target: Target, deadline: _Deadline) -> socket.socket:
+        """A socket connected to a vetted address of the target (TLS set up on it for
+        https): every address the name has must be allowed, one bad one refuses the name."""
+        host = target.host
+        addresses = self._addresses(target, deadline)
+        for ip in addresses:
+            why = refusal(ip, self.policy)
+            if why is not None:
+                raise AddressRefused(why, f"{host} -> {ip}" if str(ip) != host else host)
+        last: OSError | None = None
+        for ip in addresses:
+            sock = socket.socket(socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                                 socket.SOCK_STREAM)
+            try:
+                sock.settimeout(deadline.left())
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.connect((str(ip), target.port))
+            except TimeoutError:
+                sock.close()
+                raise
+            except OSError as exc:
+                sock.close()
+                last = exc
+                continue
+            if target.scheme != "https":
+                return sock
+            try:
+                sock.settimeout(deadline.left())
+                return (self.ssl_context or _default_tls()).wrap_socket(
+                    sock, server_hostname=host)
+            except TimeoutError:
+                sock.close()
+                raise
+            except (ssl.SSLError, OSError) as exc:
+                sock.close()
+                raise _ConnectFailed(str(exc)) from None
+        raise _ConnectFailed(str(last) if last else f"{host} has no address")

@@ -5,9 +5,11 @@ against a real local receiver."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, update
 
 from pesanan import outbound
@@ -162,3 +164,20 @@ def test_a_worker_killed_after_the_commit_leaves_its_leased_rows_to_any_sender_l
     got = receiver.received()
     assert [r.headers["webhook-id"] for r in got] == [f"msg_{leased.row['id']}"]
     assert leased.headers["webhook-id"] == got[0].headers["webhook-id"]
+
+
+def test_what_got_through_is_one_info_line_per_batch_and_the_rest_one_per_delivery(
+        api: Api, hooks: Container, caplog: pytest.LogCaptureFixture) -> None:
+    a, b = new_id(), new_id()
+    receiver = Receiver(lambda got: 500 if b.encode() in got.body else 204)
+    try:
+        endpoint(api, receiver.url, ["order.placed"])
+        _emit(hooks, a, b)
+        with caplog.at_level(logging.INFO, logger="pesanan.delivery"):
+            assert _run(hooks) == 2
+    finally:
+        receiver.stop()
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    rows = _rows(hooks)
+    assert lines == [f"webhook delivery {rows[b]['id']}: retry (500)",
+                     "webhook delivery: 1 of 2 delivered"]

@@ -312,8 +312,17 @@ def send_claimed(engine: Engine, kind: Kind, client: Client, items: list[Item], 
     # transaction per attempt was most of a batch's time.
     results = transact(engine, lambda conn: record_all(conn, kind, [
         (item, outcome, t) for item, (outcome, t) in zip(items, outcomes, strict=True)]))
+    done = 0
     for item, (outcome, _), result in zip(items, outcomes, results, strict=True):
-        # Never the secret or the body: the id, the outcome and the status.
-        log.info("%s %s: %s (%s)", kind.name, item.row["id"], result,
-                 outcome.status or outcome.error)
+        # Never the secret or the body: the id, the outcome and the status. A message that
+        # got through is a DEBUG line (a line per event was ~0.02 of the ~0.3 ms of CPU the
+        # worker spends on it); the batch's count of them is INFO, anything else INFO per message.
+        if result == kind.done:
+            done += 1
+            log.debug("%s %s: %s (%s)", kind.name, item.row["id"], result, outcome.status)
+        else:
+            log.info("%s %s: %s (%s)", kind.name, item.row["id"], result,
+                     outcome.status or outcome.error)
+    if done:
+        log.info("%s: %d of %d %s", kind.name, done, len(items), kind.done)
     return results

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from standardwebhooks import Webhook
 
@@ -28,9 +29,16 @@ def webhook_id(delivery_id: str) -> str:
     return f"msg_{delivery_id}"
 
 
+@lru_cache(maxsize=64)
+def _signer(key: str) -> Webhook:
+    # Made once per secret, not per message (it decodes the secret each time it is made);
+    # a rotation brings a new key, and the few kept are what signing holds anyway.
+    return Webhook(key)
+
+
 def headers(keys: list[str], msg_id: str, at: datetime, payload: str) -> dict[str, str]:
     """The three Standard Webhooks headers for one attempt, signed with every key in `keys`."""
     ts = at.astimezone(UTC).replace(microsecond=0)
-    signatures = " ".join(Webhook(k).sign(msg_id, ts, payload) for k in keys)
+    signatures = " ".join(_signer(k).sign(msg_id, ts, payload) for k in keys)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(ts.timestamp())),
             "webhook-signature": signatures}

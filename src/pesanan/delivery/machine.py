@@ -46,9 +46,10 @@ from pesanan.outbound import Answer, Client, OutboundError
 
 # The sends of every batch, of every kind, in this process: threads kept, not made per batch
 # (starting them was 15 % of a batch's time). Room for every kind's full batch side by side
-# (webhooks' fan-out sends up to 64 at once, its delivery lane 32, the 3PL dispatch its own),
-# so no send waits for a thread and each batch stays within one deadline of its lease.
-SENDERS = 96
+# (webhooks' fan-out sends up to 64 at once, its delivery lane 32, the 3PL dispatch 16), so
+# no send waits for a thread and each batch stays within one deadline of its lease. Threads
+# are started only as a batch needs them.
+SENDERS = 128
 _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="delivery")
 
 log = logging.getLogger("pesanan.delivery")

@@ -75,16 +75,21 @@ def fresh_values(a: list[Step], b: list[Step], known: set[str]) -> dict[str, int
     return fresh
 
 
-def fresh_numbers(a: list[Step], b: list[Step], first: int) -> dict[tuple[int, str], int]:
-    """(step, parameter name) -> fresh index from `first`: integers bound by name that differ
-    between the two captures (an order number). By position, not by value: a quantity may
-    equal an order number."""
-    out: dict[tuple[int, str], int] = {}
+def fresh_numbers(a: list[Step], b: list[Step], first: int
+                  ) -> dict[tuple[int, str | int], int]:
+    """(step, parameter name or position) -> fresh index from `first`: integers that differ
+    between the two captures where they are bound (an order number). By where, not by value:
+    a quantity may equal an order number. Not in an executemany (its sets are the rows)."""
+    out: dict[tuple[int, str | int], int] = {}
     for i, (sa, sb) in enumerate(zip(a, b, strict=True)):
-        if not isinstance(sa.params, dict) or not isinstance(sb.params, dict):
+        if isinstance(sa.params, dict) and isinstance(sb.params, dict):
+            pairs: list[tuple[str | int, Any, Any]] = [
+                (k, x, sb.params.get(k)) for k, x in sa.params.items()]
+        elif isinstance(sa.params, list | tuple) and isinstance(sb.params, list | tuple):
+            pairs = [(j, x, y) for j, (x, y) in enumerate(zip(sa.params, sb.params, strict=True))]
+        else:
             continue
-        for k, x in sa.params.items():
-            y = sb.params.get(k)
+        for k, x, y in pairs:
             if type(x) is int and type(y) is int and x != y:
                 out[(i, k)] = first + len(out)
     return out
@@ -118,15 +123,19 @@ def literal(value: Any, fresh: dict[str, int]) -> str:
 
 
 def render(statement: str, params: Any, fresh: dict[str, int],
-           numbers: dict[str, int] | None = None) -> str:
-    seq = iter(params) if isinstance(params, list | tuple) else iter(())
+           numbers: dict[str | int, int] | None = None) -> str:
+    seq = iter(enumerate(params)) if isinstance(params, list | tuple) else iter(())
 
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "%%":
             return "%"
-        if numbers and m.group(1) in numbers:
-            return f":f{numbers[m.group(1)]}"  # a bigint: 19 digits fit
-        value = params[m.group(1)] if m.group(1) else next(seq)
+        if m.group(1):
+            where: str | int = m.group(1)
+            value = params[where]
+        else:
+            where, value = next(seq)
+        if numbers and where in numbers:
+            return f":f{numbers[where]}"  # a bigint: 19 digits fit
         return literal(value, fresh)
 
     out = PLACEHOLDER.sub(sub, statement).strip().rstrip(";")
@@ -176,7 +185,7 @@ def pgbench_script(a: list[Step], b: list[Step], known: set[str], *, pipeline: b
             sets = step.many if step.many is not None else [step.params]
             wrap = pipeline and step.many is not None and len(sets) > 1 and depth == 0
             lines += ["\\startpipeline"] if wrap else []
-            named = {k: n for (j, k), n in numbers.items() if j == i}
+            named: dict[str | int, int] = {k: n for (j, k), n in numbers.items() if j == i}
             lines += [render(step.sql, p, fresh, named) + ";" for p in sets]
             lines += ["\\endpipeline"] if wrap else []
             statements += len(sets)

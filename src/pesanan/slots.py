@@ -19,6 +19,7 @@ and they must not import each other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import queue
@@ -132,7 +133,7 @@ def _work(jobs: queue.SimpleQueue[_Job[Any] | None]) -> None:
 class _Job(Generic[T]):
     """One command: run on a command thread, its outcome set on the loop's future."""
 
-    __slots__ = ("loop", "fn", "future", "finished", "done")
+    __slots__ = ("done", "finished", "fn", "future", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, fn: Callable[[], T]) -> None:
         self.loop = loop
@@ -146,10 +147,9 @@ class _Job(Generic[T]):
             outcome: tuple[Any, BaseException | None] = (self.fn(), None)
         except BaseException as exc:  # handed to the caller, who raises it
             outcome = (None, exc)
-        try:
+        # RuntimeError: the loop is closed, nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self._resolve, *outcome)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass
 
     def _resolve(self, result: Any, exc: BaseException | None) -> None:  # on the loop
         self.done = True

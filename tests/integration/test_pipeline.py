@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, bindparam, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from pesanan.core.errors import Retry
@@ -89,10 +100,11 @@ def test_an_ordinary_statement_runs_after_the_queued_writes(engine: Engine) -> N
     with engine.begin() as conn:
         pipeline.open(conn)
         insert_item.send(conn, {"id": "a", "state": "new"})
-        # Not a hot statement: the queue goes out first, and the pipeline ends.
+        # Not a hot statement: the queue goes out first, the statement runs outside the
+        # pipeline, and the pipeline resumes after it (PostgreSQL).
         assert conn.execute(select(item.c.id)).scalars().all() == ["a"]
-        assert pipeline.current(conn) is None
-        insert_item.send(conn, {"id": "b", "state": "new"})  # at once, outside a pipeline
+        assert (pipeline.current(conn) is not None) == (engine.dialect.name == "postgresql")
+        insert_item.send(conn, {"id": "b", "state": "new"})
     assert _ids(engine) == ["a", "b"]
 
 
@@ -153,12 +165,11 @@ def test_one_pick_short_in_a_pipeline_reserves_nothing(api: Api) -> None:
         api.stock(sku, wh["id"], 5)
     order = api.order(api.customer()["id"], [("A", 1)])
     line = order["lines"][0]["id"]
-    with api.container.engine.connect() as conn:
-        with pytest.raises(Retry), conn.begin():
-            pipeline.open(conn)
-            inventory.reserve(conn, order["id"], [(ids["A"], wh["id"], 1, line),
-                                                  (ids["B"], wh["id"], 6, line)])
-            pipeline.settle(conn)
+    with api.container.engine.connect() as conn, pytest.raises(Retry), conn.begin():
+        pipeline.open(conn)
+        inventory.reserve(conn, order["id"], [(ids["A"], wh["id"], 1, line),
+                                              (ids["B"], wh["id"], 6, line)])
+        pipeline.settle(conn)
     assert [api.level(s, wh["id"])["reserved"] for s in ("A", "B")] == [1, 0]
 
 
@@ -180,6 +191,42 @@ def test_placing_an_order_is_four_round_trips_on_postgresql(api: Api) -> None:
     # The API key's lookup runs on the auth engine's own connection: not the order's.
     auth = {s.conn for s in steps if s.kind == "exec" and "api_key" in (s.sql or "")}
     mine = [s for s in steps if s.conn not in auth]
-    assert sum(s.kind == "exec" for s in mine) >= 10  # the claim, the read, the writes
-    # The claim; BEGIN with the number and the read; every write; COMMIT.
+    execs = [s.sql.split(" (")[0] for s in mine if s.kind == "exec"]
+    # The claim, the read; the guarded stock updates, then the order's INSERTs as one
+    # statement (db/merged.py), the stored answer.
+    assert len(execs) == 7 and execs[0].startswith("INSERT INTO idempotency_key")
+    assert execs[1].startswith("SELECT product.id") and "nextval" in mine_sql(mine, 1)
+    assert [e.split(" SET")[0] for e in execs[2:5]] == ["UPDATE stock_level"] * 3
+    assert execs[5].startswith("WITH c0 AS") and execs[6].startswith("UPDATE idempotency_key")
+    # The claim; BEGIN with the read; every write; COMMIT.
     assert round_trips(mine) == 4
+
+
+def mine_sql(steps: list[Any], n: int) -> str:
+    return [s.sql for s in steps if s.kind == "exec"][n]
+
+
+def test_plain_inserts_sent_in_a_row_are_one_statement_and_all_land(engine: Engine) -> None:
+    seen: list[str] = []
+
+    def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        with engine.begin() as conn:
+            pipeline.open(conn)
+            for n in "abc":
+                insert_item.send(conn, {"id": n, "state": "new"})
+            finish.send(conn, {"id_": "b"}, expect=1, refuse=Retry)  # not merged: an UPDATE
+            insert_item.send(conn, {"id": "d", "state": "new"})
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    kinds = [s.split()[0] for s in seen if not s.startswith("BEGIN")]  # SQLite's own BEGIN
+    if engine.dialect.name == "postgresql":  # a, b, c merged; then the update; then d
+        assert kinds == ["WITH", "UPDATE", "INSERT"] and seen[0].count("INSERT INTO") == 3
+    else:  # SQLite: each at once
+        assert kinds == ["INSERT", "INSERT", "INSERT", "UPDATE", "INSERT"]
+    with engine.connect() as conn:
+        assert conn.execute(select(item.c.id, item.c.state).order_by(item.c.id)).all() == [
+            ("a", "new"), ("b", "done"), ("c", "new"), ("d", "new")]

@@ -32,7 +32,23 @@ def make_engine(url: str, pool_size: int = 4, overflow: int = 2, *, readonly: bo
         json_deserializer=orjson.loads,
     )
     pipeline.install(engine)
+    _cache_long_statements()
     return engine
+
+
+def _cache_long_statements() -> None:
+    """psycopg parses a statement's placeholders in Python and caches the result only for
+    statements under 4 KB with at most 50 parameters; an order's merged INSERT (db/merged.py)
+    has ~130 and was parsed afresh on every order (~6 % of the command's CPU in a py-spy
+    profile, bench/README.md). Ours are a few dozen shapes, all built once, so caching them
+    costs a few hundred KB. Private module settings: if a psycopg release renames them this
+    does nothing, and statements are parsed as before."""
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 1000:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = 1000
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < 32768:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = 32768
 
 
 def _sqlite_engine(url: str, readonly: bool, pool_size: int, timeout: float) -> Engine:

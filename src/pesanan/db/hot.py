@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.expression import Executable
 
-from pesanan.db import pipeline
+from pesanan.db import merged, pipeline
 
 Processor = Callable[[Any], Any] | None
 _MISSING = object()
@@ -108,6 +108,10 @@ class Hot:
             if expect is not None and changed != expect and refuse is not None:
                 raise refuse()
             return Pending(conn, plan, rows)
+        if expect is None and merged.mergeable(plan.sql):
+            # A plain INSERT: merged with the next ones into one statement (db/merged.py).
+            merged.collect(state, plan, plan_args(plan, params or {}), translate)
+            return Pending(conn, plan, [])
         pending = Pending(conn, plan, None)
         pipeline.queue(state, _queue(conn, plan, params or {}), expect, refuse, translate,
                        pending=pending)
@@ -230,22 +234,33 @@ def _processed(plan: _Plan, rows: list[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _queue(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
-    """Put the statement on the pipeline's queue; returns its cursor (results come later)."""
+def plan_args(plan: _Plan, params: Mapping[str, Any]) -> Any:
     try:
-        args = plan.args(params)
+        return plan.args(params)
     except Exception as exc:  # a bind processor refused a value: as SQLAlchemy reports it
         raise StatementError(str(exc), plan.sql, params, exc) from exc
+
+
+def _queue(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
+    """Put the statement on the pipeline's queue; returns its cursor (results come later)."""
+    args = plan_args(plan, params)
+    state = pipeline.current(conn)
+    if state is not None and state.inserts:  # the inserts merged so far go first, in order
+        merged.flush(conn, state)
+    return queue_sql(conn, plan.sql, args)
+
+
+def queue_sql(conn: Connection, sql: str, args: Any) -> Any:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     if conn.dispatch.before_cursor_execute:
-        conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, False)
     try:
-        cursor.execute(plan.sql, args)
+        cursor.execute(sql, args)
     except conn.dialect.loaded_dbapi.Error as exc:
         cursor.close()
-        raise wrap_error(conn, exc, plan.sql, args, cursor) from exc
+        raise wrap_error(conn, exc, sql, args, cursor) from exc
     if conn.dispatch.after_cursor_execute:
-        conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
+        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, False)
     return cursor
 
 

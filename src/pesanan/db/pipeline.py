@@ -31,8 +31,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 
+from pesanan.db import merged
+
 log = logging.getLogger("pesanan.db")
 _KEY = "pesanan.pipeline"
+_RESUME = "pesanan.pipeline.resume"  # settled for an ordinary statement: reopen after it
 
 Refusal = Callable[[], Exception]
 Translate = Callable[[DBAPIError], Exception | None]
@@ -53,9 +56,10 @@ class State:
     pipeline: Any
     checks: list[_Check] = field(default_factory=list)
     translate: list[Translate] = field(default_factory=list)
+    inserts: list[tuple[str, Any]] = field(default_factory=list)  # db/merged.py: (SQL, args)
 
 
-def open(conn: Connection) -> None:  # noqa: A001 - pipeline.open reads as it is meant
+def open(conn: Connection) -> None:
     """Send this transaction's statements together from here on (PostgreSQL)."""
     if conn.dialect.name != "postgresql" or _KEY in conn.info:
         return
@@ -66,7 +70,7 @@ def open(conn: Connection) -> None:  # noqa: A001 - pipeline.open reads as it is
 
 
 def current(conn: Connection) -> State | None:
-    return conn.info.get(_KEY)  # type: ignore[no-any-return]
+    return conn.info.get(_KEY)
 
 
 def queue(state: State, cursor: Any, expect: int | None, refuse: Refusal | None,
@@ -79,6 +83,8 @@ def queue(state: State, cursor: Any, expect: int | None, refuse: Refusal | None,
 
 def sync(conn: Connection, state: State) -> None:
     """Send what is queued and wait for every result; then check them."""
+    if state.inserts:
+        merged.flush(conn, state)
     _deliver(conn, state, state.pipeline.sync)
     _check(state)
 
@@ -86,9 +92,12 @@ def sync(conn: Connection, state: State) -> None:
 def settle(conn: Connection) -> None:
     """Leave pipeline mode with every queued statement done and checked: before COMMIT, and
     before a statement that does not go through Hot. One round trip (the driver's Sync)."""
-    state = conn.info.pop(_KEY, None)
+    state = conn.info.get(_KEY)
     if state is None:
         return
+    if state.inserts:
+        merged.flush(conn, state)
+    del conn.info[_KEY]
     _deliver(conn, state, lambda: state.context.__exit__(None, None, None))
     _check(state)
 
@@ -114,20 +123,32 @@ def install(engine: Engine) -> None:
     rollback (PostgreSQL engines)."""
     # An invalidated connection (the database went away) has no info to ask: its driver
     # connection is discarded, pipeline and all.
+    # An ordinary statement runs outside the pipeline, after what was queued; the pipeline
+    # then resumes, so the writes after it still go out (and merge) together.
     @event.listens_for(engine, "before_execute")
     def _before_execute(conn: Connection, *_: Any) -> None:
         if not conn.invalidated and _KEY in conn.info:
             settle(conn)
+            conn.info[_RESUME] = True
+
+    @event.listens_for(engine, "after_execute")
+    def _after_execute(conn: Connection, *_: Any) -> None:
+        if not conn.invalidated and conn.info.pop(_RESUME, False):
+            open(conn)
 
     @event.listens_for(engine, "commit")
     def _before_commit(conn: Connection) -> None:
-        if not conn.invalidated and _KEY in conn.info:
-            settle(conn)
+        if not conn.invalidated:
+            conn.info.pop(_RESUME, None)
+            if _KEY in conn.info:
+                settle(conn)
 
     @event.listens_for(engine, "rollback")
     def _before_rollback(conn: Connection) -> None:
-        if not conn.invalidated and _KEY in conn.info:
-            abandon(conn)
+        if not conn.invalidated:
+            conn.info.pop(_RESUME, None)
+            if _KEY in conn.info:
+                abandon(conn)
 
     # conn.info belongs to the pooled connection: a pipeline must never outlive its checkout.
     @event.listens_for(engine, "checkin")

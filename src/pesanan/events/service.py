@@ -11,9 +11,11 @@ from pesanan.core.ids import new_id
 from pesanan.db.hot import Hot
 from pesanan.events.models import outbox
 
-# Every command writes at least one: a hot statement (db/hot.py).
-_insert = Hot(outbox.insert(), columns=("id", "type", "aggregate_type", "aggregate_id", "data",
-                                        "occurred_at"))
+# Every command writes at least one: a hot statement (db/hot.py). Inline: nobody reads the
+# sequence back, and without SQLAlchemy's implicit RETURNING of it the INSERT can merge with the
+# command's others (db/merged.py).
+_insert = Hot(outbox.insert().inline(), columns=("id", "type", "aggregate_type",
+                                                 "aggregate_id", "data", "occurred_at"))
 
 
 def emit(

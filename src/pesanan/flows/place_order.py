@@ -54,13 +54,16 @@ def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, An
                                      total=sums.total, shipping_address=orders.order_address(cmd),
                                      rules_version=catalog.rules_version)
     status = st.OrderStatus.ON_HOLD if held else st.OrderStatus.OPEN
-    # The order and its lines go in first because reservations reference them; the stock rows
-    # are the contended ones, so locking them last holds those locks for the shortest time.
+    # The guarded stock updates first; then the order, its lines, the reservations (which
+    # reference them), the timeline and the event: on PostgreSQL those INSERTs become one
+    # statement (db/merged.py), sent with the updates in one round trip (db/pipeline.py).
+    if plan.picks:
+        inventory.hold(conn, plan.picks)
     order = orders.insert_order(conn, cmd, order_id=order_id, currency=currency, sums=sums,
                                 status=status, placed_at=ts, lines=lines,
                                 number=catalog.order_number)
     if plan.picks:
-        inventory.reserve(conn, order_id, plan.picks)
+        inventory.record_reservations(conn, order_id, plan.picks)
     if plan.backorders:
         backorders.record(conn, order_id, plan.backorders)
     view = order_view(order, lines)

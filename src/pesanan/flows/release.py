@@ -27,8 +27,9 @@ from sqlalchemy import Connection, bindparam, text
 
 from pesanan.core.actor import Actor
 from pesanan.core.ids import new_id
+from pesanan.db import pipeline
 from pesanan.db.hot import Hot
-from pesanan.db.rows import MULTI_ROW_MAX, values_params, values_sql
+from pesanan.db.rows import MULTI_ROW_MAX, insert_rows, values_params, values_sql
 from pesanan.db.types import UTCDateTime
 from pesanan.fulfillment import release_rows
 from pesanan.fulfillment.models import fulfilment_order, fulfilment_order_line
@@ -92,12 +93,19 @@ def _create(conn: Connection, order_id: str, wanted: Wanted, first_seq: int) -> 
         return []
     fo_rows, line_rows = release_rows.new_rows(order_id, wanted, first_seq)
     if conn.dialect.name == "postgresql" and len(line_rows) <= MULTI_ROW_MAX:
+        dispatch = {f"d_{k}_{i}": v for i, r in enumerate(fo_rows) for k, v in
+                    (("id", new_id()), ("fo", r["id"]), ("loc", r["location_id"]))}
+        dispatch["ts"] = fo_rows[0]["created_at"]
+        if pipeline.current(conn) is not None:
+            # Pipelined (placement): three plain INSERTs, merged with the order's own into
+            # one statement (db/merged.py).
+            insert_rows(conn, fulfilment_order, fo_rows)
+            insert_rows(conn, fulfilment_order_line, line_rows)
+            _dispatch_stmt(len(fo_rows)).send(conn, dispatch)
+            return [r["id"] for r in fo_rows]
         # One round trip: both inserts ride as data-modifying CTEs on the dispatch insert.
         params = values_params("fo_", FO_COLS, fo_rows) | values_params("fol_", FOL_COLS, line_rows)
-        params |= {f"d_{k}_{i}": v for i, r in enumerate(fo_rows) for k, v in
-                   (("id", new_id()), ("fo", r["id"]), ("loc", r["location_id"]))}
-        params["ts"] = fo_rows[0]["created_at"]
-        _release_stmt(len(fo_rows), len(line_rows)).send(conn, params)
+        _release_stmt(len(fo_rows), len(line_rows)).execute(conn, params | dispatch)
     else:  # SQLite (one local file) or a very large order: one statement per table
         release_rows.insert_each(conn, fo_rows, line_rows)
     return [r["id"] for r in fo_rows]
@@ -112,12 +120,22 @@ def _release_stmt(n_fo: int, n_lines: int) -> Hot:
     (db/rows.py)."""
     fo_sql, fo_params = values_sql(fulfilment_order, "fo_", FO_COLS, n_fo)
     fol_sql, fol_params = values_sql(fulfilment_order_line, "fol_", FOL_COLS, n_lines)
-    candidates = ", ".join(f"(:d_id_{i}, :d_fo_{i}, :d_loc_{i})" for i in range(n_fo))
-    sql = (
-        f"WITH new_fulfilment_order AS ({fo_sql}), new_fulfilment_order_line AS ({fol_sql}) "
-        "INSERT INTO tpl_dispatch (id, fulfilment_order_id, location_id, kind, status, attempts, "
-        "next_attempt_at, created_at) "
-        "SELECT v.id, v.fo, v.loc, 'release', 'pending', 0, :ts, :ts "
-        f"FROM (VALUES {candidates}) AS v (id, fo, loc) "
-        "JOIN location ON location.id = v.loc WHERE location.kind = '3pl'")
+    sql = (f"WITH new_fulfilment_order AS ({fo_sql}), new_fulfilment_order_line AS ({fol_sql}) "
+           + _dispatch_sql(n_fo))
     return Hot(text(sql).bindparams(*fo_params, *fol_params, bindparam("ts", type_=UTCDateTime)))
+
+
+@lru_cache(maxsize=16)
+def _dispatch_stmt(n_fo: int) -> Hot:
+    """The pending release dispatch for each of `n_fo` fulfilment orders whose location is a
+    3PL, alone (a pipelined placement merges it with its other INSERTs)."""
+    return Hot(text(_dispatch_sql(n_fo)).bindparams(bindparam("ts", type_=UTCDateTime)))
+
+
+def _dispatch_sql(n_fo: int) -> str:
+    candidates = ", ".join(f"(:d_id_{i}, :d_fo_{i}, :d_loc_{i})" for i in range(n_fo))
+    return ("INSERT INTO tpl_dispatch (id, fulfilment_order_id, location_id, kind, status, "
+            "attempts, next_attempt_at, created_at) "
+            "SELECT v.id, v.fo, v.loc, 'release', 'pending', 0, :ts, :ts "
+            f"FROM (VALUES {candidates}) AS v (id, fo, loc) "
+            "JOIN location ON location.id = v.loc WHERE location.kind = '3pl'")

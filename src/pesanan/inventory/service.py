@@ -159,6 +159,13 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
 
     The plan was made from a read that may be stale; if any guard fails, another order took the
     stock first and the command is retried on fresh data (Retry)."""
+    hold(conn, picks)
+    record_reservations(conn, order_id, picks)
+
+
+def hold(conn: Connection, picks: list[tuple[str, str, int, str]]) -> None:
+    """`reserve`'s guarded stock updates alone: placement runs them before its order exists
+    and records the reservations with the order's other rows (flows/place_order.py)."""
     merged: dict[tuple[str, str], int] = {}
     for p, loc, q, _ in picks:
         merged[(p, loc)] = merged.get((p, loc), 0) + q
@@ -167,6 +174,11 @@ def reserve(conn: Connection, order_id: str, picks: list[tuple[str, str, int, st
     # Each guard must change its row; in a pipelined transaction that is checked before COMMIT.
     _reserve_stmt.sendmany(conn, params, expect=len(params),
                            refuse=lambda: Retry("stock changed while reserving"))
+
+
+def record_reservations(conn: Connection, order_id: str,
+                        picks: list[tuple[str, str, int, str]]) -> None:
+    """The reservation rows of picks that `hold` has reserved."""
     ts = now()
     insert_rows(conn, reservation, [
         {"id": new_id(), "order_id": order_id, "order_line_id": line_id, "product_id": p,

@@ -192,12 +192,12 @@ def test_placing_an_order_is_four_round_trips_on_postgresql(api: Api) -> None:
     auth = {s.conn for s in steps if s.kind == "exec" and "api_key" in (s.sql or "")}
     mine = [s for s in steps if s.conn not in auth]
     execs = [s.sql.split(" (")[0] for s in mine if s.kind == "exec"]
-    # The claim, the read; the guarded stock updates, then the order's INSERTs as one
-    # statement (db/merged.py), the stored answer.
-    assert len(execs) == 7 and execs[0].startswith("INSERT INTO idempotency_key")
+    # The claim, the read; the three guarded stock updates as one statement, then the order's
+    # INSERTs as one (db/merged.py), the stored answer.
+    assert len(execs) == 5 and execs[0].startswith("INSERT INTO idempotency_key")
     assert execs[1].startswith("SELECT product.id") and "nextval" in mine_sql(mine, 1)
-    assert [e.split(" SET")[0] for e in execs[2:5]] == ["UPDATE stock_level"] * 3
-    assert execs[5].startswith("WITH c0 AS") and execs[6].startswith("UPDATE idempotency_key")
+    assert execs[2].startswith("WITH v") and "UPDATE stock_level" in mine_sql(mine, 2)
+    assert execs[3].startswith("WITH c0 AS") and execs[4].startswith("UPDATE idempotency_key")
     # The claim; BEGIN with the read; every write; COMMIT.
     assert round_trips(mine) == 4
 
@@ -230,3 +230,24 @@ def test_plain_inserts_sent_in_a_row_are_one_statement_and_all_land(engine: Engi
     with engine.connect() as conn:
         assert conn.execute(select(item.c.id, item.c.state).order_by(item.c.id)).all() == [
             ("a", "new"), ("b", "done"), ("c", "new"), ("d", "new")]
+
+
+@pytest.mark.postgres_only
+def test_one_statement_reserves_every_row_or_is_refused(api: Api) -> None:
+    wh = api.location("WH1")
+    ids = {sku: api.product(sku)["id"] for sku in ("A", "B", "C")}
+    for sku in ids:
+        api.stock(sku, wh["id"], 5)
+    order = api.order(api.customer()["id"], [("A", 1)])
+    line = order["lines"][0]["id"]
+    picks = [(ids["C"], wh["id"], 2, line), (ids["A"], wh["id"], 1, line),
+             (ids["B"], wh["id"], 3, line), (ids["A"], wh["id"], 1, line)]
+    with api.container.engine.begin() as conn:
+        pipeline.open(conn)
+        inventory.hold(conn, picks)
+    assert [api.level(s, wh["id"])["reserved"] for s in ("A", "B", "C")] == [3, 3, 2]
+    with api.container.engine.connect() as conn, pytest.raises(Retry), conn.begin():
+        pipeline.open(conn)
+        inventory.hold(conn, [(ids["A"], wh["id"], 1, line), (ids["B"], wh["id"], 3, line)])
+        pipeline.settle(conn)
+    assert [api.level(s, wh["id"])["reserved"] for s in ("A", "B", "C")] == [3, 3, 2]

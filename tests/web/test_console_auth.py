@@ -68,3 +68,4 @@ def test_logout_ends_the_session(client: TestClient, container: Container) -> No
     resp = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert resp.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
+

@@ -3,9 +3,12 @@ composition root (pesanan.app) calls `install` after the API's routes are in."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pesanan.bootstrap import Container
 from pesanan.web.deps import HERE, CsrfFailed, LoginRequired, PageForbidden, render
@@ -40,9 +43,25 @@ from pesanan.web.views import (
 SESSION_HOURS = 12
 
 
+class ConsoleSessions:
+    """The console's signed session cookie, for everything but the API: an API request is
+    authenticated by its key and never reads a session, and SessionMiddleware's cookie parsing
+    and send wrapper cost ~3 % of the server's CPU per order (bench/README.md, issue 13)."""
+
+    def __init__(self, app: ASGIApp, **options: Any) -> None:
+        self.app = app
+        self.with_sessions = SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+        else:
+            await self.with_sessions(scope, receive, send)
+
+
 def install(app: FastAPI, container: Container) -> None:
     app.add_middleware(
-        SessionMiddleware,
+        ConsoleSessions,
         secret_key=container.settings.session_secret(),
         session_cookie="pesanan_session",
         max_age=SESSION_HOURS * 3600,

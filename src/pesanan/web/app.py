@@ -48,7 +48,7 @@ class ConsoleSessions:
     authenticated by its key and never reads a session, and SessionMiddleware's cookie parsing
     and send wrapper cost ~3 % of the server's CPU per order (bench/README.md, issue 13)."""
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
         self.app = app
         self.with_sessions = SessionMiddleware(app, **options)
 

@@ -100,7 +100,7 @@ def report(conn: psycopg.Connection[Any], top: int, label: str) -> None:
 def explain(out: Path) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of each statement of one freshly captured place order, in
     one transaction that is rolled back (ANALYZE runs them: each sees the ones before)."""
-    from pgscript import fresh_values, literal
+    from pgscript import fresh_numbers, fresh_values, literal
     from rawsql import capture_orders
 
     captured = capture_orders(1, 20, seed=5)
@@ -108,12 +108,17 @@ def explain(out: Path) -> None:
     # The captured order was placed: its fresh ids get new values, or the inserts would collide.
     swap = {v: uuid.uuid4().hex[:8] + v[8:]
             for v in fresh_values(order.steps, order.twin, captured.known)}
-    steps = [s for s in order.steps if s.kind == "exec"]
+    # And so does its order number (taken from the sequence by the read, bound by the INSERT).
+    renumber = {where: 9 * 10**18 + uuid.uuid4().int % 10**17
+                for where in fresh_numbers(order.steps, order.twin, 0)}
     lines: list[str] = []
     summary: list[str] = []
     with psycopg.connect(dsn()) as conn:
-        for step in steps:
+        for i, step in enumerate(order.steps):
+            if step.kind != "exec":
+                continue
             for params in step.many if step.many is not None else [step.params]:
+                params = _renumbered(params, {k: v for (j, k), v in renumber.items() if j == i})
                 query = _inline(step.sql, params, lambda v: literal(_swap(v, swap), {}))
                 plan = [r[0] for r in conn.execute(
                     f"EXPLAIN (ANALYZE, BUFFERS, VERBOSE OFF) {query}").fetchall()]
@@ -125,6 +130,14 @@ def explain(out: Path) -> None:
     print(f"EXPLAIN (ANALYZE, BUFFERS) of {len(summary)} place-order statements -> {out}")
     for s in summary:
         print("  " + s)
+
+
+def _renumbered(params: Any, new: dict[Any, int]) -> Any:
+    if not new:
+        return params
+    if isinstance(params, dict):
+        return {k: new.get(k, v) for k, v in params.items()}
+    return [new.get(j, v) for j, v in enumerate(params)]
 
 
 def _swap(value: Any, swap: dict[str, str]) -> Any:

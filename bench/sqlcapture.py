@@ -40,11 +40,14 @@ class Capture:
 
 def round_trips(steps: list[Step]) -> int:
     """BEGIN, each statement or executemany, COMMIT/ROLLBACK; inside an explicit pipeline only
-    a Pipeline.sync() ("flush") and its end (the sync) wait."""
+    a Pipeline.sync() ("flush"), its end (the sync) and a BEGIN wait (psycopg syncs the
+    pipeline after the BEGIN it sends, Connection._start_query)."""
     trips, depth = 0, 0
     for s in steps:
         if s.kind == "pipeline":
             depth += 1
+        elif s.kind == "begin":  # alone, or in a pipeline: psycopg syncs after it either way
+            trips += 1
         elif s.kind == "flush":
             trips += depth > 0
         elif s.kind == "sync":

@@ -2,10 +2,11 @@
 are needed only before COMMIT.
 
 Why: placing an order ran twelve round trips (the claim, BEGIN, the read, eight writes, the
-stored answer, COMMIT). Each costs the server ~40 µs of CPU in the driver, the kernel and the
-thread's wake-up, besides the wait, and the writes' results (rows changed) are only checked,
-never used to decide the next statement. Pipelined, an order takes four: the claim, BEGIN with
-the read, all the writes, COMMIT (bench/README.md, issue 13).
+stored answer, COMMIT), each a wait with the stock rows locked, and the writes' results (rows
+changed) are only checked, never used to decide the next statement. Pipelined, an order takes
+five: the claim, BEGIN (psycopg waits for it), the read, all the writes, COMMIT. The driver
+still does each statement's work one by one in pipeline mode, so this saves waiting more than
+CPU; the CPU came from sending fewer statements (db/merged.py; bench/README.md, issue 13).
 
 How: a command opens the pipeline (`open`) inside its transaction, before its first statement.
 `Hot.send` then queues a statement with what its result must be (`expect`: rows changed, else

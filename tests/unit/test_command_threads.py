@@ -9,12 +9,23 @@ import contextvars
 import gc
 import threading
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from pesanan.slots import CommandSlots, run_in_slot
 
 who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: the browser tests (Playwright's sync API) leave an
+    event loop running on the main thread, and asyncio.run refuses to nest in one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_result_exception_and_context_come_back() -> None:
@@ -31,7 +42,7 @@ def test_result_exception_and_context_come_back() -> None:
         with pytest.raises(LookupError, match="no such order"):
             await run_in_slot(slots, fails)
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_as_many_commands_at_once_as_threads() -> None:
@@ -53,7 +64,7 @@ def test_as_many_commands_at_once_as_threads() -> None:
         await asyncio.gather(*(run_in_slot(slots, command) for _ in range(3)))
         return most
 
-    assert asyncio.run(main()) == 3
+    assert run(main()) == 3
 
 
 def test_a_cancelled_caller_waits_for_the_command_to_finish() -> None:
@@ -73,7 +84,7 @@ def test_a_cancelled_caller_waits_for_the_command_to_finish() -> None:
             await task
         return time.monotonic()
 
-    returned = asyncio.run(main())
+    returned = run(main())
     assert finished and finished[0] <= returned
 
 
@@ -88,7 +99,7 @@ def test_the_threads_end_when_their_slots_are_dropped() -> None:
         await asyncio.gather(run_in_slot(slots, lambda: time.sleep(0.02)),
                              run_in_slot(slots, lambda: time.sleep(0.02)))
 
-    asyncio.run(main())
+    run(main())
     gc.collect()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:

@@ -4,6 +4,7 @@ authenticates by key) goes past the session middleware, as cheap as a request ca
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pesanan.web.app import ConsoleSessions
@@ -26,7 +27,10 @@ def _seen(path: str) -> dict[str, Any]:
 
     scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b"",
              "root_path": "", "scheme": "http", "server": ("t", 80)}
-    asyncio.run(ConsoleSessions(app, secret_key="k" * 32)(scope, receive, send))
+    # In a thread of its own: the browser tests leave an event loop running on this thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, ConsoleSessions(app, secret_key="k" * 32)(scope, receive,
+                                                                            send)).result()
     return seen
 
 

@@ -4,8 +4,10 @@ against a real local receiver."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -184,3 +186,34 @@ def test_what_got_through_is_one_info_line_per_batch_and_the_rest_one_per_delive
     rows = _rows(hooks)
     assert lines == [f"webhook delivery {rows[b]['id']}: retry (500)",
                      "webhook delivery: 1 of 2 delivered"]
+
+
+def test_a_slow_receiver_gets_what_starts_in_half_a_deadline_and_the_rest_is_released(
+        api: Api, hooks: Container, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    # One connection, each answer 0.3 s, a deadline of 0.4 s: sends may start only in the
+    # batch's first 0.2 s, so the first goes and the two behind it are released, not left
+    # leased until the lease ran out (and not counted as attempts: nothing was tried).
+    monkeypatch.setattr(machine, "PER_ORIGIN", 1)
+    endpoint(api, receiver.url, ["order.placed"])
+    a, b, c = new_id(), new_id(), new_id()
+    _emit(hooks, a, b, c)
+    client = dataclasses.replace(outbound.client_for(hooks.settings), deadline=0.4)
+
+    def slow(url: str, body: bytes, headers: dict[str, str]) -> outbound.Answer:
+        time.sleep(0.3)
+        return client.post(url, body, headers)
+    assert direct.run(hooks.engine, crypto.box_for(hooks.settings), client,
+                      deliver.rules_for(hooks.settings), sender=slow) == 3
+
+    assert _aggs(receiver.received()) == [a]
+    rows = _rows(hooks)
+    assert (rows[a]["status"], rows[a]["attempts"]) == ("delivered", 1)
+    for x in (b, c):
+        assert (rows[x]["status"], rows[x]["attempts"]) == ("pending", 0)
+        assert rows[x]["next_attempt_at"] <= now()  # due again at once
+    with hooks.engine.connect() as conn:
+        assert [r.delivery_id for r in conn.execute(webhook_attempt.select())] == [
+            rows[a]["id"]]
+    assert _send_due(hooks) == 2
+    assert _aggs(receiver.received())[1:] == [b, c]

@@ -11,8 +11,13 @@ beyond the row itself; the loop, the lease, the fence, the attempt log and the b
   cannot outlast (LEASE_FACTOR deadlines). A crashed sender's lease runs out and the row is
   sent again, never lost; the same message (the kind keeps its id stable), so a receiver can
   tell a repeat.
-- Send: the batch goes out in parallel (a thread per message), so a slow receiver costs one
-  deadline, not one per message. A send never raises: every failure is the message's own.
+- Send: the batch goes out per origin over at most PER_ORIGIN kept connections at once, each
+  carrying one message after another (different origins side by side), so a thread hand-off
+  is per connection, not per message. No message starts after START_WITHIN of a deadline
+  from the batch's start, so the batch ends within 1.5 deadlines, inside its lease, however
+  slow the receiver; one not started by then is released (due again at once, its attempt
+  count unchanged: nothing was tried). A send never raises: every failure is the message's
+  own.
 - Record: one transaction for the batch, each row updated only while the lease is still this
   sender's (still pending, with the attempt count and lease end it set), so a late sender
   never overwrites a newer attempt. Every attempt gets a row in the kind's attempt log
@@ -29,11 +34,13 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, text, update
@@ -44,12 +51,20 @@ from pesanan.db.tx import transact
 from pesanan.delivery import backoff
 from pesanan.outbound import Answer, Client, OutboundError
 
-# The sends of every batch, of every kind, in this process: threads kept, not made per batch
-# (starting them was 15 % of a batch's time). Room for every kind's full batch side by side
-# (webhooks' fan-out sends up to 64 at once, its delivery lane 32, the 3PL dispatch 16), so
-# no send waits for a thread and each batch stays within one deadline of its lease. Threads
-# are started only as a batch needs them.
-SENDERS = 128
+# A batch's connections per origin, each sending its messages one after another. Not a thread
+# per message: with 64 sent at once to one endpoint, the hand-offs to the pool, the threads
+# waking for each answer and taking the GIL from each other cost more of the worker's CPU
+# than the sends (py-spy: ~20 % of it, and system time). A few connections keep a slow
+# receiver from taking one round trip per message in a row.
+PER_ORIGIN = 2
+# No message of a batch starts later than this share of a deadline after the batch began:
+# with one message's deadline after it, the sends end within 1.5 deadlines of the claim, and
+# the lease (LEASE_FACTOR deadlines) still has room for the two transactions.
+START_WITHIN = 0.5
+# The connections of every batch, of every kind, in this process, past each batch's first
+# (which the calling lane drives itself): threads kept, not made per batch (starting them was
+# 15 % of a batch's time). Room for every kind's batches side by side to several origins.
+SENDERS = 64
 _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="delivery")
 
 log = logging.getLogger("pesanan.delivery")
@@ -299,27 +314,92 @@ def send_claimed(engine: Engine, kind: Kind, client: Client, items: list[Item], 
                  clock: Callable[[], datetime] = now, sender: Sender | None = None
                  ) -> list[str]:
     """Send items already leased to this sender (by `claim`, or inserted leased: webhooks'
-    fan-out) in parallel, then record them in one transaction; each outcome name. At most
-    SENDERS items, so the batch takes one deadline and stays inside its lease."""
+    fan-out), then record them in one transaction; each outcome name ("released": not
+    started within START_WITHIN of a deadline, due again at once)."""
     if not items:
         return []
-    send = sender or client.post
-    outcomes = list(_senders.map(lambda it: (attempt(kind.name, it, send), clock()), items))
+    sent = _send_all(kind.name, items, sender or client.post, clock,
+                     time.monotonic() + START_WITHIN * client.deadline)
     # One transaction records the whole batch (each row still fenced on its own lease): a
     # transaction per attempt was most of a batch's time.
-    results = transact(engine, lambda conn: record_all(conn, kind, [
-        (item, outcome, t) for item, (outcome, t) in zip(items, outcomes, strict=True)]))
+    tried = [(item, got[0], got[1]) for item, got in zip(items, sent, strict=True)
+             if got is not None]
+    left = [item for item, got in zip(items, sent, strict=True) if got is None]
+
+    def write(conn: Connection) -> list[str]:
+        names = iter(record_all(conn, kind, tried))
+        if left:
+            _release(conn, kind, left, clock())
+        return [next(names) if got is not None else "released" for got in sent]
+    results = transact(engine, write)
+    _log_batch(kind, items, sent, results)
+    return results
+
+
+def _lanes(items: list[Item]) -> list[deque[int]]:
+    """The batch's items (by index) per connection: per origin (scheme and host:port) one
+    queue shared by up to PER_ORIGIN connections; a message that needs no request (a refusal)
+    goes with the first queue."""
+    by_origin: dict[tuple[str, str], deque[int]] = {}
+    for i, item in enumerate(items):
+        parts = urlsplit(item.url or "")
+        by_origin.setdefault((parts.scheme, parts.netloc.lower()) if item.refusal is None
+                             else ("", ""), deque()).append(i)
+    lanes: list[deque[int]] = []
+    for queue in by_origin.values():
+        lanes += [queue] * min(PER_ORIGIN, len(queue))
+    return lanes
+
+
+def _send_all(kind_name: str, items: list[Item], send: Sender,
+              clock: Callable[[], datetime], start_by: float
+              ) -> list[tuple[Outcome, datetime] | None]:
+    """Each item's outcome and when it came, or None where it was not started by `start_by`
+    (time.monotonic()). Each connection takes the next message of its origin's queue when its
+    last one is answered (a deque's popleft is atomic), so a slow answer holds up its own
+    connection only."""
+    sent: list[tuple[Outcome, datetime] | None] = [None] * len(items)
+
+    def drive(queue: deque[int]) -> None:
+        while time.monotonic() < start_by:
+            try:
+                i = queue.popleft()
+            except IndexError:
+                return
+            sent[i] = (attempt(kind_name, items[i], send), clock())
+    lanes = _lanes(items)
+    others = [_senders.submit(drive, queue) for queue in lanes[1:]]
+    drive(lanes[0])  # the first connection on the calling thread: no hand-off for it
+    for other in others:
+        other.result()  # drive never raises (attempt does not)
+    return sent
+
+
+def _release(conn: Connection, kind: Kind, items: list[Item], at: datetime) -> None:
+    """Items leased but never started: due again at `at`, their attempt count unchanged,
+    each only while its lease is still ours (rare: a statement each)."""
+    t = kind.rows
+    for item in items:
+        conn.execute(update(t).where(
+            t.c.id == item.row["id"], t.c.status == "pending",
+            t.c.attempts == item.row["attempts"], t.c.next_attempt_at == item.until)
+            .values(next_attempt_at=at))
+
+
+def _log_batch(kind: Kind, items: list[Item], sent: list[tuple[Outcome, datetime] | None],
+               results: list[str]) -> None:
     done = 0
-    for item, (outcome, _), result in zip(items, outcomes, results, strict=True):
+    for item, got, result in zip(items, sent, results, strict=True):
         # Never the secret or the body: the id, the outcome and the status. A message that
         # got through is a DEBUG line (a line per event was ~0.02 of the ~0.3 ms of CPU the
         # worker spends on it); the batch's count of them is INFO, anything else INFO per message.
         if result == kind.done:
             done += 1
-            log.debug("%s %s: %s (%s)", kind.name, item.row["id"], result, outcome.status)
+            log.debug("%s %s: %s (%s)", kind.name, item.row["id"], result, got and got[0].status)
+        elif got is None:
+            log.info("%s %s: released, not started in time", kind.name, item.row["id"])
         else:
             log.info("%s %s: %s (%s)", kind.name, item.row["id"], result,
-                     outcome.status or outcome.error)
+                     got[0].status or got[0].error)
     if done:
         log.info("%s: %d of %d %s", kind.name, done, len(items), kind.done)
-    return results

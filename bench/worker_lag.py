@@ -2,16 +2,17 @@
 and how far behind the worker runs (issue 11), against a running server.
 
 Sets up a shop like place_orders.py and one webhook endpoint (every event) pointing at a
-receiver in this process, then alternates, --rounds times: a run with no worker, and a run
-with `pesanan worker` relaying, fanning out and delivering. Before a worker run the worker
-first catches up on what the previous run left (not measured). During a worker run it samples
+receiver in this process, then --rounds rounds (4) of a run with no worker and a run with
+`pesanan worker` relaying, fanning out and delivering, ABBA: odd rounds without the worker
+first, even rounds with it first. Before a worker run the worker first catches up on what the
+runs before left (not measured). During a worker run it samples
 the outbox lag (age of the oldest unstamped event, as /metrics shows it) every 100 ms, and the
 receiver notes, for each webhook, the time from the event's commit (`occurred_at`, taken in
 the transaction) to its arrival. Prints each pair, the throughput ratio, and p50/p99/max of
-both lags.
+both lags; at the end every round's ratio and their median.
 
     PESANAN_DATABASE_URL=… .venv/bin/python bench/worker_lag.py --url http://127.0.0.1:8765 \\
-        --key psn_… --clients 8 --duration 15 --rounds 2
+        --key psn_… --clients 8 --duration 15 --rounds 4
 
 bench/run.sh runs it on a fresh database with BENCH=worker (the server and the worker must
 both allow the receiver's 127.0.0.1 address: PESANAN_OUTBOUND_ALLOW).
@@ -23,6 +24,7 @@ import argparse
 import asyncio
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -234,52 +236,69 @@ async def _bench(args: argparse.Namespace, receiver: Receiver) -> int:
     ratios = []
     bad = 0
     for n in range(1, args.rounds + 1):
-        without = await po.one_run(args, key, shop, clients, "random")
-        worker = subprocess.Popen([str(BIN / "pesanan"), "worker"], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        try:
-            caught_up = drain(sampler)
-            before = set(receiver.lags())
-            sampler.measure()
-            t0 = time.time()
-            stats0 = statements(url) if args.pgstats else {}
-            cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
-            with_worker = await po.one_run(args, key, shop, clients, "random")
-            cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
-            stats1 = statements(url) if args.pgstats else {}
-            relay = sampler.done()
-            settle = drain(sampler)
-            delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(60)
+        # ABBA: odd rounds run without the worker first, even rounds with it first, so the
+        # database's drift within a sitting (autovacuum off: dead rows and index entries pile
+        # up run after run) does not always count against the same side.
+        if n % 2:
+            without = await po.one_run(args, key, shop, clients, "random")
+            got = await _with_worker(args, key, shop, clients, sampler, receiver, url)
+        else:
+            got = await _with_worker(args, key, shop, clients, sampler, receiver, url)
+            without = await po.one_run(args, key, shop, clients, "random")
+        with_worker, text = got
         ratio = (with_worker.orders / with_worker.duration) / (without.orders / without.duration)
         ratios.append(ratio)
-        print(f"round {n} (the worker caught up on the run before in {caught_up:.1f} s)\n"
+        print(f"round {n} ({'without' if n % 2 else 'with'} the worker first; {text[0]})\n"
               f"  no worker    {po.report(without)}\n  with worker  {po.report(with_worker)}\n"
-              f"  throughput with/without {ratio:.2f}; outbox lag (sampled every 100 ms, "
-              f"{len(relay)} samples) p50 {ms(relay, 50)} ms, p99 {ms(relay, 99)} ms, max "
-              f"{ms(relay, 100)} ms; commit -> webhook received ({len(delivered)} events) p50 "
-              f"{ms(delivered, 50)} ms, p99 {ms(delivered, 99)} ms, max {ms(delivered, 100)} "
-              f"ms; all delivered {settle:.1f} s after the run (wall {time.time() - t0:.0f} s)\n"
-              f"  CPU during the run (warm-up included), ms per event delivered: worker "
-              f"{(cpu1[0] - cpu0[0]) / max(len(delivered), 1) * 1000:.2f}, receiver "
-              f"{(cpu1[1] - cpu0[1]) / max(len(delivered), 1) * 1000:.2f}",
-              flush=True)
-        if args.pgstats:
-            print("  PostgreSQL during the run with the worker, top statements (all of them, "
-                  "the orders' too):\n" + statements_report(stats0, stats1, with_worker.orders),
-                  flush=True)
+              f"  throughput with/without {ratio:.2f}; {text[1]}", flush=True)
         bad += sum(v for k, v in (without.statuses + with_worker.statuses).items() if k != "201")
     print(f"throughput with/without the worker by round: "
-          f"{', '.join(f'{r:.2f}' for r in ratios)}")
+          f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
     return 1 if bad else 0
+
+
+async def _with_worker(args: argparse.Namespace, key: str, shop: po.Shop, clients: int,
+                       sampler: Sampler, receiver: Receiver, url: str
+                       ) -> tuple[po.Run, tuple[str, str]]:
+    """One run with `pesanan worker` relaying, after it caught up on what the runs before left
+    (not measured): the run, and (how long the catch-up took, what the worker did)."""
+    worker = subprocess.Popen([str(BIN / "pesanan"), "worker"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        caught_up = drain(sampler)
+        before = set(receiver.lags())
+        sampler.measure()
+        t0 = time.time()
+        stats0 = statements(url) if args.pgstats else {}
+        cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
+        with_worker = await po.one_run(args, key, shop, clients, "random")
+        cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
+        stats1 = statements(url) if args.pgstats else {}
+        relay = sampler.done()
+        settle = drain(sampler)
+        delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    text = (f"outbox lag (sampled every 100 ms, {len(relay)} samples) p50 {ms(relay, 50)} ms, "
+            f"p99 {ms(relay, 99)} ms, max {ms(relay, 100)} ms; commit -> webhook received "
+            f"({len(delivered)} events) p50 {ms(delivered, 50)} ms, p99 {ms(delivered, 99)} "
+            f"ms, max {ms(delivered, 100)} ms; all delivered {settle:.1f} s after the run (wall "
+            f"{time.time() - t0:.0f} s)\n"
+            f"  CPU during the run (warm-up included), ms per event delivered: worker "
+            f"{(cpu1[0] - cpu0[0]) / max(len(delivered), 1) * 1000:.2f}, receiver "
+            f"{(cpu1[1] - cpu0[1]) / max(len(delivered), 1) * 1000:.2f}")
+    if args.pgstats:
+        text += ("\n  PostgreSQL during the run with the worker, top statements (all of them, "
+                 "the orders' too):\n" + statements_report(stats0, stats1, with_worker.orders))
+    return with_worker, (f"the worker caught up on the runs before in {caught_up:.1f} s", text)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], add_help=False)
-    p.add_argument("--rounds", type=int, default=2,
-                   help="without/with pairs, one after the other (a shared machine is noisy)")
+    p.add_argument("--rounds", type=int, default=4,
+                   help="without/with pairs, ABBA: odd rounds without the worker first, even "
+                        "rounds with it first (a shared machine is noisy; the database drifts)")
     p.add_argument("--pgstats", action="store_true",
                    help="print the top pg_stat_statements of each run with the worker (read "
                         "before and after it, outside the measured time)")

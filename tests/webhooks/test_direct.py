@@ -21,7 +21,7 @@ from pesanan.core.clock import now
 from pesanan.core.ids import new_id
 from pesanan.db.tx import transact
 from pesanan.delivery import machine
-from pesanan.events import relay
+from pesanan.events import consumers, relay
 from pesanan.events.service import emit
 from pesanan.webhooks import deliver, direct, fanout
 from pesanan.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
@@ -80,6 +80,9 @@ def test_what_can_go_at_once_is_sent_by_fan_out_signed_once_and_recorded(
         f"msg_{first_a['id']}", f"msg_{only_b['id']}"}
     for r in got:
         assert verify(ep["secret"], r)["type"] == "order.placed"
+    with hooks.engine.connect() as conn:  # the very bytes the delivery lane would send
+        bodies = {fanout.payload(e) for e in consumers.read_after(conn, 0, 10)}
+    assert {r.body.decode() for r in got} <= bodies
     assert sorted(x["delivery_id"] for x in logged) == sorted([first_a["id"], only_b["id"]])
     # The later event of a was left due, not leased: the delivery lane sends it now.
     assert (second_a["status"], second_a["attempts"]) == ("pending", 0)
@@ -130,9 +133,9 @@ def test_at_most_send_rows_are_leased_and_the_rest_go_due(
     kind = deliver.Webhooks(crypto.box_for(hooks.settings), deliver.Rules())
     at = now()
     until = at + timedelta(seconds=30)
-    taken, items = transact(hooks.engine, lambda conn: direct.fan_out(
+    taken, items, due = transact(hooks.engine, lambda conn: direct.fan_out(
         conn, kind, at, until, send=2))
-    assert taken == 3 and [i.row["aggregate_id"] for i in items] == [a, b]
+    assert (taken, due) == (3, 1) and [i.row["aggregate_id"] for i in items] == [a, b]
     rows = _rows(hooks)
     assert [rows[x]["next_attempt_at"] for x in (a, b, c)] == [until, until, at]
 
@@ -148,7 +151,7 @@ def test_a_worker_killed_after_the_commit_leaves_its_leased_rows_to_any_sender_l
 
     def fan(conn: Connection) -> Any:
         return direct.fan_out(conn, kind, at, at + lease)
-    _, [leased] = transact(hooks.engine, fan)  # committed; the sender "dies" before sending
+    _, [leased], _ = transact(hooks.engine, fan)  # committed; the sender "dies" before sending
     box = crypto.box_for(hooks.settings)
     assert deliver.claim(hooks.engine, now(), lease, box) == []  # still its lease
     later = at + lease + timedelta(seconds=1)
@@ -203,8 +206,8 @@ def test_a_slow_receiver_gets_what_starts_in_half_a_deadline_and_the_rest_is_rel
     def slow(url: str, body: bytes, headers: dict[str, str]) -> outbound.Answer:
         time.sleep(0.3)
         return client.post(url, body, headers)
-    assert direct.run(hooks.engine, crypto.box_for(hooks.settings), client,
-                      deliver.rules_for(hooks.settings), sender=slow) == 3
+    assert direct.run_pass(hooks.engine, crypto.box_for(hooks.settings), client,
+                           deliver.rules_for(hooks.settings), sender=slow) == (3, 2)
 
     assert _aggs(receiver.received()) == [a]
     rows = _rows(hooks)

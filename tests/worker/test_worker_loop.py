@@ -92,6 +92,28 @@ def test_a_task_that_found_work_wakes_the_tasks_waiting_on_it() -> None:
     assert all(0 <= f - b < 1.0 for f, b in zip(fanned[1:], busy, strict=True))
 
 
+def test_a_task_wakes_the_others_only_after_a_pass_that_left_them_work() -> None:
+    # Fan-out handles events on every pass, but the delivery lane has work at once only
+    # after a pass that left deliveries due: the second of three busy passes here.
+    passes = iter([(3, 0), (2, 1), (4, 0)] + [(0, 0)] * 100)
+    left = [0]
+    fan_at: list[tuple[float, int]] = []
+    delivered: list[float] = []
+
+    def fan(c: Any) -> int:
+        taken, left[0] = next(passes)
+        fan_at.append((time.monotonic(), left[0]))
+        return taken
+
+    _run_for([Task("fanout", fan, 0.1, full=1000, wakes=("deliver",),
+                   wake_if=lambda: left[0] > 0),
+              Task("deliver", lambda c: delivered.append(time.monotonic()) or 0, 5.0)], 0.7)
+
+    [due_at] = [t for t, n in fan_at if n > 0]
+    assert len(delivered) == 2  # its first pass, then once after the pass that left work
+    assert 0 <= delivered[1] - due_at < 1.0
+
+
 def test_a_raising_task_is_logged_and_retried_ever_later_while_the_others_go_on(
         caplog: pytest.LogCaptureFixture) -> None:
     failed_at: list[float] = []

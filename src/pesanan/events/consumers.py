@@ -13,7 +13,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Update, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    Update,
+    bindparam,
+    cast,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,10 +37,19 @@ def envelope(r: Any) -> dict[str, Any]:
             "aggregate_id": r["aggregate_id"], "data": r["data"]}
 
 
+# The outbox's columns with `data` as the JSON text it is stored as (not parsed): for a
+# consumer that passes it on as it is (webhooks' bodies).
+DATA_TEXT = (*(c for c in outbox.c if c.name != "data"),
+             cast(outbox.c.data, Text).label("data"))
+
+
 def read_after(conn: Connection, position: int, limit: int,
-               types: list[str] | None = None) -> list[dict[str, Any]]:
-    """Stamped events with position > `position`, in position order (of `types` if given)."""
-    stmt = select(outbox).where(outbox.c.position > position)
+               types: list[str] | None = None, *, data_text: bool = False
+               ) -> list[dict[str, Any]]:
+    """Stamped events with position > `position`, in position order (of `types` if given);
+    with `data_text`, each event's data is its JSON text."""
+    stmt = (select(*DATA_TEXT) if data_text else select(outbox)).where(
+        outbox.c.position > position)
     if types is not None:
         stmt = stmt.where(outbox.c.type.in_(types))
     rows = conn.execute(stmt.order_by(outbox.c.position).limit(limit)).mappings()

@@ -88,7 +88,7 @@ def _body(row: dict[str, Any]) -> str | None:
         return str(row["payload"])
     if row["ev_id"] is None:
         return None
-    return fanout.payload(consumers.envelope(
+    return fanout.payload_of_text(consumers.envelope(
         {n: row[f"ev_{n}"] for n in locks.EVENT_COLUMNS}))
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Engine, select, text
@@ -112,16 +112,21 @@ def _insert(conn: Connection, rows: list[dict[str, Any]], at: datetime, until: d
     return {r["id"]: r["leased"] for r in rows if r["id"] in inserted}
 
 
+class Batch(NamedTuple):
+    taken: int  # events
+    items: list[Item]  # leased to this worker, to send once the transaction committed
+    due: int  # deliveries inserted due, for the delivery lane
+
+
 def fan_out(conn: Connection, kind: deliver.Webhooks, at: datetime, until: datetime,
-            limit: int = BATCH, send: int = SEND) -> tuple[int, list[Item]]:
-    """One fan-out batch in the caller's transaction: (events taken, the items leased to
-    this worker until `until`, to send once the transaction committed)."""
+            limit: int = BATCH, send: int = SEND) -> Batch:
+    """One fan-out batch in the caller's transaction; the items are leased until `until`."""
     pos = consumers.claim(conn, fanout.CONSUMER)
     if pos is None:  # another worker is fanning out right now
-        return 0, []
-    events = consumers.read_after(conn, pos, limit)
+        return Batch(0, [], 0)
+    events = consumers.read_after(conn, pos, limit, data_text=True)
     if not events:
-        return 0, []
+        return Batch(0, [], 0)
     endpoints = [dict(r) for r in conn.execute(_ENDPOINTS).mappings()]
     rows: list[dict[str, Any]] = []
     bodies: dict[str, str] = {}
@@ -138,13 +143,13 @@ def fan_out(conn: Connection, kind: deliver.Webhooks, at: datetime, until: datet
             sending += row["send"]
             first.add(pair)
             rows.append(row)
-            bodies.setdefault(e["id"], fanout.payload(e))
+            bodies.setdefault(e["id"], fanout.payload_of_text(e))
     leased = _insert(conn, rows, at, until)
     consumers.advance(conn, fanout.CONSUMER, events[-1]["sequence"])
     by_id = {ep["id"]: ep for ep in endpoints}
     items = [kind.item({**r, "payload": bodies[r["event_id"]]}, by_id[r["endpoint_id"]],
                        until, at) for r in rows if leased.get(r["id"])]
-    return len(events), items
+    return Batch(len(events), items, len(leased) - len(items))
 
 
 def run(engine: Engine, box: SecretBox, client: Client, rules: deliver.Rules, *,
@@ -152,9 +157,17 @@ def run(engine: Engine, box: SecretBox, client: Client, rules: deliver.Rules, *,
         clock: Callable[[], datetime] = now) -> int:
     """The worker's fan-out task: one batch, its leased deliveries sent and recorded after
     the commit. How many events it took."""
+    return run_pass(engine, box, client, rules, limit=limit, sender=sender, clock=clock)[0]
+
+
+def run_pass(engine: Engine, box: SecretBox, client: Client, rules: deliver.Rules, *,
+             limit: int = BATCH, sender: Sender | None = None,
+             clock: Callable[[], datetime] = now) -> tuple[int, int]:
+    """`run`, and how many deliveries it left due for the delivery lane (inserted due, or
+    leased and released unsent): only then has the lane work at once."""
     kind = deliver.Webhooks(box, rules)
     at = clock()
     until = at + machine.lease_for(client)
-    taken, items = transact(engine, lambda conn: fan_out(conn, kind, at, until, limit))
-    machine.send_claimed(engine, kind, client, items, clock=clock, sender=sender)
-    return taken
+    batch = transact(engine, lambda conn: fan_out(conn, kind, at, until, limit))
+    names = machine.send_claimed(engine, kind, client, batch.items, clock=clock, sender=sender)
+    return batch.taken, batch.due + names.count("released")

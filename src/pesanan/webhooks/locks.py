@@ -18,8 +18,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Text,
     and_,
     bindparam,
+    cast,
     literal_column,
     select,
 )
@@ -69,7 +71,9 @@ def _due_statement(postgresql: bool) -> Select[Any]:
     # What sending needs comes with the claim, not in two more reads per batch: the endpoint
     # (prefixed ep_) and the event's outbox row (ev_; absent only if it were ever deleted).
     return (select(taken, *(ep.c[n].label(f"ep_{n}") for n in ENDPOINT_COLUMNS),
-                   *(outbox.c[n].label(f"ev_{n}") for n in EVENT_COLUMNS))
+                   # The event's data as its JSON text (fanout.payload_of_text).
+                   *(outbox.c[n].label(f"ev_{n}") if n != "data" else
+                     cast(outbox.c.data, Text).label("ev_data") for n in EVENT_COLUMNS))
             .join(ep, ep.c.id == taken.c.endpoint_id)
             .outerjoin(outbox, outbox.c.id == taken.c.event_id)
             .order_by(taken.c.next_attempt_at, taken.c.position))

@@ -79,7 +79,7 @@ def _lane(container: Container, stop: threading.Event, task: Task,
     while not stop.is_set():
         mine.clear()  # before the batch: a wake during it means another pass at once
         handled = step(container, task)
-        if handled > 0:
+        if handled > 0 and (task.wake_if is None or task.wake_if()):
             for name in task.wakes:  # e.g. the relay stamped events: fan-out has work
                 if name in wake:
                     wake[name].set()

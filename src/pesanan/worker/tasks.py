@@ -39,6 +39,10 @@ class Task:
     # Tasks to wake when this one handled something: they have work now, so their own
     # interval can be long (it only catches what another worker process produced).
     wakes: tuple[str, ...] = ()
+    # Whether the pass that just handled something left work for `wakes` (None: it always
+    # did). Fan-out's: only deliveries it left due are the delivery lane's at once; waking
+    # the lane after every pass was a claim transaction per tick that found nothing.
+    wake_if: Callable[[], bool] | None = None
 
 
 def _webhooks(container: Container) -> list[Task]:
@@ -51,9 +55,14 @@ def _webhooks(container: Container) -> list[Task]:
     settings = container.settings
     box, client = crypto.box_for(settings), outbound.client_for(settings)
     rules = webhook_deliver.rules_for(settings)
+    left_due = [0]
+
+    def fan_out(c: Container) -> int:
+        taken, left_due[0] = webhook_direct.run_pass(c.engine, box, client, rules)
+        return taken
     return [
-        Task("webhooks.fanout", lambda c: webhook_direct.run(c.engine, box, client, rules),
-             1.0, webhook_direct.BATCH, wakes=("webhooks.deliver",)),
+        Task("webhooks.fanout", fan_out, 1.0, webhook_direct.BATCH,
+             wakes=("webhooks.deliver",), wake_if=lambda: left_due[0] > 0),
         # 0.25 s, not longer: a delivery held behind an earlier one of its order goes out
         # on the pass after that one got through.
         Task("webhooks.deliver",

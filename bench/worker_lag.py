@@ -27,10 +27,12 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import httpx
 import orjson
@@ -206,6 +208,18 @@ def drain(sampler: Sampler, timeout: float = 300.0) -> float:
     return time.monotonic() - t0
 
 
+def started(worker: subprocess.Popen[bytes], log: IO[bytes], timeout: float = 60.0) -> None:
+    """Wait for the worker's lanes to run (its "starting" line, then a second for their first
+    passes and connections): with the worker first in a round there is no backlog to catch up
+    on, and its start (imports, the schedule, a connection per lane) would be measured."""
+    t0 = time.monotonic()
+    while b" starting" not in (log.seek(0) or log.read()):
+        if worker.poll() is not None or time.monotonic() - t0 > timeout:
+            sys.exit("worker_lag: the worker did not start")
+        time.sleep(0.1)
+    time.sleep(1.0)
+
+
 def ms(values: list[float], p: float) -> str:
     return f"{po.pct(values, p) * 1000:.0f}"
 
@@ -262,24 +276,26 @@ async def _with_worker(args: argparse.Namespace, key: str, shop: po.Shop, client
                        ) -> tuple[po.Run, tuple[str, str]]:
     """One run with `pesanan worker` relaying, after it caught up on what the runs before left
     (not measured): the run, and (how long the catch-up took, what the worker did)."""
-    worker = subprocess.Popen([str(BIN / "pesanan"), "worker"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        caught_up = drain(sampler)
-        before = set(receiver.lags())
-        sampler.measure()
-        t0 = time.time()
-        stats0 = statements(url) if args.pgstats else {}
-        cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
-        with_worker = await po.one_run(args, key, shop, clients, "random")
-        cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
-        stats1 = statements(url) if args.pgstats else {}
-        relay = sampler.done()
-        settle = drain(sampler)
-        delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(60)
+    with tempfile.TemporaryFile() as log:  # its log: when it started
+        worker = subprocess.Popen([str(BIN / "pesanan"), "worker"], stdout=log,
+                                  stderr=subprocess.STDOUT)
+        try:
+            started(worker, log)
+            caught_up = drain(sampler)
+            before = set(receiver.lags())
+            sampler.measure()
+            t0 = time.time()
+            stats0 = statements(url) if args.pgstats else {}
+            cpu0 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
+            with_worker = await po.one_run(args, key, shop, clients, "random")
+            cpu1 = cpu_seconds(worker.pid), cpu_seconds(receiver.proc.pid)
+            stats1 = statements(url) if args.pgstats else {}
+            relay = sampler.done()
+            settle = drain(sampler)
+            delivered = sorted(v for k, v in receiver.lags().items() if k not in before)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
     text = (f"outbox lag (sampled every 100 ms, {len(relay)} samples) p50 {ms(relay, 50)} ms, "
             f"p99 {ms(relay, 99)} ms, max {ms(relay, 100)} ms; commit -> webhook received "
             f"({len(delivered)} events) p50 {ms(delivered, 50)} ms, p99 {ms(delivered, 99)} "

@@ -1,10 +1,10 @@
-"""The one delivery machinery: claim due messages with a lease, send them in parallel through
-the one outbound client (pesanan/outbound: SSRF-checked after DNS, no redirects, a total
-deadline, a capped answer) outside any transaction, and record every attempt fenced on the
-lease. Webhooks (webhooks/deliver.py) and the 3PL dispatch (fulfillment/dispatch.py) are two
-`Kind`s of it: each says which rows are due, how a message looks and what an outcome means
-beyond the row itself; the loop, the lease, the fence, the attempt log and the backoff
-(backoff.py) are the same for both.
+"""The one delivery machinery: claim due messages with a lease, send them over a few kept
+connections per origin through the one outbound client (pesanan/outbound: SSRF-checked after
+DNS, no redirects, a total deadline, a capped answer) outside any transaction, and record every
+attempt fenced on the lease. Webhooks (webhooks/deliver.py) and the 3PL dispatch
+(fulfillment/dispatch.py) are two `Kind`s of it: each says which rows are due, how a message
+looks and what an outcome means beyond the row itself; the loop, the lease, the fence, the
+attempt log and the backoff (backoff.py) are the same for both.
 
 - Claim: one short transaction takes up to `limit` due rows (the kind's `due`, locked: SKIP
   LOCKED on PostgreSQL) and pushes each one's next attempt to the end of a lease the send
@@ -297,7 +297,7 @@ def _update_fenced(conn: Connection, kind: Kind, rows: list[tuple[Item, dict[str
 
 def send_batch(engine: Engine, kind: Kind, client: Client, *, limit: int,
                at: datetime | None = None, sender: Sender | None = None) -> list[str]:
-    """One batch: claim, send in parallel, record. The outcome name of each message claimed
+    """One batch: claim, send (send_claimed), record. The outcome name of each message claimed
     (empty: nothing was due). `at` fixes the clock (tests step through the backoff with it);
     `sender` replaces client.post (tests)."""
     clock: Callable[[], datetime] = (lambda: at) if at is not None else now

@@ -1,6 +1,7 @@
 """Sending webhook deliveries: the webhook `Kind` of the one delivery machinery
-(delivery/machine.py: claim with a lease, send in parallel through pesanan/outbound outside
-any transaction, record every attempt fenced on its lease, back off per delivery/backoff.py).
+(delivery/machine.py: claim with a lease, send over a few kept connections through
+pesanan/outbound outside any transaction, record every attempt fenced on its lease, back off
+per delivery/backoff.py).
 
 What is webhooks' own:
 - Which deliveries are due (webhooks/locks.py: SKIP LOCKED on PostgreSQL, and only the
@@ -191,6 +192,7 @@ def _disable_reason(conn: Connection, d: dict[str, Any], outcome: Outcome, name:
 
 def send_due(engine: Engine, box: SecretBox, client: Client, rules: Rules | None = None, *,
              limit: int = BATCH, sender: Sender | None = None) -> int:
-    """One batch: claim, send in parallel, record. Returns how many were attempted."""
+    """One batch: claim, send, record. Returns how many were claimed (attempted, or released
+    unstarted when the batch ran out of time: delivery/machine.py)."""
     return len(machine.send_batch(engine, Webhooks(box, rules or Rules()), client,
                                   limit=limit, sender=sender))

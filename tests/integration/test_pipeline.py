@@ -43,6 +43,9 @@ insert_item = Hot(item.insert(), columns=("id", "state"))
 finish = Hot(update(item).where(item.c.id == bindparam("id_"), item.c.state == "new")
              .values(state="done"))
 read_ids = Hot(select(item.c.id).order_by(item.c.id))
+tag = Table("pipeline_test_tag", md, Column("id", String(20), primary_key=True),
+            Column("label", String(10), nullable=False))
+relabel = Hot(update(tag).where(tag.c.id == bindparam("id_")).values(label=bindparam("label")))
 
 
 @pytest.fixture
@@ -174,7 +177,7 @@ def test_one_pick_short_in_a_pipeline_reserves_nothing(api: Api) -> None:
 
 
 @pytest.mark.postgres_only
-def test_placing_an_order_is_five_round_trips_on_postgresql(api: Api) -> None:
+def test_placing_an_order_is_three_statements_and_five_round_trips_on_postgresql(api: Api) -> None:
     wh = api.location("WH1")
     for sku in ("A", "B", "C"):
         api.product(sku)
@@ -192,13 +195,15 @@ def test_placing_an_order_is_five_round_trips_on_postgresql(api: Api) -> None:
     auth = {s.conn for s in steps if s.kind == "exec" and "api_key" in (s.sql or "")}
     mine = [s for s in steps if s.conn not in auth]
     execs = [s.sql.split(" (")[0] for s in mine if s.kind == "exec"]
-    # The claim, the read; the three guarded stock updates as one statement, then the order's
-    # INSERTs as one (db/merged.py), the stored answer.
-    assert len(execs) == 5 and execs[0].startswith("INSERT INTO idempotency_key")
+    # The claim, the read; then every write as one statement (db/merged.py): the three guarded
+    # stock updates, the order's INSERTs, the stored answer, each checked by its count.
+    assert len(execs) == 3 and execs[0].startswith("INSERT INTO idempotency_key")
     assert execs[1].startswith("SELECT product.id") and "nextval" in mine_sql(mine, 1)
-    assert execs[2].startswith("WITH v") and "UPDATE stock_level" in mine_sql(mine, 2)
-    assert execs[3].startswith("WITH c0 AS") and execs[4].startswith("UPDATE idempotency_key")
-    # The claim; BEGIN (psycopg syncs after it); the read; every write; COMMIT.
+    writes = mine_sql(mine, 2)
+    assert writes.startswith("WITH c0 AS (WITH v") and "UPDATE stock_level" in writes
+    assert "UPDATE idempotency_key" in writes and writes.count("INSERT INTO") >= 5
+    assert writes.count(" RETURNING 1)") == 2 and "SELECT (SELECT count(*) FROM c0)" in writes
+    # The claim; BEGIN; the read; the writes (no pipeline mode: one message); COMMIT.
     assert round_trips(mine) == 5
 
 
@@ -251,3 +256,47 @@ def test_one_statement_reserves_every_row_or_is_refused(api: Api) -> None:
         inventory.hold(conn, [(ids["A"], wh["id"], 1, line), (ids["B"], wh["id"], 3, line)])
         pipeline.settle(conn)
     assert [api.level(s, wh["id"])["reserved"] for s in ("A", "B", "C")] == [3, 3, 2]
+
+
+class Short(Exception):
+    """A refusal that is not a lost race (transact would retry a Retry)."""
+
+
+def test_checked_writes_merge_into_one_statement_each_checked_by_its_own_count(
+        engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(item.insert(), [{"id": "a", "state": "new"}])
+        conn.execute(tag.insert(), [{"id": "t", "label": "old"}])
+    seen: list[str] = []
+
+    def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    def command(relabelled: str) -> Any:
+        def run(conn: Connection) -> None:
+            pipeline.open(conn)
+            finish.send(conn, {"id_": "a"}, expect=1, refuse=lambda: Short("item"))
+            relabel.send(conn, {"id_": relabelled, "label": "new"}, expect=1,
+                         refuse=lambda: Short("tag"))
+            insert_item.send(conn, {"id": "b", "state": "new"})  # writes a's table: apart
+        return run
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        with pytest.raises(Short, match="tag"):  # the tag's count is its own, not the item's
+            transact(engine, command("missing"), attempts=1)
+        failed, seen[:] = list(seen), []
+        transact(engine, command("t"), attempts=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    with engine.connect() as conn:
+        assert conn.execute(select(item.c.id, item.c.state).order_by(item.c.id)).all() == [
+            ("a", "done"), ("b", "new")]
+        assert conn.execute(select(tag.c.label)).scalar_one() == "new"
+    if engine.dialect.name == "postgresql":
+        # Both UPDATEs as one statement counting each one's rows; the INSERT apart (it writes
+        # the table one of them updated, and would not be seen by it).
+        writes = [s for s in seen if not s.startswith("BEGIN")]
+        assert [s.split()[0] for s in writes] == ["WITH", "INSERT"], writes
+        assert "UPDATE pipeline_test_tag" in writes[0] and writes[0].count("count(*)") == 2
+        assert failed == seen  # refused at the check, after both went out pipelined

@@ -108,9 +108,11 @@ class Hot:
             if expect is not None and changed != expect and refuse is not None:
                 raise refuse()
             return Pending(conn, plan, rows)
-        if expect is None and merged.mergeable(plan.sql):
-            # A plain INSERT: merged with the next ones into one statement (db/merged.py).
-            merged.collect(state, plan, plan_args(plan, params or {}), translate)
+        if merged.mergeable(plan.sql, expect):
+            # A plain INSERT, or a checked UPDATE: merged with the writes around it into one
+            # statement (db/merged.py).
+            merged.collect(conn, state, merged.Item(plan.sql, plan_args(plan, params or {}),
+                                                    expect, refuse), translate)
             return Pending(conn, plan, [])
         pending = Pending(conn, plan, None)
         pipeline.queue(state, _queue(conn, plan, params or {}), expect, refuse, translate,
@@ -122,6 +124,9 @@ class Hot:
         """`send` once per parameter set; `expect`: the rows changed by all of them."""
         plan = self._plan(conn.dialect)
         state = pipeline.current(conn)
+        if state is not None and len(rows) == 1:  # one statement: it may merge (send)
+            self.send(conn, rows[0], expect=expect, refuse=refuse)
+            return
         if state is None:
             changed = _run_many(conn, plan, rows)
             if expect is not None and changed != expect and refuse is not None:
@@ -245,8 +250,10 @@ def _queue(conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
     """Put the statement on the pipeline's queue; returns its cursor (results come later)."""
     args = plan_args(plan, params)
     state = pipeline.current(conn)
-    if state is not None and state.inserts:  # the inserts merged so far go first, in order
-        merged.flush(conn, state)
+    if state is not None:
+        pipeline.driver(conn, state)
+        if state.merging:  # the writes merged so far go first, in order
+            merged.flush(conn, state)
     return queue_sql(conn, plan.sql, args)
 
 
@@ -279,7 +286,9 @@ def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bo
           many: bool = False) -> tuple[int, list[tuple[Any, ...]]]:
     """Run `plan` once with `params` (a mapping), or once per mapping in `params` (`many`)."""
     state = pipeline.current(conn)
-    if state is not None:  # its result is wanted now: queue it and send the queue
+    # Its result is wanted now: queued behind what was sent, and the queue sent. Nothing
+    # queued yet (a command's first read): it runs as outside a pipeline, one message.
+    if state is not None and (state.pipeline is not None or state.merging):
         cursors = [_queue(conn, plan, p) for p in params] if many else [_queue(conn, plan, params)]
         try:
             pipeline.sync(conn, state)

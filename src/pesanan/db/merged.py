@@ -1,56 +1,105 @@
-"""Plain INSERTs sent in a row in a pipelined transaction, merged into one statement.
+"""Writes sent in a row in a pipelined transaction, merged into one statement.
 
-Why: in pipeline mode (db/pipeline.py) each statement still costs the server its own trip
-through the driver — parameters dumped, the message built and sent, a result parsed — about
-4 % of the server's CPU per order each in a py-spy profile (bench/README.md, issue 13). An
-order's order row, lines, reservations, timeline entry and outbox event are five INSERTs whose
-results nobody reads; as data-modifying CTEs of one statement, `WITH c0 AS (INSERT …), c1 AS
-(INSERT …) INSERT …`, they cost one. PostgreSQL runs every CTE of a statement exactly once
-whether or not it is referenced, and checks the foreign keys at the end of the statement, so
-the rows may reference each other in any order.
+Why: each statement costs the server its own trip through the driver — parameters dumped, the
+message built and sent (a system call of its own in pipeline mode, where psycopg flushes every
+statement), a result parsed — about 4 % of the server's CPU per order each in a py-spy profile
+(bench/README.md, issue 13). An order's guarded stock update, its order row, lines,
+reservations, timeline entry, outbox event and the stored idempotent answer are writes whose
+results are only checked, never read; as data-modifying CTEs of one statement, `WITH c0 AS
+(UPDATE … RETURNING 1), c1 AS (INSERT …) … SELECT (SELECT count(*) FROM c0), …`, they cost one.
+PostgreSQL runs every CTE of a statement exactly once whether or not it is referenced, and
+checks the foreign keys at the end of the statement, so the rows may reference each other in
+any order. A write sent with a check of rows changed (`expect`) returns `1` per row it changed
+and the statement counts them, so each check still sees its own count.
 
-Only a plain INSERT merges (no RETURNING, no WITH of its own, no check of rows changed), and the
-merged statement goes out before any other statement is queued, and before a sync, so statements
-still run in the order they were sent. Each INSERT's driver-error translation stays with it.
+What merges: a plain INSERT (no RETURNING); with `expect`, an UPDATE (no RETURNING; a WITH of
+its own is fine). What keeps the meaning of statements sent one after another: all CTEs see the
+same snapshot, so an UPDATE would not see what a sibling wrote, and a row must not change twice
+in one statement; so an UPDATE never merges with another write to its table (the batch so far
+goes out first), nor does a write merge after an UPDATE of its table. The merged statement goes
+out before any other statement is queued and before a sync, so statements still run in the
+order they were sent. Each write's driver-error translation stays with it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
 if TYPE_CHECKING:
-    from pesanan.db.hot import _Plan
-    from pesanan.db.pipeline import State, Translate
+    from pesanan.db.pipeline import Refusal, State, Translate
 
 _NAMED = re.compile(r"%\((\w+)\)s")
+_INSERTS = re.compile(r"\bINSERT INTO (\w+)")
+_UPDATES = re.compile(r"\bUPDATE (\w+) SET\b")
 
 
-def mergeable(sql: str) -> bool:
-    return sql.startswith("INSERT INTO ") and " RETURNING " not in sql
+@dataclass(frozen=True, slots=True)
+class Item:
+    sql: str
+    args: Any  # the statement's named parameters
+    expect: int | None = None  # rows it must change (counted), or None: unchecked
+    refuse: Refusal | None = None
 
 
-def collect(state: State, plan: _Plan, args: Any, translate: Translate | None) -> None:
-    state.inserts.append((plan.sql, args))
+def mergeable(sql: str, expect: int | None = None) -> bool:
+    if " RETURNING " in sql:
+        return False
+    if expect is None:
+        return sql.startswith("INSERT INTO ")
+    return (sql.startswith("UPDATE ") or sql.startswith("WITH ")) and bool(_UPDATES.search(sql))
+
+
+def collect(conn: Connection, state: State, item: Item, translate: Translate | None) -> None:
+    if state.merging and _clashes(state.merging, item):
+        flush(conn, state)
+    state.merging.append(item)
     if translate is not None and translate not in state.translate:
         state.translate.append(translate)
 
 
-def flush(conn: Connection, state: State) -> None:
-    """Queue the INSERTs collected so far as one statement."""
-    from pesanan.db.hot import queue_sql
-    from pesanan.db.pipeline import queue
+def _clashes(batch: list[Item], item: Item) -> bool:
+    mine_updated, mine = _tables(item.sql)
+    for it in batch:
+        updated, written = _tables(it.sql)
+        if mine_updated & written or mine & updated:
+            return True
+    return False
 
-    inserts, state.inserts = state.inserts, []
-    if len(inserts) == 1:
-        sql, args = inserts[0]
-    else:
-        sql = _statement(tuple(s for s, _ in inserts))
-        args = [a[name] for (s, a) in inserts for name in _names(s)]
-    queue(state, queue_sql(conn, sql, args), None, None, None)
+
+@lru_cache(maxsize=512)
+def _tables(sql: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The tables a write updates, and every table it writes."""
+    updated = frozenset(_UPDATES.findall(sql))
+    return updated, updated | frozenset(_INSERTS.findall(sql))
+
+
+def take(state: State) -> tuple[str, list[Any], list[Item]]:
+    """The batch as one statement, its parameters, and the checked items in the order of the
+    statement's counts (one checked item alone: its own statement, checked by rows changed)."""
+    items, state.merging = state.merging, []
+    checked = [it for it in items if it.expect is not None]
+    if len(items) == 1:
+        it = items[0]
+        return _NAMED.sub("%s", it.sql), [it.args[n] for n in _names(it.sql)], checked
+    sql = _statement(tuple(it.sql for it in items), tuple(it.expect is not None for it in items))
+    args = [it.args[name] for it in items for name in _names(it.sql)]
+    return sql, args, checked
+
+
+def flush(conn: Connection, state: State) -> None:
+    """Queue the writes collected so far as one statement on the driver's pipeline."""
+    from pesanan.db.hot import queue_sql
+    from pesanan.db.pipeline import driver, queue
+
+    driver(conn, state)
+    sql, args, checked = take(state)
+    cursor = queue_sql(conn, sql, args)
+    queue(state, cursor, None, None, None, counted=checked)
 
 
 @lru_cache(maxsize=512)
@@ -59,8 +108,14 @@ def _names(sql: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _statement(sqls: tuple[str, ...]) -> str:
-    """`WITH c0 AS (first), c1 AS (second) … last`, with positional parameters."""
-    positional = [_NAMED.sub("%s", s) for s in sqls]
-    ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional[:-1]))
-    return f"WITH {ctes} {positional[-1]}"
+def _statement(sqls: tuple[str, ...], checked: tuple[bool, ...]) -> str:
+    """`WITH c0 AS (first), c1 AS (second) … last`, with positional parameters; with checked
+    writes, every write a CTE (a checked one RETURNING 1) and the counts selected."""
+    positional = [_NAMED.sub("%s", s) + (" RETURNING 1" if c else "")
+                  for s, c in zip(sqls, checked, strict=True)]
+    if not any(checked):
+        ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional[:-1]))
+        return f"WITH {ctes} {positional[-1]}"
+    ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional))
+    counts = ", ".join(f"(SELECT count(*) FROM c{i})" for i, c in enumerate(checked) if c)
+    return f"WITH {ctes} SELECT {counts}"

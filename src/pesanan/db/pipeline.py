@@ -8,15 +8,22 @@ five: the claim, BEGIN (psycopg waits for it), the read, all the writes, COMMIT.
 still does each statement's work one by one in pipeline mode, so this saves waiting more than
 CPU; the CPU came from sending fewer statements (db/merged.py; bench/README.md, issue 13).
 
-How: a command opens the pipeline (`open`) inside its transaction, before its first statement.
+How: a command opens the pipeline (`open`) inside its transaction, before its first write.
 `Hot.send` then queues a statement with what its result must be (`expect`: rows changed, else
 `refuse()` is raised) and how a driver error on it reads (`translate`: e.g. a foreign key
-named as a field error). The queue goes out, and the expectations are checked, when a result
+named as a field error). Writes that merge (db/merged.py) are only collected; the first
+statement that does not merge enters the driver's pipeline mode, where the collected writes go
+first as one statement. The queue goes out, and the expectations are checked, when a result
 is needed (`Hot.all`, `Hot.execute`, `Pending.rows`), before any other SQLAlchemy statement on
 the connection (so everything else runs as it always did, after the queued writes), and before
 COMMIT (`settle`, from db/tx.py and, as a safety net, the engine's "commit" event). A rollback
 abandons it. A driver error surfaces at that point instead of at its statement; callers that
 must catch one at its statement use `Hot.execute`, which waits for its result.
+
+When every write merged (an ordinary order: stock, order, lines, reservations, timeline,
+event, the stored answer), the driver's pipeline mode is never entered: the one statement goes
+out as any statement does, one message and one round trip. Pipeline mode would send it, then a
+Sync, then a flush request, each a system call of its own (strace: 9 sends an order, 5 now).
 
 SQLite has no pipeline (and no round trips: the file is in-process): `open` does nothing and
 `send` runs the statement at once and checks it there.
@@ -49,15 +56,16 @@ class _Check:
     refuse: Refusal | None
     many: list[Any] | None = None  # sendmany: one cursor per parameter set, rows summed
     pending: Any = None  # a Hot.send's Pending, which takes its rows when they arrive
+    counted: list[Any] | None = None  # db/merged.py: the checked writes of a merged statement
 
 
 @dataclass(slots=True)
 class State:
-    context: Any  # the driver's pipeline() context manager, entered
-    pipeline: Any
+    context: Any = None  # the driver's pipeline() context manager, once entered (`driver`)
+    pipeline: Any = None
     checks: list[_Check] = field(default_factory=list)
     translate: list[Translate] = field(default_factory=list)
-    inserts: list[tuple[str, Any]] = field(default_factory=list)  # db/merged.py: (SQL, args)
+    merging: list[merged.Item] = field(default_factory=list)  # collected, not yet sent
 
 
 def open(conn: Connection) -> None:
@@ -66,8 +74,14 @@ def open(conn: Connection) -> None:
         return
     if not conn.in_transaction():
         conn.begin()
-    context = conn.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
-    conn.info[_KEY] = State(context, context.__enter__())
+    conn.info[_KEY] = State()
+
+
+def driver(conn: Connection, state: State) -> None:
+    """Enter the driver's pipeline mode: a statement that does not merge is queued."""
+    if state.pipeline is None:
+        state.context = conn.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+        state.pipeline = state.context.__enter__()
 
 
 def current(conn: Connection) -> State | None:
@@ -76,15 +90,19 @@ def current(conn: Connection) -> State | None:
 
 def queue(state: State, cursor: Any, expect: int | None, refuse: Refusal | None,
           translate: Translate | None, many: list[Any] | None = None,
-          pending: Any = None) -> None:
-    state.checks.append(_Check(cursor, expect, refuse, many, pending))
+          pending: Any = None, counted: list[Any] | None = None) -> None:
+    state.checks.append(_Check(cursor, expect, refuse, many, pending, counted))
     if translate is not None and translate not in state.translate:
         state.translate.append(translate)
 
 
 def sync(conn: Connection, state: State) -> None:
     """Send what is queued and wait for every result; then check them."""
-    if state.inserts:
+    if state.pipeline is None:
+        if state.merging:
+            _direct(conn, state)
+        return
+    if state.merging:
         merged.flush(conn, state)
     _deliver(conn, state, state.pipeline.sync)
     _check(state)
@@ -96,17 +114,38 @@ def settle(conn: Connection) -> None:
     state = conn.info.get(_KEY)
     if state is None:
         return
-    if state.inserts:
-        merged.flush(conn, state)
     del conn.info[_KEY]
+    if state.pipeline is None:  # everything merged, or nothing was sent
+        if state.merging:
+            _direct(conn, state)
+        return
+    if state.merging:
+        merged.flush(conn, state)
     _deliver(conn, state, lambda: state.context.__exit__(None, None, None))
+    _check(state)
+
+
+def _direct(conn: Connection, state: State) -> None:
+    """The collected writes as one statement, outside pipeline mode, checked at once."""
+    from pesanan.db.hot import queue_sql  # hot imports this module
+
+    sql, args, checked = merged.take(state)
+    try:
+        cursor = queue_sql(conn, sql, args)
+    except DBAPIError as exc:
+        for translate in state.translate:
+            refused = translate(exc)
+            if refused is not None:
+                raise refused from None
+        raise
+    state.checks.append(_Check(cursor, None, None, counted=checked))
     _check(state)
 
 
 def abandon(conn: Connection) -> None:
     """The transaction rolls back: leave pipeline mode, whatever the queue held."""
     state = conn.info.pop(_KEY, None)
-    if state is not None:
+    if state is not None and state.pipeline is not None:
         _leave(state)
 
 
@@ -155,7 +194,7 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         state = record.info.pop(_KEY, None) if record.info else None
-        if state is not None:
+        if state is not None and state.pipeline is not None:
             log.warning("a pipeline was left open until its connection went back to the pool")
             _leave(state)
 
@@ -181,6 +220,9 @@ def _check(state: State) -> None:
         for c in checks:
             if c.pending is not None:
                 c.pending.take(c.cursor)
+            if c.counted:
+                _check_counted(c)
+                continue
             if c.expect is None:
                 continue
             got = sum(x.rowcount for x in c.many) if c.many is not None else c.cursor.rowcount
@@ -190,6 +232,16 @@ def _check(state: State) -> None:
         for c in checks:
             for cur in c.many or (c.cursor,):
                 cur.close()
+
+
+def _check_counted(c: _Check) -> None:
+    """A merged statement's checked writes: each its count of the SELECT (db/merged.py), or,
+    a checked write alone, the statement's rows changed."""
+    assert c.counted is not None
+    counts = c.cursor.fetchone() if c.cursor.description is not None else (c.cursor.rowcount,)
+    for item, got in zip(c.counted, counts, strict=True):
+        if got != item.expect and item.refuse is not None:
+            raise item.refuse()
 
 
 def _close(state: State) -> None:

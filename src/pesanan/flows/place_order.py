@@ -30,9 +30,9 @@ from pesanan.orders.schemas import PlaceOrder
 
 
 def place_order(conn: Connection, cmd: PlaceOrder, actor: Actor) -> dict[str, Any]:
-    # PostgreSQL: the read (which takes the order's number), then every write together, checked
-    # before COMMIT (db/pipeline.py): five round trips an order with the idempotency claim and
-    # BEGIN (psycopg waits for its BEGIN even in a pipeline).
+    # PostgreSQL: the read (which takes the order's number), then every write as one statement,
+    # checked before COMMIT (db/pipeline.py, db/merged.py): five round trips an order with the
+    # idempotency claim, BEGIN and COMMIT.
     pipeline.open(conn)
     catalog = read_catalog_and_stock(conn, sorted({line.sku for line in cmd.lines}),
                                      take_number=True)

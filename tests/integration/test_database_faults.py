@@ -179,8 +179,13 @@ def test_a_connection_killed_after_the_query_leaves_the_answer_and_the_keep_aliv
             pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
             with api.container.engine.connect() as admin:
                 admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                admin.commit()
+                # Each look in a transaction of its own: a backend reads pg_stat_activity once
+                # per transaction, so asking again in the same one never saw the pid go (the
+                # loop spun on after the test, its statements counted by later tests).
                 while admin.execute(text("SELECT count(*) FROM pg_stat_activity "
                                          "WHERE pid = :p"), {"p": pid}).scalar_one():
+                    admin.rollback()
                     time.sleep(0.01)
 
     headers = api.headers("admin")

@@ -286,6 +286,8 @@ def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bo
           many: bool = False) -> tuple[int, list[tuple[Any, ...]]]:
     """Run `plan` once with `params` (a mapping), or once per mapping in `params` (`many`)."""
     state = pipeline.current(conn)
+    if state is not None and state.lazy and not _reads_only(plan.sql):
+        pipeline.begin(conn, state)  # a write, or a read that locks: inside the transaction
     # Its result is wanted now: queued behind what was sent, and the queue sent. Nothing
     # queued yet (a command's first read): it runs as outside a pipeline, one message.
     if state is not None and (state.pipeline is not None or state.merging):
@@ -319,6 +321,11 @@ def _exec(conn: Connection, dbapi_conn: Any, plan: _Plan, params: Any, fetch: bo
         return int(cursor.rowcount), _processed(plan, rows)
     finally:
         cursor.close()
+
+
+def _reads_only(sql: str) -> bool:
+    """A SELECT that locks nothing (a sequence's nextval is outside any transaction anyway)."""
+    return sql.startswith("SELECT ") and " FOR " not in sql
 
 
 def _run_many(conn: Connection, plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> int:

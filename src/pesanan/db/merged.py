@@ -78,11 +78,18 @@ def _tables(sql: str) -> tuple[frozenset[str], frozenset[str]]:
     return updated, updated | frozenset(_INSERTS.findall(sql))
 
 
-def take(state: State) -> tuple[str, list[Any], list[Item]]:
+def take(state: State, *, atomic: bool = False) -> tuple[str, list[Any], list[Item]]:
     """The batch as one statement, its parameters, and the checked items in the order of the
-    statement's counts (one checked item alone: its own statement, checked by rows changed)."""
+    statement's counts (one checked item alone: its own statement, checked by rows changed).
+    `atomic`: the statement is a transaction of its own (db/pipeline.py), so it checks its
+    counts itself and fails when one is not what was expected (see `refusal`)."""
     items, state.merging = state.merging, []
     checked = [it for it in items if it.expect is not None]
+    if atomic and checked:
+        sql = _checking(tuple(it.sql for it in items),
+                        tuple(it.expect if it.refuse is not None else None for it in items),
+                        tuple(it.expect is not None for it in items))
+        return sql, [it.args[name] for it in items for name in _names(it.sql)], checked
     if len(items) == 1:
         it = items[0]
         return _NAMED.sub("%s", it.sql), [it.args[n] for n in _names(it.sql)], checked
@@ -119,3 +126,38 @@ def _statement(sqls: tuple[str, ...], checked: tuple[bool, ...]) -> str:
     ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional))
     counts = ", ".join(f"(SELECT count(*) FROM c{i})" for i, c in enumerate(checked) if c)
     return f"WITH {ctes} SELECT {counts}"
+
+
+_REFUSED = "pesanan refused:"
+_REFUSED_AT = re.compile(re.escape(_REFUSED) + r"((?: \d+)+)")
+
+
+@lru_cache(maxsize=256)
+def _checking(sqls: tuple[str, ...], expects: tuple[int | None, ...],
+              checked: tuple[bool, ...]) -> str:
+    """Every write a CTE, and one value selected: 0 when each count is what its write expects;
+    otherwise a cast that fails, whose message carries the counts (the CASE evaluates it only
+    then, and a subquery is never folded into a constant at planning). A failed statement
+    changes nothing."""
+    positional = [_NAMED.sub("%s", s) + (" RETURNING 1" if c else "")
+                  for s, c in zip(sqls, checked, strict=True)]
+    ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional))
+    counts = [f"(SELECT count(*) FROM c{i})" for i, c in enumerate(checked) if c]
+    guards = " AND ".join(f"(SELECT count(*) FROM c{i}) = {int(e)}"
+                          for i, e in enumerate(expects) if e is not None) or "true"
+    shown = " || ' ' || ".join(counts)
+    return (f"WITH {ctes} SELECT CASE WHEN {guards} THEN 0 "
+            f"ELSE CAST('{_REFUSED} ' || {shown} AS integer) END")
+
+
+def refusal(exc: Exception, checked: list[Item]) -> Exception | None:
+    """The refusal of the first check whose count failed an atomic statement (`take`), or
+    None when `exc` is another error."""
+    found = _REFUSED_AT.search(str(getattr(exc, "orig", exc)))
+    if found is None:
+        return None
+    counts = [int(n) for n in found.group(1).split()]
+    for item, got in zip(checked, counts, strict=True):
+        if got != item.expect and item.refuse is not None:
+            return item.refuse()
+    return None

@@ -25,6 +25,16 @@ event, the stored answer), the driver's pipeline mode is never entered: the one 
 out as any statement does, one message and one round trip. Pipeline mode would send it, then a
 Sync, then a flush request, each a system call of its own (strace: 9 sends an order, 5 now).
 
+And then no BEGIN and no COMMIT either (`open` on a connection with nothing begun): one
+statement is a transaction of its own, so the command's reads before it run on their own
+(autocommit) and the statement carries its checks itself — it fails, and so changes nothing,
+when a count is not what was expected (db/merged.py), and the failure is raised as that
+check's refusal. Under READ COMMITTED every statement reads its own snapshot anyway, and these
+reads lock nothing, so reading outside the transaction sees what reading inside it would. The
+moment anything else is sent — an ordinary statement, a write that does not merge, a write whose
+result is wanted at once, a read that locks — the transaction begins for real first (`begin`)
+and everything after runs inside it as before. Two round trips less an order.
+
 SQLite has no pipeline (and no round trips: the file is in-process): `open` does nothing and
 `send` runs the statement at once and checks it there.
 """
@@ -42,6 +52,7 @@ from sqlalchemy.exc import DBAPIError
 from pesanan.db import merged
 
 log = logging.getLogger("pesanan.db")
+_IDLE = 0  # libpq's PQTRANS_IDLE (psycopg.pq.TransactionStatus.IDLE)
 _KEY = "pesanan.pipeline"
 _RESUME = "pesanan.pipeline.resume"  # settled for an ordinary statement: reopen after it
 
@@ -66,6 +77,7 @@ class State:
     checks: list[_Check] = field(default_factory=list)
     translate: list[Translate] = field(default_factory=list)
     merging: list[merged.Item] = field(default_factory=list)  # collected, not yet sent
+    lazy: bool = False  # nothing begun yet: the driver is in autocommit until `begin`
 
 
 def open(conn: Connection) -> None:
@@ -74,11 +86,33 @@ def open(conn: Connection) -> None:
         return
     if not conn.in_transaction():
         conn.begin()
-    conn.info[_KEY] = State()
+    dbapi: Any = conn.connection.dbapi_connection
+    lazy = not dbapi.autocommit and dbapi.pgconn.transaction_status == _IDLE
+    if lazy:
+        dbapi.autocommit = True  # a client-side switch while idle: no round trip
+    conn.info[_KEY] = State(lazy=lazy)
+
+
+def begin(conn: Connection, state: State) -> None:
+    """From here on, the command runs in a transaction on the server (psycopg sends BEGIN
+    before the next statement), as it would have without `lazy`."""
+    if state.lazy:
+        state.lazy = False
+        conn.connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+
+
+def _unlazy(conn: Connection, state: State) -> None:
+    """The command is over (committed or rolled back): the driver as it was."""
+    if state.lazy:
+        state.lazy = False
+        dbapi: Any = conn.connection.dbapi_connection
+        if dbapi is not None and not dbapi.closed:
+            dbapi.autocommit = False
 
 
 def driver(conn: Connection, state: State) -> None:
     """Enter the driver's pipeline mode: a statement that does not merge is queued."""
+    begin(conn, state)
     if state.pipeline is None:
         state.context = conn.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
         state.pipeline = state.context.__enter__()
@@ -116,8 +150,11 @@ def settle(conn: Connection) -> None:
         return
     del conn.info[_KEY]
     if state.pipeline is None:  # everything merged, or nothing was sent
-        if state.merging:
-            _direct(conn, state)
+        try:
+            if state.merging:
+                _direct(conn, state)
+        finally:
+            _unlazy(conn, state)
         return
     if state.merging:
         merged.flush(conn, state)
@@ -129,24 +166,30 @@ def _direct(conn: Connection, state: State) -> None:
     """The collected writes as one statement, outside pipeline mode, checked at once."""
     from pesanan.db.hot import queue_sql  # hot imports this module
 
-    sql, args, checked = merged.take(state)
+    atomic = state.lazy  # one statement, a transaction of its own: it checks itself
+    sql, args, checked = merged.take(state, atomic=atomic)
     try:
         cursor = queue_sql(conn, sql, args)
     except DBAPIError as exc:
+        refused = merged.refusal(exc, checked) if atomic else None
+        if refused is not None:
+            raise refused from None
         for translate in state.translate:
             refused = translate(exc)
             if refused is not None:
                 raise refused from None
         raise
-    state.checks.append(_Check(cursor, None, None, counted=checked))
+    state.checks.append(_Check(cursor, None, None, counted=None if atomic else checked))
     _check(state)
 
 
 def abandon(conn: Connection) -> None:
     """The transaction rolls back: leave pipeline mode, whatever the queue held."""
     state = conn.info.pop(_KEY, None)
-    if state is not None and state.pipeline is not None:
-        _leave(state)
+    if state is not None:
+        _unlazy(conn, state)
+        if state.pipeline is not None:
+            _leave(state)
 
 
 def _leave(state: State) -> None:
@@ -168,6 +211,7 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "before_execute")
     def _before_execute(conn: Connection, *_: Any) -> None:
         if not conn.invalidated and _KEY in conn.info:
+            begin(conn, conn.info[_KEY])  # it and what was collected: in the transaction
             settle(conn)
             conn.info[_RESUME] = True
 
@@ -194,6 +238,8 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         state = record.info.pop(_KEY, None) if record.info else None
+        if state is not None and state.lazy and not _dbapi_conn.closed:
+            _dbapi_conn.autocommit = False
         if state is not None and state.pipeline is not None:
             log.warning("a pipeline was left open until its connection went back to the pool")
             _leave(state)

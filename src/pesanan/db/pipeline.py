@@ -3,10 +3,9 @@ are needed only before COMMIT.
 
 Why: placing an order ran twelve round trips (the claim, BEGIN, the read, eight writes, the
 stored answer, COMMIT), each a wait with the stock rows locked, and the writes' results (rows
-changed) are only checked, never used to decide the next statement. Pipelined, an order takes
-five: the claim, BEGIN (psycopg waits for it), the read, all the writes, COMMIT. The driver
-still does each statement's work one by one in pipeline mode, so this saves waiting more than
-CPU; the CPU came from sending fewer statements (db/merged.py; bench/README.md, issue 13).
+changed) are only checked, never used to decide the next statement. Now an order takes three:
+the claim, the read, all the writes as one statement (db/merged.py; no BEGIN and no COMMIT,
+see below). The CPU came from sending fewer statements and messages (bench/README.md, issue 13).
 
 How: a command opens the pipeline (`open`) inside its transaction, before its first write.
 `Hot.send` then queues a statement with what its result must be (`expect`: rows changed, else

@@ -85,17 +85,15 @@ def take(state: State, *, atomic: bool = False) -> tuple[str, list[Any], list[It
     counts itself and fails when one is not what was expected (see `refusal`)."""
     items, state.merging = state.merging, []
     checked = [it for it in items if it.expect is not None]
-    if atomic and checked:
-        sql = _checking(tuple(it.sql for it in items),
-                        tuple(it.expect if it.refuse is not None else None for it in items),
-                        tuple(it.expect is not None for it in items))
-        return sql, [it.args[name] for it in items for name in _names(it.sql)], checked
-    if len(items) == 1:
-        it = items[0]
-        return _NAMED.sub("%s", it.sql), [it.args[n] for n in _names(it.sql)], checked
-    sql = _statement(tuple(it.sql for it in items), tuple(it.expect is not None for it in items))
     args = [it.args[name] for it in items for name in _names(it.sql)]
-    return sql, args, checked
+    sqls = tuple(it.sql for it in items)
+    flags = tuple(it.expect is not None for it in items)
+    if atomic and checked:
+        expects = tuple(it.expect if it.refuse is not None else None for it in items)
+        return _checking(sqls, flags, expects), args, checked
+    if len(items) == 1:
+        return _NAMED.sub("%s", sqls[0]), args, checked
+    return _statement(sqls, flags), args, checked
 
 
 def flush(conn: Connection, state: State) -> None:
@@ -114,18 +112,25 @@ def _names(sql: str) -> tuple[str, ...]:
     return tuple(_NAMED.findall(sql))
 
 
+def _ctes(sqls: tuple[str, ...], checked: tuple[bool, ...]) -> list[str]:
+    """Each write with positional parameters, a checked one RETURNING 1 (for its count)."""
+    return [_NAMED.sub("%s", s) + (" RETURNING 1" if c else "")
+            for s, c in zip(sqls, checked, strict=True)]
+
+
+def _with(parts: list[str]) -> str:
+    return ", ".join(f"c{i} AS ({s})" for i, s in enumerate(parts))
+
+
 @lru_cache(maxsize=256)
 def _statement(sqls: tuple[str, ...], checked: tuple[bool, ...]) -> str:
     """`WITH c0 AS (first), c1 AS (second) … last`, with positional parameters; with checked
-    writes, every write a CTE (a checked one RETURNING 1) and the counts selected."""
-    positional = [_NAMED.sub("%s", s) + (" RETURNING 1" if c else "")
-                  for s, c in zip(sqls, checked, strict=True)]
+    writes, every write a CTE and the counts selected."""
+    parts = _ctes(sqls, checked)
     if not any(checked):
-        ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional[:-1]))
-        return f"WITH {ctes} {positional[-1]}"
-    ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional))
+        return f"WITH {_with(parts[:-1])} {parts[-1]}"
     counts = ", ".join(f"(SELECT count(*) FROM c{i})" for i, c in enumerate(checked) if c)
-    return f"WITH {ctes} SELECT {counts}"
+    return f"WITH {_with(parts)} SELECT {counts}"
 
 
 _REFUSED = "pesanan refused:"
@@ -133,21 +138,19 @@ _REFUSED_AT = re.compile(re.escape(_REFUSED) + r"((?: \d+)+)")
 
 
 @lru_cache(maxsize=256)
-def _checking(sqls: tuple[str, ...], expects: tuple[int | None, ...],
-              checked: tuple[bool, ...]) -> str:
+def _checking(sqls: tuple[str, ...], checked: tuple[bool, ...],
+              expects: tuple[int | None, ...]) -> str:
     """Every write a CTE, and one value selected: 0 when each count is what its write expects;
     otherwise a cast that fails, whose message carries the counts (the CASE evaluates it only
     then, and a subquery is never folded into a constant at planning). A failed statement
-    changes nothing."""
-    positional = [_NAMED.sub("%s", s) + (" RETURNING 1" if c else "")
-                  for s, c in zip(sqls, checked, strict=True)]
-    ctes = ", ".join(f"c{i} AS ({s})" for i, s in enumerate(positional))
-    counts = [f"(SELECT count(*) FROM c{i})" for i, c in enumerate(checked) if c]
+    changes nothing. `expects`: per write, the count it must have; None for an unchecked write,
+    or a checked one without a refusal (counted, never failing the statement)."""
+    counts = " || ' ' || ".join(f"(SELECT count(*) FROM c{i})"
+                                for i, c in enumerate(checked) if c)
     guards = " AND ".join(f"(SELECT count(*) FROM c{i}) = {int(e)}"
                           for i, e in enumerate(expects) if e is not None) or "true"
-    shown = " || ' ' || ".join(counts)
-    return (f"WITH {ctes} SELECT CASE WHEN {guards} THEN 0 "
-            f"ELSE CAST('{_REFUSED} ' || {shown} AS integer) END")
+    return (f"WITH {_with(_ctes(sqls, checked))} SELECT CASE WHEN {guards} THEN 0 "
+            f"ELSE CAST('{_REFUSED} ' || {counts} AS integer) END")
 
 
 def refusal(exc: Exception, checked: list[Item]) -> Exception | None:
